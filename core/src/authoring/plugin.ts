@@ -1,0 +1,53 @@
+import type { PortableType, ConnectorFactory } from "../connectors/connector.js";
+import type { CompiledExpression } from "../transforms/expression.js";
+
+/** A compiled per-row function: reads the source row (an array in source column order). */
+export type RowFunction = (row: readonly unknown[]) => unknown;
+
+export interface TransformContext {
+  readonly pipeline: string;
+  readonly targetColumn: string;
+  /** Reader for a source column; an unknown name fails the compile with a did-you-mean. */
+  column(name: string): RowFunction;
+  /** The source column's portable type, when known. */
+  columnType(name: string): PortableType | undefined;
+  /** Compiles a nested mapping: a column name, or another transform. */
+  mapping(mapping: unknown): RowFunction;
+  /** Compiles a mathjs expression once; the result evaluates it against a row. */
+  expression(source: string): { compiled: CompiledExpression; evaluate: RowFunction; hasNullInput: (row: readonly unknown[]) => boolean };
+  /** Run-scoped services plugins may use (id maps, …). */
+  readonly services: Record<string, unknown>;
+}
+
+export interface TransformDefinition<Args extends readonly unknown[] = readonly unknown[]> {
+  /** The `transform` name in a `TransformSpec`. */
+  name: string;
+  /** Source columns the transform reads (for checks, completions and lineage); `nested` resolves a nested mapping's. */
+  sourceColumns(args: Args, nested: (mapping: unknown) => string[]): string[];
+  /** mathjs expressions among its arguments (checked by `plan` and the language server). */
+  expressions?(args: Args): string[];
+  /** The value's type, for `create: true` targets and lossy-mapping checks. */
+  outputType?(args: Args, columnType: (name: string) => PortableType | undefined): PortableType | undefined;
+  /** Compiled once per run; the returned function runs per row. */
+  compile(args: Args, context: TransformContext): RowFunction;
+}
+
+export interface Plugin {
+  readonly kind: "databridge.plugin";
+  name: string;
+  connectors?: ConnectorFactory[];
+  transforms?: TransformDefinition<never>[];
+}
+
+/**
+ * Declares a plugin: connectors and transforms. Built-in connectors and transforms are a plugin too.
+ *
+ * @example
+ * export const upper = definePlugin({
+ *   name: "upper",
+ *   transforms: [{ name: "upper", sourceColumns: ([c]) => [c], compile: ([c], ctx) => { const read = ctx.column(c); return (row) => String(read(row)).toUpperCase(); } }],
+ * });
+ */
+export function definePlugin(plugin: Omit<Plugin, "kind">): Plugin {
+  return { ...plugin, kind: "databridge.plugin" };
+}

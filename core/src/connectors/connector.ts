@@ -1,0 +1,166 @@
+import type { ErrorKind } from "../errors.js";
+
+/** A database type reduced to what the engine needs to move, compare and convert values. */
+export type PortableKind =
+  | "smallint" | "integer" | "bigint" | "decimal" | "float"
+  | "string" | "text" | "boolean"
+  | "date" | "time" | "timestamp" | "timestamptz"
+  | "uuid" | "json" | "binary" | "unknown";
+
+export interface PortableType {
+  kind: PortableKind;
+  /** Character length for strings, when bounded. */
+  length?: number;
+  precision?: number;
+  scale?: number;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** The type as the database spells it, e.g. `varchar(255)`, `numeric(10,2)`. */
+  nativeType: string;
+  type: PortableType;
+  nullable: boolean;
+  default: string | null;
+  /** True when the database fills the value itself (identity, auto_increment, serial). */
+  generated?: boolean;
+}
+
+export interface TableRef {
+  schema?: string;
+  name: string;
+}
+
+export interface ForeignKeyInfo {
+  name: string;
+  columns: string[];
+  referencedTable: TableRef;
+  referencedColumns: string[];
+}
+
+export interface IndexInfo {
+  name: string;
+  columns: string[];
+  unique: boolean;
+}
+
+export interface TableInfo {
+  schema: string;
+  name: string;
+  kind: "table" | "view";
+  columns: ColumnInfo[];
+  primaryKey: string[];
+  foreignKeys: ForeignKeyInfo[];
+  indexes: IndexInfo[];
+  estimatedRows: number | null;
+}
+
+export interface Catalog {
+  connection: string;
+  type: string;
+  serverVersion?: string;
+  /** The schema unqualified table names resolve to (`public`, the MySQL database name, …). */
+  defaultSchema: string;
+  tables: TableInfo[];
+}
+
+/** What differs between databases, as data. Engine code reads these flags, never dialect names. */
+export interface ConnectorCapabilities {
+  /** `(a, b) > (?, ?)` is usable for keyset paging (and uses the index). */
+  rowValueComparison: boolean;
+  /** DDL can run inside a transaction and roll back. */
+  transactionalDdl: boolean;
+  maxIdentifierLength: number;
+  maxBindParams: number;
+  /** Can this connector be a load target (bulk load, staging upsert, ledger)? */
+  target: boolean;
+  /** Can several queries run at once (a pool), or is there one embedded session? */
+  concurrentSessions: boolean;
+}
+
+/** SQL text generation for one dialect: quoting, placeholders, paging. */
+export interface SqlDialect {
+  quoteIdentifier(name: string): string;
+  /** `schema.table` quoted; a missing schema means the connection's default. */
+  quoteTable(table: TableRef): string;
+  /** Placeholder for the n-th (1-based) bind parameter. */
+  placeholder(index: number): string;
+  /** Wraps an ordered select so it returns at most `limit` rows. */
+  limit(selectSql: string, limit: number): string;
+}
+
+export interface ReadRequest {
+  /** A table, or a query wrapped as a derived table. */
+  from: { table: TableRef } | { query: string };
+  /** Columns to read; `undefined` means all. */
+  columns?: string[];
+  /** Keyset columns; rows come ordered by them. */
+  key: string[];
+  /** Read rows whose key is strictly greater than this one. */
+  after?: unknown[];
+  /** Extra predicate (already in the dialect's SQL) and its parameters, e.g. an incremental cursor. */
+  where?: { sql: string; params: unknown[] };
+  /** Override of the ordering (defaults to `key`), e.g. `[cursor, ...key]`. */
+  orderBy?: string[];
+  limit: number;
+}
+
+export interface ResultColumn {
+  name: string;
+  type: PortableType;
+}
+
+/** Rows as arrays in `columns` order: arrays, not objects, because they are cheaper by far at a million rows. */
+export interface RowBatch {
+  columns: ResultColumn[];
+  rows: unknown[][];
+}
+
+/** A session on a target that holds one transaction. */
+export interface TargetSession {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  /** Bulk-loads rows (arrays in `columns` order) into a table; returns the number of rows loaded. */
+  bulkLoad(table: TableRef, columns: string[], rows: unknown[][]): Promise<number>;
+  /** Returns the session to the connector. `broken` discards it (after a failure mid-protocol). */
+  release(broken?: boolean): Promise<void>;
+}
+
+export interface Connector {
+  /** The connection's name in the workspace config (never its URL). */
+  readonly name: string;
+  readonly type: string;
+  readonly capabilities: ConnectorCapabilities;
+  readonly dialect: SqlDialect;
+  /** The schema unqualified names resolve to. */
+  defaultSchema(): Promise<string>;
+  serverVersion(): Promise<string>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  /** One keyset page: rows ordered by the key, strictly after `after`. */
+  read(request: ReadRequest): Promise<RowBatch>;
+  /** The columns a source query returns, without reading its rows. */
+  describeQuery(sql: string): Promise<ResultColumn[]>;
+  introspect(options?: { tables?: TableRef[] }): Promise<Catalog>;
+  /** A dedicated session for a target transaction. */
+  session(): Promise<TargetSession>;
+  /** The native column type to create for a portable type (targets only). */
+  nativeType(type: PortableType): string;
+  classifyError(error: unknown): ErrorKind;
+  close(): Promise<void>;
+}
+
+export interface ConnectionOptions {
+  /** The connection's name in the workspace config. */
+  name: string;
+  url: URL;
+  /** The folder relative file URLs (`pglite:./x`) resolve against. */
+  baseDir: string;
+}
+
+/** How a plugin contributes a connector: URL schemes it answers and a factory that loads its driver lazily. */
+export interface ConnectorFactory {
+  /** URL schemes, e.g. `["postgres", "postgresql"]`. */
+  schemes: string[];
+  /** The connection type name shown to users and used by the runner API (`postgres`, `mysql`, …). */
+  type: string;
+  create(options: ConnectionOptions): Promise<Connector>;
+}

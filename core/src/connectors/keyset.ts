@@ -1,0 +1,55 @@
+import type { ConnectorCapabilities, ReadRequest, SqlDialect } from "./connector.js";
+
+/**
+ * Builds one keyset page: `SELECT … WHERE key > :last ORDER BY key LIMIT n`.
+ * Composite keys use a row-value comparison where the dialect pages with it efficiently,
+ * otherwise the expanded `a > ? OR (a = ? AND b > ?)` form.
+ */
+export function buildKeysetSelect(
+  dialect: SqlDialect,
+  capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
+  request: ReadRequest,
+): { sql: string; params: unknown[] } {
+  const q = (name: string) => dialect.quoteIdentifier(name);
+  const params: unknown[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return dialect.placeholder(params.length);
+  };
+  const from = "table" in request.from
+    ? dialect.quoteTable(request.from.table)
+    : `(${request.from.query.trim().replace(/;\s*$/, "")}) ${q("databridge_source")}`;
+  const select = request.columns ? request.columns.map(q).join(", ") : "*";
+  const conditions: string[] = [];
+  if (request.where) {
+    let sql = request.where.sql;
+    // The caller's predicate numbers its own parameters from 1; renumber them after ours.
+    request.where.params.forEach((value, i) => {
+      sql = sql.split(`{${i + 1}}`).join(bind(value));
+    });
+    conditions.push(`(${sql})`);
+  }
+  const order = request.orderBy ?? request.key;
+  if (request.after) conditions.push(keyAfter(order, request.after, capabilities.rowValueComparison, q, bind));
+  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
+  const orderBy = order.map(q).join(", ");
+  return { sql: dialect.limit(`SELECT ${select} FROM ${from}${where} ORDER BY ${orderBy}`, request.limit), params };
+}
+
+function keyAfter(
+  key: string[],
+  after: unknown[],
+  rowValues: boolean,
+  q: (name: string) => string,
+  bind: (value: unknown) => string,
+): string {
+  if (key.length !== after.length) throw new Error(`keyset: ${key.length} key columns but ${after.length} values`);
+  if (key.length === 1) return `${q(key[0])} > ${bind(after[0])}`;
+  if (rowValues) return `(${key.map(q).join(", ")}) > (${after.map(bind).join(", ")})`;
+  const alternatives: string[] = [];
+  for (let i = 0; i < key.length; i++) {
+    const equalities = key.slice(0, i).map((column, j) => `${q(column)} = ${bind(after[j])}`);
+    alternatives.push(`(${[...equalities, `${q(key[i])} > ${bind(after[i])}`].join(" AND ")})`);
+  }
+  return `(${alternatives.join(" OR ")})`;
+}

@@ -1,0 +1,1 @@
+export { pgliteConnectorFactory, pgliteDataDir } from "./pglite-connector.js";

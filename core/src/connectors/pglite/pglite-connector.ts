@@ -1,0 +1,171 @@
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { configError } from "../../errors.js";
+import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
+import { buildKeysetSelect } from "../keyset.js";
+import { encodeCopyText } from "../postgres/postgres-copy.js";
+import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
+import { classifyPostgresError } from "../postgres/postgres-errors.js";
+import { introspectPostgres } from "../postgres/postgres-introspector.js";
+import { POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "../postgres/postgres-types.js";
+
+/**
+ * Embedded PostgreSQL (PGlite): one in-process session per database folder. Sessions are
+ * serialized by a lock so a target transaction never interleaves with another query.
+ */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return ready;
+  }
+}
+
+interface SharedDatabase {
+  db: PGlite;
+  lock: Lock;
+  users: number;
+}
+
+/** One PGlite instance per folder in this process: a folder opened twice would corrupt it. */
+const openDatabases = new Map<string, Promise<SharedDatabase>>();
+
+/** Resolves `pglite:memory:`, `pglite:./folder`, `pglite:/abs/folder` to a data dir (undefined = in memory). */
+export function pgliteDataDir(url: URL, baseDir: string): string | undefined {
+  const location = decodeURIComponent(url.href.slice(url.protocol.length)).replace(/^\/\/(?=\/)/, "");
+  if (location === "memory:" || location === "memory" || location === "") return undefined;
+  return path.resolve(baseDir, location);
+}
+
+async function openShared(dataDir: string | undefined): Promise<SharedDatabase> {
+  const key = dataDir ?? `memory:${Math.random()}`;
+  let shared = openDatabases.get(key);
+  if (!shared) {
+    shared = (async () => {
+      const { PGlite } = await import("@electric-sql/pglite");
+      const keepText = (value: string) => value;
+      const parsers = Object.fromEntries(POSTGRES_TEXT_OIDS.map((oid) => [oid, keepText]));
+      if (dataDir) (await import("node:fs")).mkdirSync(dataDir, { recursive: true });
+      const db = await PGlite.create(dataDir ?? "memory://", { parsers });
+      return { db, lock: new Lock(), users: 0 };
+    })();
+    openDatabases.set(key, shared);
+    shared.catch(() => openDatabases.delete(key));
+  }
+  const database = await shared;
+  database.users++;
+  return database;
+}
+
+class PgliteConnector implements Connector {
+  readonly type = "pglite";
+  readonly capabilities = { ...postgresCapabilities, concurrentSessions: false };
+  readonly dialect = postgresDialect;
+  private closed = false;
+
+  constructor(readonly name: string, private readonly shared: SharedDatabase) {}
+
+  private async locked<T>(work: (db: PGlite) => Promise<T>): Promise<T> {
+    const release = await this.shared.lock.acquire();
+    try {
+      return await work(this.shared.db);
+    } finally {
+      release();
+    }
+  }
+
+  async defaultSchema() {
+    return (await this.query<{ s: string }>("SELECT current_schema() AS s")).rows[0]?.s ?? "public";
+  }
+
+  async serverVersion() {
+    const v = (await this.query<{ v: string }>("SHOW server_version")).rows[0]?.v ?? "unknown";
+    return `PGlite (PostgreSQL ${v})`;
+  }
+
+  query<T>(sql: string, params: unknown[] = []) {
+    return this.locked(async (db) => {
+      const result = await db.query<T>(sql, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    });
+  }
+
+  read(request: ReadRequest): Promise<RowBatch> {
+    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
+    return this.locked(async (db) => {
+      const result = await db.query<unknown[]>(sql, params, { rowMode: "array" });
+      return { columns: result.fields.map(fieldColumn), rows: result.rows };
+    });
+  }
+
+  describeQuery(sql: string): Promise<ResultColumn[]> {
+    return this.locked(async (db) => {
+      const result = await db.query(`SELECT * FROM (${sql.trim().replace(/;\s*$/, "")}) databridge_source LIMIT 0`, [], { rowMode: "array" });
+      return result.fields.map(fieldColumn);
+    });
+  }
+
+  async introspect(options?: { tables?: TableRef[] }) {
+    return introspectPostgres(
+      (sql, params) => this.query(sql, params),
+      { connection: this.name, type: this.type, serverVersion: await this.serverVersion() },
+      options?.tables,
+    );
+  }
+
+  async session(): Promise<TargetSession> {
+    const release = await this.shared.lock.acquire();
+    const db = this.shared.db;
+    let released = false;
+    return {
+      async query<T>(sql: string, params: unknown[] = []) {
+        const result = await db.query<T>(sql, params);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      },
+      async bulkLoad(table, columns, rows) {
+        if (rows.length === 0) return 0;
+        const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'`;
+        const result = await db.query(sql, [], { blob: new Blob([encodeCopyText(rows)]) });
+        return result.affectedRows ?? rows.length;
+      },
+      async release(broken = false) {
+        if (released) return;
+        released = true;
+        // An embedded session cannot be discarded; make sure no transaction is left open instead.
+        if (broken) await db.query("ROLLBACK").catch(() => {});
+        release();
+      },
+    };
+  }
+
+  nativeType = postgresNativeType;
+  classifyError = classifyPostgresError;
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (--this.shared.users > 0) return;
+    for (const [key, value] of openDatabases) if ((await value) === this.shared) openDatabases.delete(key);
+    await this.shared.db.close();
+  }
+}
+
+function fieldColumn(field: { name: string; dataTypeID: number }): ResultColumn {
+  return { name: field.name, type: portableFromPostgresOid(field.dataTypeID) };
+}
+
+export const pgliteConnectorFactory: ConnectorFactory = {
+  schemes: ["pglite"],
+  type: "pglite",
+  async create(options: ConnectionOptions) {
+    const dataDir = pgliteDataDir(options.url, options.baseDir);
+    try {
+      return new PgliteConnector(options.name, await openShared(dataDir));
+    } catch (error) {
+      throw configError(`cannot open embedded database: ${(error as Error).message}`, { connection: options.name }, error);
+    }
+  },
+};

@@ -1,0 +1,133 @@
+import type { Pool, PoolClient, FieldDef } from "pg";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { registerSecret } from "../../errors.js";
+import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
+import { buildKeysetSelect } from "../keyset.js";
+import { encodeCopyText } from "./postgres-copy.js";
+import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
+import { classifyPostgresError } from "./postgres-errors.js";
+import { introspectPostgres } from "./postgres-introspector.js";
+import { POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
+
+/** The server's config from a `postgres://` URL, as separate fields so the URL (and its password) is never echoed by the driver. */
+export function postgresClientConfig(url: URL) {
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  registerSecret(password);
+  const sslmode = url.searchParams.get("sslmode");
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, "") || "localhost",
+    port: url.port ? Number(url.port) : 5432,
+    user: url.username ? decodeURIComponent(url.username) : "postgres",
+    password,
+    database: decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres",
+    ssl: sslmode && sslmode !== "disable" ? { rejectUnauthorized: sslmode === "verify-full" } : undefined,
+    application_name: "databridge",
+    connectionTimeoutMillis: Number(url.searchParams.get("connect_timeout") ?? 10) * 1000,
+  };
+}
+
+const keepText = (value: string) => value;
+
+class PostgresConnector implements Connector {
+  readonly type = "postgres";
+  readonly capabilities = postgresCapabilities;
+  readonly dialect = postgresDialect;
+  private version?: string;
+  private schema?: string;
+
+  constructor(readonly name: string, private readonly pool: Pool) {}
+
+  async defaultSchema() {
+    this.schema ??= (await this.query<{ s: string }>("SELECT current_schema() AS s")).rows[0]?.s ?? "public";
+    return this.schema;
+  }
+
+  async serverVersion() {
+    this.version ??= (await this.query<{ v: string }>("SHOW server_version")).rows[0]?.v ?? "unknown";
+    return `PostgreSQL ${this.version}`;
+  }
+
+  async query<T>(sql: string, params: unknown[] = []) {
+    const result = await this.pool.query(sql, params);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async read(request: ReadRequest): Promise<RowBatch> {
+    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
+    const result = await this.pool.query({ text: sql, values: params, rowMode: "array" });
+    return { columns: result.fields.map(fieldColumn), rows: result.rows as unknown[][] };
+  }
+
+  async describeQuery(sql: string): Promise<ResultColumn[]> {
+    const result = await this.pool.query({ text: `SELECT * FROM (${sql.trim().replace(/;\s*$/, "")}) databridge_source LIMIT 0`, rowMode: "array" });
+    return result.fields.map(fieldColumn);
+  }
+
+  async introspect(options?: { tables?: TableRef[] }) {
+    return introspectPostgres(
+      (sql, params) => this.query(sql, params),
+      { connection: this.name, type: this.type, serverVersion: await this.serverVersion() },
+      options?.tables,
+    );
+  }
+
+  async session(): Promise<TargetSession> {
+    const client = await this.pool.connect();
+    return new PostgresSession(client);
+  }
+
+  nativeType = postgresNativeType;
+  classifyError = classifyPostgresError;
+
+  async close() {
+    await this.pool.end();
+  }
+}
+
+class PostgresSession implements TargetSession {
+  private released = false;
+  constructor(private readonly client: PoolClient) {}
+
+  async query<T>(sql: string, params: unknown[] = []) {
+    const result = await this.client.query(sql, params);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async bulkLoad(table: TableRef, columns: string[], rows: unknown[][]) {
+    if (rows.length === 0) return 0;
+    const { from } = await import("pg-copy-streams");
+    const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN`;
+    const stream = this.client.query(from(sql));
+    await pipeline(Readable.from([encodeCopyText(rows)]), stream);
+    return Number(stream.rowCount ?? rows.length);
+  }
+
+  async release(broken = false) {
+    if (this.released) return;
+    this.released = true;
+    // A client whose protocol state we cannot trust is destroyed rather than returned to the pool.
+    this.client.release(broken ? new Error("discarded after failure") : undefined);
+  }
+}
+
+function fieldColumn(field: FieldDef): ResultColumn {
+  return { name: field.name, type: portableFromPostgresOid(field.dataTypeID, field.dataTypeModifier) };
+}
+
+export const postgresConnectorFactory: ConnectorFactory = {
+  schemes: ["postgres", "postgresql"],
+  type: "postgres",
+  async create(options: ConnectionOptions) {
+    const pg = (await import("pg")).default;
+    const textOids = new Set<number>(POSTGRES_TEXT_OIDS);
+    const types = {
+      getTypeParser: ((oid: number, format?: string) =>
+        textOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ ...postgresClientConfig(options.url), max: 4, types });
+    // An idle client that loses its server must not crash the process; the next query reports it.
+    pool.on("error", () => {});
+    return new PostgresConnector(options.name, pool);
+  },
+};

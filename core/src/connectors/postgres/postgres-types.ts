@@ -1,0 +1,79 @@
+import type { PortableType } from "../connector.js";
+
+/** Portable type of a column from PostgreSQL's `format_type()` spelling, e.g. `character varying(50)`. */
+export function portableFromPostgresType(formatted: string): PortableType {
+  const type = formatted.toLowerCase().trim();
+  const args = /\(([^)]*)\)/.exec(type)?.[1]?.split(",").map((part) => Number(part.trim()));
+  if (type.endsWith("[]")) return { kind: "json" };
+  if (type === "smallint") return { kind: "smallint" };
+  if (type === "integer") return { kind: "integer" };
+  if (type === "bigint") return { kind: "bigint" };
+  if (type.startsWith("numeric") || type.startsWith("decimal")) {
+    return args ? { kind: "decimal", precision: args[0], scale: args[1] ?? 0 } : { kind: "decimal" };
+  }
+  if (type === "real" || type === "double precision") return { kind: "float" };
+  if (type.startsWith("character varying") || type.startsWith("varchar") || type.startsWith("character(") || type === "character" || type.startsWith("bpchar")) {
+    return args ? { kind: "string", length: args[0] } : { kind: "string" };
+  }
+  if (type === "text" || type === "citext" || type === "name") return { kind: "text" };
+  if (type === "boolean") return { kind: "boolean" };
+  if (type === "date") return { kind: "date" };
+  if (type.startsWith("timestamp") && type.includes("with time zone") && !type.includes("without")) return { kind: "timestamptz" };
+  if (type.startsWith("timestamp")) return { kind: "timestamp" };
+  if (type.startsWith("time")) return { kind: "time" };
+  if (type === "uuid") return { kind: "uuid" };
+  if (type === "json" || type === "jsonb") return { kind: "json" };
+  if (type === "bytea") return { kind: "binary" };
+  return { kind: "unknown" };
+}
+
+/** Portable type of a result field from its type OID and modifier (as `pg` and PGlite report them). */
+export function portableFromPostgresOid(oid: number, typmod = -1): PortableType {
+  switch (oid) {
+    case 21: return { kind: "smallint" };
+    case 23: return { kind: "integer" };
+    case 20: return { kind: "bigint" };
+    case 1700:
+      return typmod > 4 ? { kind: "decimal", precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : { kind: "decimal" };
+    case 700: case 701: return { kind: "float" };
+    case 1043: case 1042: return typmod > 4 ? { kind: "string", length: typmod - 4 } : { kind: "string" };
+    case 25: case 19: return { kind: "text" };
+    case 16: return { kind: "boolean" };
+    case 1082: return { kind: "date" };
+    case 1083: case 1266: return { kind: "time" };
+    case 1114: return { kind: "timestamp" };
+    case 1184: return { kind: "timestamptz" };
+    case 2950: return { kind: "uuid" };
+    case 114: case 3802: return { kind: "json" };
+    case 17: return { kind: "binary" };
+    default: return { kind: "unknown" };
+  }
+}
+
+/** The PostgreSQL column type created for a portable type (`create: true` targets). */
+export function postgresNativeType(type: PortableType): string {
+  switch (type.kind) {
+    case "smallint": return "smallint";
+    case "integer": return "integer";
+    case "bigint": return "bigint";
+    case "decimal": return type.precision ? `numeric(${type.precision},${type.scale ?? 0})` : "numeric";
+    case "float": return "double precision";
+    case "string": return type.length ? `varchar(${type.length})` : "text";
+    case "text": return "text";
+    case "boolean": return "boolean";
+    case "date": return "date";
+    case "time": return "time";
+    case "timestamp": return "timestamp";
+    case "timestamptz": return "timestamptz";
+    case "uuid": return "uuid";
+    case "json": return "jsonb";
+    case "binary": return "bytea";
+    default: return "text";
+  }
+}
+
+/**
+ * OIDs whose values we keep as the server's exact text: numeric (no float rounding), int8 (beyond 2^53),
+ * dates and timestamps (never shifted through the machine's time zone).
+ */
+export const POSTGRES_TEXT_OIDS = [20, 1700, 1082, 1083, 1114, 1184, 1266, 1186] as const;

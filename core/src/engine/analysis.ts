@@ -1,0 +1,192 @@
+import type { ColumnMapping, Pipeline } from "../authoring/pipeline.js";
+import { isTransformSpec } from "../authoring/pipeline.js";
+import type { TransformDefinition } from "../authoring/plugin.js";
+import type { ColumnInfo, PortableType, TableInfo } from "../connectors/connector.js";
+import { parseExpression } from "../transforms/expression.js";
+import { mappingColumns } from "../transforms/builtin-transforms.js";
+import { didYouMean } from "../util/suggest.js";
+
+export type ProblemCode =
+  | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
+  | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
+  | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error";
+
+export interface Problem {
+  severity: "error" | "warning";
+  code: ProblemCode;
+  message: string;
+  pipeline: string;
+  /** The target column whose mapping has the problem (or the unmapped target column). */
+  column?: string;
+  /** The source column or expression text at fault, when that is narrower than the target column. */
+  subject?: string;
+  /** A replacement the user probably meant (did-you-mean). */
+  suggestion?: string;
+  table?: string;
+}
+
+export interface MappingAnalysisInput {
+  pipeline: Pipeline;
+  /** Columns the source offers (table columns, or a query's result columns); undefined when unknown. */
+  sourceColumns?: Pick<ColumnInfo, "name" | "type" | "nullable" | "nativeType">[];
+  /** The target table; undefined when it does not exist (yet). */
+  targetTable?: TableInfo;
+  transforms: ReadonlyMap<string, TransformDefinition<never>>;
+  /** Target columns filled by the engine itself (tenant column, id-map column). */
+  engineColumns?: string[];
+}
+
+/**
+ * Checks a pipeline's column mappings against the source and target schemas. Pure: the CLI's `plan`
+ * and `check`, and the language server, run the same checks on the same catalogs.
+ */
+export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
+  const { pipeline, sourceColumns, targetTable, transforms } = input;
+  const problems: Problem[] = [];
+  const add = (problem: Omit<Problem, "pipeline">) => problems.push({ pipeline: pipeline.name, ...problem });
+  const sourceByName = new Map(sourceColumns?.map((c) => [c.name, c]));
+  const targetByName = new Map(targetTable?.columns.map((c) => [c.name, c]));
+  const targetName = pipeline.target.table;
+
+  const checkSourceColumn = (name: string, column: string) => {
+    if (!sourceColumns || sourceByName.has(name)) return;
+    const suggestion = didYouMean(name, sourceByName.keys());
+    add({
+      severity: "error", code: "unknown-source-column", column, subject: name,
+      suggestion: suggestion ? /"(.*)"/.exec(suggestion)?.[1] : undefined,
+      message: `source has no column "${name}"${suggestion}`,
+    });
+  };
+
+  for (const [column, mapping] of Object.entries(pipeline.columns)) {
+    if (targetTable && !targetByName.has(column)) {
+      const suggestion = didYouMean(column, targetByName.keys());
+      add({
+        severity: "error", code: "unknown-target-column", column, subject: column, table: targetName,
+        suggestion: suggestion ? /"(.*)"/.exec(suggestion)?.[1] : undefined,
+        message: `target table ${targetName} has no column "${column}"${suggestion}`,
+      });
+    }
+    for (const problem of checkTransforms(mapping, transforms)) add({ ...problem, column });
+    for (const name of new Set(mappingColumns(mapping, transforms))) checkSourceColumn(name, column);
+    const target = targetByName.get(column);
+    const source = typeof mapping === "string" ? sourceByName.get(mapping) : undefined;
+    if (target && source) {
+      for (const problem of lossyProblems(source, target)) add({ ...problem, column, subject: mapping as string, table: targetName });
+    }
+  }
+
+  for (const key of [...keyColumns(pipeline.source?.key), ...(pipeline.incremental ? [pipeline.incremental.cursor] : [])]) {
+    checkSourceColumn(key, key);
+  }
+
+  if (targetTable) {
+    const mapped = new Set([...Object.keys(pipeline.columns), ...(input.engineColumns ?? [])]);
+    for (const column of targetTable.columns) {
+      if (!column.nullable && column.default === null && !column.generated && !mapped.has(column.name)) {
+        add({
+          severity: "error", code: "unmapped-not-null", column: column.name, table: targetName,
+          message: `target column ${column.name} (${column.nativeType}) is NOT NULL without a default and is not mapped`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+function keyColumns(key: string | string[] | undefined): string[] {
+  return key === undefined ? [] : Array.isArray(key) ? key : [key];
+}
+
+function checkTransforms(mapping: ColumnMapping | unknown, transforms: ReadonlyMap<string, TransformDefinition<never>>): Omit<Problem, "pipeline">[] {
+  if (!isTransformSpec(mapping)) return [];
+  const definition = transforms.get(mapping.transform);
+  if (!definition) {
+    return [{ severity: "error", code: "unknown-transform", subject: mapping.transform, message: `unknown transform "${mapping.transform}"${didYouMean(mapping.transform, transforms.keys())}` }];
+  }
+  const problems: Omit<Problem, "pipeline">[] = [];
+  for (const expression of definition.expressions?.(mapping.args as never) ?? []) {
+    try {
+      parseExpression(expression);
+    } catch (error) {
+      problems.push({ severity: "error", code: "bad-expression", subject: expression, message: `expression \`${expression}\` does not parse: ${(error as Error).message}` });
+    }
+  }
+  for (const arg of mapping.args) {
+    if (isTransformSpec(arg)) problems.push(...checkTransforms(arg, transforms));
+    if (Array.isArray(arg)) for (const item of arg) problems.push(...checkTransforms(item, transforms));
+  }
+  return problems;
+}
+
+const integerRank: Partial<Record<PortableType["kind"], number>> = { smallint: 1, integer: 2, bigint: 3 };
+const integerDigits: Record<number, number> = { 1: 4, 2: 9, 3: 18 };
+
+/** Lossy conversions from a source column to the target column it is copied into. */
+export function lossyProblems(
+  source: Pick<ColumnInfo, "type" | "nullable" | "nativeType">,
+  target: Pick<ColumnInfo, "type" | "nullable" | "nativeType" | "default">,
+): Omit<Problem, "pipeline">[] {
+  const problems: Omit<Problem, "pipeline">[] = [];
+  const from = source.type;
+  const to = target.type;
+  const arrow = `${source.nativeType} → ${target.nativeType}`;
+  const stringy = (k: string) => k === "string" || k === "text";
+  if (stringy(to.kind) && to.length !== undefined && (stringy(from.kind) || from.kind === "unknown")) {
+    if (from.length === undefined || from.length > to.length) {
+      problems.push({ severity: "warning", code: "lossy-length", message: `values may be truncated or rejected: ${arrow}` });
+    }
+  }
+  if (from.kind === "decimal" && to.kind === "decimal") {
+    if ((from.scale ?? 0) > (to.scale ?? Infinity)) problems.push({ severity: "warning", code: "lossy-scale", message: `decimal scale narrows: ${arrow}` });
+    else if (to.precision !== undefined && (from.precision === undefined || from.precision - (from.scale ?? 0) > to.precision - (to.scale ?? 0))) {
+      problems.push({ severity: "warning", code: "lossy-scale", message: `decimal precision narrows: ${arrow}` });
+    }
+  }
+  const fromRank = integerRank[from.kind];
+  const toRank = integerRank[to.kind];
+  if (toRank !== undefined) {
+    if (fromRank !== undefined && fromRank > toRank) problems.push({ severity: "warning", code: "lossy-integer", message: `integer narrows: ${arrow}` });
+    if (from.kind === "decimal" && ((from.scale ?? 0) > 0 || (from.precision ?? 99) - (from.scale ?? 0) > integerDigits[toRank])) {
+      problems.push({ severity: "warning", code: "lossy-integer", message: `decimal into an integer column: ${arrow}` });
+    }
+    if (from.kind === "float") problems.push({ severity: "warning", code: "lossy-integer", message: `floating point into an integer column: ${arrow}` });
+  }
+  if (source.nullable && !target.nullable && target.default === null) {
+    problems.push({ severity: "warning", code: "lossy-nullability", message: `nullable source into NOT NULL column: NULLs will be rejected (${arrow})` });
+  }
+  return problems;
+}
+
+/** Pipelines in dependency order; unknown and cyclic `dependsOn` are problems. */
+export function orderByDependencies<T extends { pipeline: Pick<Pipeline, "name" | "dependsOn"> }>(
+  items: T[],
+  known: Iterable<string> = items.map((i) => i.pipeline.name),
+): { ordered: T[]; problems: Problem[] } {
+  const byName = new Map(items.map((i) => [i.pipeline.name, i]));
+  const knownNames = new Set(known);
+  const problems: Problem[] = [];
+  const ordered: T[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (item: T, path: string[]) => {
+    const name = item.pipeline.name;
+    if (state.get(name) === "done") return;
+    if (state.get(name) === "visiting") {
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      problems.push({ severity: "error", code: "cyclic-dependency", pipeline: name, message: `dependsOn forms a cycle: ${cycle.join(" → ")}` });
+      return;
+    }
+    state.set(name, "visiting");
+    for (const dependency of item.pipeline.dependsOn ?? []) {
+      const target = byName.get(dependency);
+      if (target) visit(target, [...path, name]);
+      else if (!knownNames.has(dependency)) {
+        problems.push({ severity: "error", code: "unknown-dependency", pipeline: name, subject: dependency, message: `dependsOn names unknown pipeline "${dependency}"${didYouMean(dependency, knownNames)}` });
+      }
+    }
+    state.set(name, "done");
+    ordered.push(item);
+  };
+  for (const item of items) visit(item, []);
+  return { ordered, problems };
+}

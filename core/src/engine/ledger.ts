@@ -1,0 +1,213 @@
+import type { Connector, TargetSession } from "../connectors/connector.js";
+import type { RowCounts } from "../protocol.js";
+
+/**
+ * The checkpoint ledger, kept in the target's `databridge` schema. Every batch commits its rows, a
+ * `batches` row and the advanced checkpoint in one transaction, so a resume starts exactly after
+ * the last committed key: no duplicates, no gaps, even after `kill -9`.
+ */
+export const LEDGER_DDL = `
+CREATE SCHEMA IF NOT EXISTS databridge;
+CREATE TABLE IF NOT EXISTS databridge.runs (
+  run_id text NOT NULL,
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  status text NOT NULL,
+  mode text NOT NULL,
+  target_table text NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  start_key jsonb,
+  last_key jsonb,
+  batches integer NOT NULL DEFAULT 0,
+  rows_read bigint NOT NULL DEFAULT 0,
+  rows_written bigint NOT NULL DEFAULT 0,
+  rows_rejected bigint NOT NULL DEFAULT 0,
+  resumed_from text,
+  error text,
+  PRIMARY KEY (run_id, pipeline, tenant)
+);
+CREATE TABLE IF NOT EXISTS databridge.batches (
+  run_id text NOT NULL,
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  batch_no integer NOT NULL,
+  first_key jsonb,
+  last_key jsonb,
+  rows_read integer NOT NULL,
+  rows_written integer NOT NULL,
+  rows_rejected integer NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (run_id, pipeline, tenant, batch_no)
+);
+CREATE TABLE IF NOT EXISTS databridge.checkpoints (
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  run_id text NOT NULL,
+  last_key jsonb,
+  complete boolean NOT NULL DEFAULT false,
+  watermark jsonb,
+  updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (pipeline, tenant)
+);
+CREATE TABLE IF NOT EXISTS databridge.rejected_rows (
+  id bigserial PRIMARY KEY,
+  run_id text NOT NULL,
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  batch_no integer NOT NULL,
+  source_key jsonb NOT NULL,
+  source_row jsonb NOT NULL,
+  stage text NOT NULL,
+  column_name text,
+  error_code text,
+  message text NOT NULL,
+  rejected_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX IF NOT EXISTS rejected_rows_run ON databridge.rejected_rows (run_id, pipeline)`;
+
+export interface RejectedRow {
+  key: unknown[];
+  /** The source row as an object of column → value. */
+  row: Record<string, unknown>;
+  stage: "transform" | "load";
+  column?: string;
+  code?: string;
+  message: string;
+}
+
+export interface Checkpoint {
+  runId: string;
+  lastKey: unknown[] | null;
+  complete: boolean;
+  watermark: unknown;
+}
+
+/** Keys are stored as JSON; bigints as their decimal text, which binds back as a parameter exactly. */
+const toJson = (value: unknown) =>
+  JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+    const raw = this[key];
+    if (typeof raw === "bigint") return raw.toString();
+    if (raw instanceof Uint8Array) return `\\x${Buffer.from(raw).toString("hex")}`;
+    // PostgreSQL's jsonb rejects NUL characters; keep them visible instead.
+    if (typeof raw === "string" && raw.includes("\u0000")) return raw.replace(/\u0000/g, "\\u0000");
+    return v;
+  });
+
+export class Ledger {
+  private ensured?: Promise<void>;
+
+  constructor(private readonly target: Connector) {}
+
+  /** Creates the ledger tables once; concurrent runs serialize on an advisory lock. */
+  ensure(): Promise<void> {
+    this.ensured ??= (async () => {
+      const session = await this.target.session();
+      try {
+        await session.query("BEGIN");
+        await session.query("SELECT pg_advisory_xact_lock(8240517)");
+        for (const statement of LEDGER_DDL.split(";").map((s) => s.trim()).filter(Boolean)) await session.query(statement);
+        await session.query("COMMIT");
+        await session.release();
+      } catch (error) {
+        await session.query("ROLLBACK").catch(() => {});
+        await session.release(true);
+        this.ensured = undefined;
+        throw error;
+      }
+    })();
+    return this.ensured;
+  }
+
+  async checkpoint(pipeline: string, tenant: string): Promise<Checkpoint | undefined> {
+    const { rows } = await this.target.query<{ run_id: string; last_key: unknown[] | null; complete: boolean; watermark: unknown }>(
+      "SELECT run_id, last_key, complete, watermark FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2",
+      [pipeline, tenant],
+    );
+    const row = rows[0];
+    return row && { runId: row.run_id, lastKey: row.last_key, complete: row.complete, watermark: row.watermark };
+  }
+
+  /** Records the start of a stage and points the checkpoint at it; runs left `running` by a dead process become `interrupted`. */
+  async startRun(args: { runId: string; pipeline: string; tenant: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; watermark?: unknown }) {
+    const session = await this.target.session();
+    try {
+      await session.query("BEGIN");
+      await session.query(
+        "UPDATE databridge.runs SET status = 'interrupted', finished_at = now() WHERE pipeline = $1 AND tenant = $2 AND status = 'running' AND run_id <> $3",
+        [args.pipeline, args.tenant, args.runId],
+      );
+      await session.query(
+        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from)
+         VALUES ($1, $2, $3, 'running', $4, $5, $6::jsonb, $6::jsonb, $7)
+         ON CONFLICT (run_id, pipeline, tenant) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL`,
+        [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null],
+      );
+      await session.query(
+        `INSERT INTO databridge.checkpoints (pipeline, tenant, run_id, last_key, complete, watermark)
+         VALUES ($1, $2, $3, $4::jsonb, false, $5::jsonb)
+         ON CONFLICT (pipeline, tenant) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = false,
+           watermark = COALESCE(EXCLUDED.watermark, databridge.checkpoints.watermark), updated_at = clock_timestamp()`,
+        [args.pipeline, args.tenant, args.runId, toJson(args.startKey), args.watermark === undefined ? null : toJson(args.watermark)],
+      );
+      await session.query("COMMIT");
+      await session.release();
+    } catch (error) {
+      await session.query("ROLLBACK").catch(() => {});
+      await session.release(true);
+      throw error;
+    }
+  }
+
+  /** Inside the batch's transaction: the batch row, the run's totals and the checkpoint. */
+  async recordBatch(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown }) {
+    const lastKey = toJson(args.lastKey);
+    await session.query(
+      `INSERT INTO databridge.batches (run_id, pipeline, tenant, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)`,
+      [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), lastKey, args.counts.read, args.counts.written, args.counts.rejected],
+    );
+    await session.query(
+      `UPDATE databridge.runs SET last_key = $4::jsonb, batches = batches + 1, rows_read = rows_read + $5, rows_written = rows_written + $6, rows_rejected = rows_rejected + $7
+        WHERE run_id = $1 AND pipeline = $2 AND tenant = $3`,
+      [args.runId, args.pipeline, args.tenant, lastKey, args.counts.read, args.counts.written, args.counts.rejected],
+    );
+    await session.query(
+      `UPDATE databridge.checkpoints SET last_key = $4::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($5::jsonb, watermark)
+        WHERE pipeline = $1 AND tenant = $2 AND run_id = $3`,
+      [args.pipeline, args.tenant, args.runId, lastKey, args.watermark === undefined ? null : toJson(args.watermark)],
+    );
+  }
+
+  /** Inside the batch's transaction: the rows that were rejected, with the source row and the reason. */
+  async recordRejects(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; rejects: RejectedRow[] }) {
+    if (!args.rejects.length) return;
+    const columns = ["run_id", "pipeline", "tenant", "batch_no", "source_key", "source_row", "stage", "column_name", "error_code", "message"];
+    await session.bulkLoad({ schema: "databridge", name: "rejected_rows" }, columns, args.rejects.map((r) => [
+      args.runId, args.pipeline, args.tenant, args.batch, toJson(r.key), toJson(r.row), r.stage, r.column ?? null, r.code ?? null, r.message,
+    ]));
+  }
+
+  /** Ends a stage; `complete` marks the checkpoint done so `--resume` has nothing left to do. */
+  async finishRun(args: { runId: string; pipeline: string; tenant: string; status: string; error?: string; complete: boolean }, session?: TargetSession) {
+    const run = (sql: string, params: unknown[]) => (session ? session.query(sql, params) : this.target.query(sql, params));
+    await run(
+      "UPDATE databridge.runs SET status = $4, finished_at = now(), error = $5 WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
+      [args.runId, args.pipeline, args.tenant, args.status, args.error ?? null],
+    );
+    if (args.complete) {
+      await run("UPDATE databridge.checkpoints SET complete = true, updated_at = clock_timestamp() WHERE pipeline = $1 AND tenant = $2 AND run_id = $3",
+        [args.pipeline, args.tenant, args.runId]);
+    }
+  }
+
+  /** Totals a stage has committed so far (for a resumed stage's cumulative counters). */
+  async runTotals(runId: string, pipeline: string, tenant: string): Promise<{ batches: number; counts: RowCounts } | undefined> {
+    const { rows } = await this.target.query<{ batches: number; rows_read: string; rows_written: string; rows_rejected: string }>(
+      "SELECT batches, rows_read, rows_written, rows_rejected FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
+      [runId, pipeline, tenant],
+    );
+    const row = rows[0];
+    return row && { batches: row.batches, counts: { read: Number(row.rows_read), written: Number(row.rows_written), rejected: Number(row.rows_rejected) } };
+  }
+}

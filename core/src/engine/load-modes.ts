@@ -1,0 +1,79 @@
+import type { Connector, TableRef, TargetSession } from "../connectors/connector.js";
+import type { PreparedStage } from "./prepare.js";
+
+/** How one batch reaches the target table, inside the batch's transaction. */
+export interface LoadStrategy {
+  /** The table batches are bulk-loaded into (the target, or the shadow table of a `replace`). */
+  loadTable: TableRef;
+  /** Loads one batch; returns rows inserted or changed. */
+  load(session: TargetSession, rows: unknown[][]): Promise<number>;
+  /** Before the first batch of a fresh (not resumed) stage. */
+  begin?(session: TargetSession): Promise<void>;
+  /** After the last batch, in the transaction that marks the stage done. */
+  finish?(session: TargetSession): Promise<void>;
+}
+
+const STAGE_TABLE: TableRef = { schema: "pg_temp", name: "databridge_stage" };
+const ORDINAL = "databridge_ord";
+
+export function loadStrategy(stage: PreparedStage): LoadStrategy {
+  const { target, targetRef, targetColumns, targetKey } = stage;
+  const q = target.dialect.quoteIdentifier;
+  const table = target.dialect.quoteTable(targetRef);
+  const columns = targetColumns.map(q).join(", ");
+  switch (stage.mode) {
+    case "insert":
+      return { loadTable: targetRef, load: (session, rows) => session.bulkLoad(targetRef, targetColumns, rows) };
+
+    case "replace": {
+      const shadowRef = { schema: targetRef.schema, name: shadowName(target, targetRef.name) };
+      const shadow = target.dialect.quoteTable(shadowRef);
+      return {
+        loadTable: shadowRef,
+        load: (session, rows) => session.bulkLoad(shadowRef, targetColumns, rows),
+        async begin(session) {
+          await session.query(`DROP TABLE IF EXISTS ${shadow}`);
+          await session.query(`CREATE TABLE ${shadow} (LIKE ${table} INCLUDING DEFAULTS INCLUDING GENERATED)`);
+        },
+        async finish(session) {
+          // The swap is one transaction: readers see the old contents until it commits, then the new.
+          await session.query(`DELETE FROM ${table}`);
+          await session.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${shadow}`);
+          await session.query(`DROP TABLE ${shadow}`);
+        },
+      };
+    }
+
+    case "upsert":
+    case "update": {
+      const keys = targetKey.map(q);
+      const nonKeys = targetColumns.filter((c) => !targetKey.includes(c)).map(q);
+      // Within a batch the last row of a key wins: DISTINCT ON keeps the highest ordinal.
+      const deduplicated = `(SELECT DISTINCT ON (${keys.join(", ")}) ${columns} FROM ${target.dialect.quoteTable(STAGE_TABLE)} ORDER BY ${keys.join(", ")}, ${q(ORDINAL)} DESC) s`;
+      const changed = (left: string, right: string) =>
+        nonKeys.length ? `(${nonKeys.map((c) => `${left}.${c}`).join(", ")}) IS DISTINCT FROM (${nonKeys.map((c) => `${right}.${c}`).join(", ")})` : "false";
+      const statement = stage.mode === "upsert"
+        ? `INSERT INTO ${table} AS t (${columns}) SELECT ${columns} FROM ${deduplicated} ` +
+          (nonKeys.length
+            ? `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${nonKeys.map((c) => `${c} = EXCLUDED.${c}`).join(", ")} WHERE ${changed("t", "EXCLUDED")}`
+            : `ON CONFLICT (${keys.join(", ")}) DO NOTHING`)
+        : `UPDATE ${table} AS t SET ${nonKeys.map((c) => `${c} = s.${c}`).join(", ")} FROM ${deduplicated} WHERE ${keys.map((k) => `t.${k} = s.${k}`).join(" AND ")} AND ${changed("t", "s")}`;
+      return {
+        loadTable: targetRef,
+        async load(session, rows) {
+          if (!rows.length) return 0;
+          await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
+          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]));
+          const result = await session.query(statement);
+          await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);
+          return result.rowCount;
+        },
+      };
+    }
+  }
+}
+
+function shadowName(target: Connector, name: string): string {
+  const suffix = "__databridge_replace";
+  return name.slice(0, target.capabilities.maxIdentifierLength - suffix.length) + suffix;
+}

@@ -1,0 +1,360 @@
+import type { RetryPolicy } from "../authoring/pipeline.js";
+import type { RowFunction } from "../authoring/plugin.js";
+import type { TargetSession } from "../connectors/connector.js";
+import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
+import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
+import { BoundedQueue } from "./bounded-queue.js";
+import { Ledger, type RejectedRow } from "./ledger.js";
+import { loadStrategy } from "./load-modes.js";
+import type { PreparedStage } from "./prepare.js";
+
+export interface StageContext {
+  runId: string;
+  emit(event: EventInput): void;
+  ledger: Ledger;
+  mappers: RowFunction[];
+  resume: boolean;
+  signal?: AbortSignal;
+  /** Called between batches; resolves when the run may go on (pause support). */
+  gate?: () => Promise<void>;
+}
+
+export interface StageOutcome {
+  pipeline: string;
+  tenant: string;
+  status: StageStatus;
+  rows: RowCounts;
+  durationMs: number;
+  error?: DataBridgeError;
+  parity?: { source: number; target: number };
+}
+
+interface TransformedBatch {
+  number: number;
+  rows: unknown[][];
+  keys: unknown[][];
+  sourceRows: unknown[][];
+  rejects: RejectedRow[];
+  firstKey: unknown[];
+  lastKey: unknown[];
+  read: number;
+}
+
+const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Full-jitter exponential backoff: a random delay up to initial × 2^attempt, capped. */
+export function backoffDelay(attempt: number, policy: Required<RetryPolicy>, random = Math.random): number {
+  return Math.round(random() * Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1)));
+}
+
+/**
+ * Runs one stage (a pipeline for one source): extract → transform → load with a bounded queue
+ * between reader and writer, one transaction per batch carrying its ledger row, retries of
+ * transient failures from the last committed batch.
+ */
+export async function runStage(stage: PreparedStage, ctx: StageContext): Promise<StageOutcome> {
+  const started = Date.now();
+  const { pipeline, tenant, target } = stage;
+  const name = pipeline.name;
+  const counts = emptyCounts();
+  const policy = { ...DEFAULT_RETRY, ...pipeline.retry };
+  const strategy = loadStrategy(stage);
+  const outcome = (status: StageStatus, error?: DataBridgeError): StageOutcome => ({ pipeline: name, tenant, status, rows: { ...counts }, durationMs: Date.now() - started, error });
+
+  await ctx.ledger.ensure();
+  const checkpoint = await ctx.ledger.checkpoint(name, tenant);
+  let after: unknown[] | null = null;
+  let resumedFrom: string | undefined;
+  if (ctx.resume && checkpoint) {
+    if (checkpoint.complete) {
+      ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: the last run completed; nothing to resume` });
+      return outcome("skipped");
+    }
+    after = checkpoint.lastKey;
+    resumedFrom = checkpoint.runId;
+  }
+  if (stage.createDdl) await inTransaction(target, (s) => s.query(stage.createDdl!).then(() => undefined), { lockTable: stage.targetLabel, ignoreExisting: true });
+  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom });
+  if (strategy.begin && (after === null || !(await tableExists(stage, strategy.loadTable)))) {
+    if (after !== null) after = null; // the shadow table of an interrupted replace is gone: start over
+    await inTransaction(target, (s) => strategy.begin!(s));
+  }
+
+  let estimatedRows = stage.estimatedRows;
+  if (estimatedRows === null && "table" in stage.from) {
+    estimatedRows = Number((await stage.source.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`)).rows[0]?.n ?? 0);
+  }
+  ctx.emit({
+    type: "stage.started", pipeline: name, tenant: tenant || undefined, source: stage.sourceLabel, target: `${target.name}:${stage.targetLabel}`,
+    mode: stage.mode, estimatedRows, resumeAfter: after,
+  });
+
+  let batchNumber = 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await pump(stage, ctx, { after, estimatedRows, counts, started, nextBatch: () => ++batchNumber });
+      if (result === "cancelled") {
+        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "cancelled", complete: false });
+        return outcome("cancelled");
+      }
+      break;
+    } catch (caught) {
+      const error = classify(caught, stage);
+      if (error.kind !== "transient" || attempt >= policy.attempts) {
+        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
+        return outcome("failed", error);
+      }
+      const delayMs = backoffDelay(attempt, policy);
+      ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy).then((c) => c?.lastKey ?? null);
+    }
+  }
+
+  const status: StageStatus = counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
+  try {
+    await retryable(() => inTransaction(target, async (session) => {
+      await strategy.finish?.(session);
+      await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status, complete: true }, session);
+    }), policy);
+  } catch (caught) {
+    return outcome("failed", classify(caught, stage));
+  }
+  const result = outcome(status);
+  result.parity = await countParity(stage).catch(() => undefined);
+  return result;
+}
+
+async function pump(
+  stage: PreparedStage,
+  ctx: StageContext,
+  state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number },
+): Promise<"done" | "cancelled"> {
+  const { pipeline, tenant, source, readColumns, key, batchSize } = stage;
+  const queue = new BoundedQueue<TransformedBatch>(2);
+  const strategy = loadStrategy(stage);
+  const onError = pipeline.onError ?? "fail";
+  const isolateRejects = onError !== "fail";
+  let stopReading = false;
+  let cancelled = false;
+
+  const reader = (async () => {
+    let after = state.after;
+    while (!stopReading) {
+      if (ctx.signal?.aborted) { cancelled = true; break; }
+      await ctx.gate?.();
+      const batch = await source.read({ from: stage.from, columns: readColumns, key, after: after ?? undefined, limit: batchSize });
+      if (!batch.rows.length) break;
+      const number = state.nextBatch();
+      const transformed = transformBatch(stage, ctx.mappers, batch.rows, number, onError === "fail");
+      after = transformed.lastKey;
+      await queue.push(transformed);
+      if (batch.rows.length < batchSize) break;
+    }
+    queue.close();
+  })().catch((error) => queue.close(error));
+
+  try {
+    for (;;) {
+      const next = await queue.take();
+      if (next.done) break;
+      const batch = next.value;
+      const written = await inTransaction(stage.target, async (session) => {
+        const loaded = isolateRejects
+          ? await loadIsolatingRejects(session, strategy.load, batch, stage)
+          : await strategy.load(session, batch.rows).catch((error) => { throw explainLoadError(error, stage, batch); });
+        checkRejectThreshold(stage, state.counts, batch);
+        await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
+        await ctx.ledger.recordBatch(session, {
+          runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
+          counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
+        });
+        return loaded;
+      });
+      const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
+      state.counts.read += batchRows.read;
+      state.counts.written += batchRows.written;
+      state.counts.rejected += batchRows.rejected;
+      for (const reject of batch.rejects) {
+        ctx.emit({ type: "row.rejected", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, key: reject.key, stage: reject.stage, column: reject.column, code: reject.code, message: reject.message });
+      }
+      const elapsed = Math.max(1, Date.now() - state.started);
+      const rowsPerSecond = Math.round((state.counts.read * 1000) / elapsed);
+      const remaining = state.estimatedRows === null ? null : Math.max(0, state.estimatedRows - state.counts.read);
+      ctx.emit({
+        type: "batch.committed", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, batchRows, rows: { ...state.counts },
+        lastKey: batch.lastKey, rowsPerSecond, estimatedRows: state.estimatedRows,
+        etaMs: remaining === null || rowsPerSecond === 0 ? null : Math.round((remaining / rowsPerSecond) * 1000),
+      });
+      if (ctx.signal?.aborted) { cancelled = true; break; }
+    }
+  } catch (error) {
+    stopReading = true;
+    queue.close();
+    await reader;
+    throw error;
+  }
+  stopReading = true;
+  queue.close();
+  await reader;
+  return cancelled ? "cancelled" : "done";
+}
+
+/** Applies the compiled mappings; a row whose transform fails is rejected (or fails the run with `onError: "fail"`). */
+function transformBatch(stage: PreparedStage, mappers: RowFunction[], rows: unknown[][], number: number, failFast: boolean): TransformedBatch {
+  const keyLength = stage.key.length;
+  const out: unknown[][] = [];
+  const keys: unknown[][] = [];
+  const sourceRows: unknown[][] = [];
+  const rejects: RejectedRow[] = [];
+  for (const row of rows) {
+    const values = new Array(mappers.length);
+    let j = 0;
+    try {
+      for (; j < mappers.length; j++) values[j] = mappers[j](row);
+    } catch (caught) {
+      const rowKey = row.slice(0, keyLength);
+      const column = stage.targetColumns[j];
+      const error = isDataBridgeError(caught) ? caught : dataError(messageOf(caught), {}, caught);
+      if (failFast) {
+        throw error.withContext({ pipeline: stage.pipeline.name, column, batch: number, rowKey, stage: "transform", fix: 'fix the value or the mapping, or set onError: "skip" to reject such rows' });
+      }
+      rejects.push({ key: rowKey, row: rowObject(stage, row), stage: "transform", column: error.context.column ?? column, code: error.context.code, message: error.message });
+      continue;
+    }
+    out.push(values);
+    keys.push(row.slice(0, keyLength));
+    sourceRows.push(row);
+  }
+  return {
+    number, rows: out, keys, sourceRows, rejects,
+    firstKey: rows[0].slice(0, keyLength), lastKey: rows[rows.length - 1].slice(0, keyLength), read: rows.length,
+  };
+}
+
+function rowObject(stage: PreparedStage, row: unknown[]): Record<string, unknown> {
+  return Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]]));
+}
+
+/**
+ * COPY is all-or-nothing. Load the whole batch under a savepoint (the clean-data fast path);
+ * if the database rejects a value, bisect: halves under their own savepoints, down to the bad rows.
+ */
+async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSession, rows: unknown[][]) => Promise<number>, batch: TransformedBatch, stage: PreparedStage): Promise<number> {
+  let savepoint = 0;
+  const attempt = async (from: number, to: number): Promise<number> => {
+    if (from >= to) return 0;
+    const name = `databridge_${++savepoint}`;
+    await session.query(`SAVEPOINT ${name}`);
+    try {
+      const loaded = await load(session, batch.rows.slice(from, to));
+      await session.query(`RELEASE SAVEPOINT ${name}`);
+      return loaded;
+    } catch (caught) {
+      await session.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      if (stage.target.classifyError(caught) !== "data") throw caught;
+      if (to - from === 1) {
+        const error = caught as { code?: string; column?: string; message?: string };
+        batch.rejects.push({
+          key: batch.keys[from], row: rowObject(stage, batch.sourceRows[from]), stage: "load",
+          column: error.column, code: error.code, message: messageOf(caught),
+        });
+        return 0;
+      }
+      const middle = from + Math.ceil((to - from) / 2);
+      return (await attempt(from, middle)) + (await attempt(middle, to));
+    }
+  };
+  return attempt(0, batch.rows.length);
+}
+
+function checkRejectThreshold(stage: PreparedStage, counts: RowCounts, batch: TransformedBatch): void {
+  const onError = stage.pipeline.onError ?? "fail";
+  if (typeof onError !== "object") return;
+  const rejected = counts.rejected + batch.rejects.length;
+  const read = counts.read + batch.read;
+  const max = onError.maxRejected;
+  const limit = typeof max === "number" ? max : (parseFloat(max) / 100) * Math.max(read, stage.estimatedRows ?? 0);
+  if (rejected > limit) {
+    throw dataError(`${rejected} rows rejected, more than onError.maxRejected (${max}); the batch was rolled back`, {
+      pipeline: stage.pipeline.name, batch: batch.number, fix: "see `databridge errors <run>` for the rejected rows",
+    });
+  }
+}
+
+/** The database's reason, with the row the failure is about when the database names it. */
+function explainLoadError(error: unknown, stage: PreparedStage, batch: TransformedBatch): unknown {
+  if (stage.target.classifyError(error) !== "data") return error;
+  const e = error as { message?: string; column?: string; where?: string; code?: string };
+  const line = /COPY [^,]+, line (\d+)/.exec(e.where ?? "")?.[1];
+  const rowKey = line ? batch.keys[Number(line) - 1] : undefined;
+  return dataError(messageOf(error), {
+    pipeline: stage.pipeline.name, table: stage.targetLabel, column: e.column, batch: batch.number, rowKey, code: e.code, stage: "load",
+    fix: 'fix the data or the mapping, or set onError: "skip" to reject such rows and load the rest',
+  }, error);
+}
+
+function classify(caught: unknown, stage: PreparedStage): DataBridgeError {
+  if (isDataBridgeError(caught)) return caught.withContext({ pipeline: stage.pipeline.name });
+  const fromTarget = stage.target.classifyError(caught);
+  const fromSource = stage.source.classifyError(caught);
+  const kind = fromTarget === "transient" || fromSource === "transient" ? "transient" : fromTarget;
+  const context = { pipeline: stage.pipeline.name, code: (caught as { code?: string })?.code };
+  const message = messageOf(caught);
+  return kind === "transient" ? transientError(message, context, caught) : kind === "data" ? dataError(message, context, caught) : terminalError(message, context, caught);
+}
+
+async function retryable<T>(work: () => Promise<T>, policy: Required<RetryPolicy>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const transient = isDataBridgeError(error) ? error.kind === "transient" : /ECONN|terminat|Connection|closed/i.test(String((error as Error)?.message ?? error));
+      if (!transient || attempt >= policy.attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, policy)));
+    }
+  }
+}
+
+/** Runs work in one transaction on a dedicated session; a failed session is discarded, never left idle in transaction. */
+export async function inTransaction<T>(
+  target: PreparedStage["target"],
+  work: (session: TargetSession) => Promise<T>,
+  options: { lockTable?: string; ignoreExisting?: boolean } = {},
+): Promise<T> {
+  const session = await target.session();
+  try {
+    await session.query("BEGIN");
+    if (options.lockTable) await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [options.lockTable]);
+    const result = await work(session);
+    await session.query("COMMIT");
+    await session.release();
+    return result;
+  } catch (error) {
+    const rolledBack = await session.query("ROLLBACK").then(() => true, () => false);
+    await session.release(!rolledBack);
+    if (options.ignoreExisting && (error as { code?: string })?.code === "42P07") return undefined as T;
+    throw error;
+  }
+}
+
+async function tableExists(stage: PreparedStage, ref: { schema?: string; name: string }): Promise<boolean> {
+  const { rows } = await stage.target.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [stage.target.dialect.quoteTable(ref)]);
+  return Boolean(rows[0]?.exists);
+}
+
+/** Rows in the source against rows in the target (for this tenant, when consolidating). */
+async function countParity(stage: PreparedStage): Promise<{ source: number; target: number }> {
+  const sourceSql = "table" in stage.from
+    ? `SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`
+    : `SELECT count(*) AS n FROM (${stage.from.query.replace(/;\s*$/, "")}) databridge_source`;
+  const tenantColumn = stage.pipeline.sources ? stage.pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+  const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${tenantColumn ? ` WHERE ${stage.target.dialect.quoteIdentifier(tenantColumn)} = $1` : ""}`;
+  const [s, t] = await Promise.all([
+    stage.source.query<{ n: unknown }>(sourceSql),
+    stage.target.query<{ n: unknown }>(targetSql, tenantColumn ? [stage.tenant] : []),
+  ]);
+  return { source: Number(s.rows[0]?.n ?? 0), target: Number(t.rows[0]?.n ?? 0) };
+}
+
+export { formatKey };

@@ -1,0 +1,47 @@
+// Authoring API
+export { defineConfig, type WorkspaceConfig, type ConnectionConfig } from "./authoring/config.js";
+export {
+  pipeline, isPipeline, isTransformSpec, keyList, DEFAULT_BATCH_SIZE,
+  type Pipeline, type PipelineDefinition, type ColumnMapping, type TransformSpec, type SourceSpec, type TargetSpec,
+  type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec,
+} from "./authoring/pipeline.js";
+export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, transform } from "./authoring/transforms.js";
+export { definePlugin, type Plugin, type TransformDefinition, type TransformContext, type RowFunction } from "./authoring/plugin.js";
+
+// Errors
+export {
+  DataBridgeError, configError, dataError, terminalError, transientError, isDataBridgeError, messageOf, redactSecrets, registerSecret, formatErrorLine, formatKey,
+  type ErrorKind, type ErrorContext,
+} from "./errors.js";
+
+// Events protocol (CLI --json, runner SSE, extension)
+export * from "./protocol.js";
+
+// Connectors
+export type {
+  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
+  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind,
+} from "./connectors/connector.js";
+export { buildKeysetSelect } from "./connectors/keyset.js";
+export * as postgres from "./connectors/postgres/index.js";
+export * as mysql from "./connectors/mysql/index.js";
+export * as pglite from "./connectors/pglite/index.js";
+
+// Workspace
+export { loadWorkspace, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";
+export { ConnectionManager, connectionEnvVar, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
+export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
+
+// Engine
+export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
+export { prepareStage, compileMappings, parseTableName, findTable, type PreparedStage } from "./engine/prepare.js";
+export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
+export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
+export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
+export { BoundedQueue } from "./engine/bounded-queue.js";
+
+// Transforms internals useful to tools (language server, plan)
+export { parseExpression, mathFunctionNames, type ParsedExpression } from "./transforms/expression.js";
+export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
+export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
+export { closestMatch, didYouMean } from "./util/suggest.js";
