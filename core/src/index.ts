@@ -28,7 +28,7 @@ export * as mysql from "./connectors/mysql/index.js";
 export * as pglite from "./connectors/pglite/index.js";
 
 // Workspace
-export { loadWorkspace, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";
+export { loadWorkspace, importWorkspaceModule, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";
 export { ConnectionManager, connectionEnvVar, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
@@ -45,3 +45,5 @@ export { parseExpression, mathFunctionNames, type ParsedExpression } from "./tra
 export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
 export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
+export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
+export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";

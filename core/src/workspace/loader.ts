@@ -137,3 +137,8 @@ export async function resolvePipelines(workspace: Workspace, targets: string[]):
 export function openConnections(workspace: Workspace, env: NodeJS.ProcessEnv = process.env): ConnectionManager {
   return new ConnectionManager(workspace.config, workspace.registry, workspace.rootDir, env);
 }
+
+/** Imports a TypeScript module of the workspace (a seed script, a plugin) the way pipelines are loaded. */
+export async function importWorkspaceModule<T = unknown>(workspace: Workspace, file: string): Promise<T> {
+  return importDefault<T>(createLoader(workspace.rootDir), file, "module");
+}

@@ -1,0 +1,78 @@
+import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
+import type { ConnectionManager } from "../workspace/connections.js";
+import { isDataBridgeError, messageOf } from "../errors.js";
+import { orderByDependencies, type Problem } from "./analysis.js";
+import { compileMappings, prepareStage } from "./prepare.js";
+
+export interface PipelinePlan {
+  order: number;
+  pipeline: string;
+  file: string;
+  source: string;
+  target: string;
+  mode: string;
+  key: string[];
+  targetKey: string[];
+  estimatedRows: number | null;
+  /** DDL run first when the target is created (`create: true`). */
+  ddl?: string;
+  columns: { target: string; mapping: string }[];
+  dependsOn: string[];
+  problems: Problem[];
+}
+
+export interface PlanReport {
+  pipelines: PipelinePlan[];
+  problems: Problem[];
+}
+
+/** Resolves pipelines against the live schemas without writing anything: order, mapping and problems. */
+export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<PlanReport> {
+  const { ordered, problems: dependencyProblems } = orderByDependencies(pipelines);
+  const plans: PipelinePlan[] = [];
+  for (const [index, loaded] of ordered.entries()) {
+    const { pipeline } = loaded;
+    const source = pipeline.sources?.[0] ?? pipeline.source!;
+    const base: PipelinePlan = {
+      order: index + 1, pipeline: pipeline.name, file: loaded.file,
+      source: `${source.connection}:${source.table ?? "(query)"}${pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : ""}`,
+      target: `${pipeline.target.connection}:${pipeline.target.table}`, mode: pipeline.target.mode ?? "insert",
+      key: [], targetKey: [], estimatedRows: null,
+      columns: Object.entries(pipeline.columns).map(([target, mapping]) => ({ target, mapping: describeMapping(mapping) })),
+      dependsOn: [...(pipeline.dependsOn ?? [])],
+      problems: dependencyProblems.filter((p) => p.pipeline === pipeline.name),
+    };
+    try {
+      const stage = await prepareStage(pipeline, source, connections, workspace.registry);
+      base.key = stage.key;
+      base.targetKey = stage.targetKey;
+      base.estimatedRows = stage.estimatedRows;
+      base.ddl = stage.createDdl;
+      base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
+      base.target = `${stage.target.name}:${stage.targetLabel}`;
+      base.problems.push(...stage.problems);
+      if (!stage.problems.some((p) => p.severity === "error")) {
+        try {
+          compileMappings(stage, workspace.registry);
+        } catch (error) {
+          base.problems.push({ severity: "error", code: "type-error", pipeline: pipeline.name, message: messageOf(error) });
+        }
+      }
+    } catch (error) {
+      const context = isDataBridgeError(error) ? error.context : {};
+      base.problems.push({
+        severity: "error",
+        code: /connection/i.test(messageOf(error)) && !context.table ? "unreachable-connection" : "unknown-table",
+        pipeline: pipeline.name, table: context.table, message: isDataBridgeError(error) ? error.message : messageOf(error),
+      });
+    }
+    plans.push(base);
+  }
+  return { pipelines: plans, problems: plans.flatMap((p) => p.problems) };
+}
+
+export function describeMapping(mapping: unknown): string {
+  if (typeof mapping === "string") return mapping;
+  const spec = mapping as { transform: string; args: unknown[] };
+  return `${spec.transform}(${spec.args.map((a) => JSON.stringify(a)).join(", ")})`;
+}

@@ -1,0 +1,41 @@
+import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
+import type { ConnectionManager } from "../workspace/connections.js";
+import { isDataBridgeError, messageOf } from "../errors.js";
+import { compileMappings, prepareStage } from "./prepare.js";
+
+export interface PreviewRow {
+  key: unknown[];
+  source: Record<string, unknown>;
+  /** Transformed values by target column, or the error that would reject the row. */
+  target?: Record<string, unknown>;
+  error?: { column?: string; message: string };
+}
+
+export interface PreviewResult {
+  pipeline: string;
+  sourceColumns: string[];
+  targetColumns: string[];
+  rows: PreviewRow[];
+}
+
+/** Reads the first rows of a pipeline's source and transforms them; writes nothing. */
+export async function previewPipeline(workspace: Workspace, loaded: LoadedPipeline, connections: ConnectionManager, limit = 10): Promise<PreviewResult> {
+  const { pipeline } = loaded;
+  const stage = await prepareStage(pipeline, pipeline.sources?.[0] ?? pipeline.source!, connections, workspace.registry, { strict: true });
+  const mappers = compileMappings(stage, workspace.registry);
+  const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.key, limit });
+  const rows = batch.rows.map((row): PreviewRow => {
+    const source = Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]]));
+    const key = row.slice(0, stage.key.length);
+    const target: Record<string, unknown> = {};
+    for (const [i, column] of stage.targetColumns.entries()) {
+      try {
+        target[column] = mappers[i](row);
+      } catch (error) {
+        return { key, source, error: { column: isDataBridgeError(error) ? error.context.column ?? column : column, message: isDataBridgeError(error) ? error.message : messageOf(error) } };
+      }
+    }
+    return { key, source, target };
+  });
+  return { pipeline: pipeline.name, sourceColumns: stage.readColumns, targetColumns: stage.targetColumns, rows };
+}

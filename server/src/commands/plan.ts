@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { planPipelines, resolvePipelines, type PlanReport, type Problem } from "@databridge/core";
+import { type CommandIO, ExitCode, formatNumber, formatTable, writeLine } from "../output/io.js";
+import { resolveTargets } from "./run.js";
+import { type GlobalOptions, withWorkspace } from "./context.js";
+import path from "node:path";
+
+export async function buildPlan(targets: string[], global: GlobalOptions, io: CommandIO): Promise<PlanReport> {
+  const resolved = resolveTargets(targets, io.cwd);
+  return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) =>
+    planPipelines(workspace, await resolvePipelines(workspace, resolved), connections));
+}
+
+export function renderProblem(problem: Problem): string {
+  const where = [problem.pipeline && `pipeline ${problem.pipeline}`, problem.table && `table ${problem.table}`, problem.column && `column ${problem.column}`].filter(Boolean).join(", ");
+  return `${problem.severity === "error" ? "error" : "warning"} [${problem.code}] ${where}: ${problem.message}`;
+}
+
+export function renderPlan(report: PlanReport, io: CommandIO): void {
+  writeLine(io.stdout, formatTable(
+    ["#", "pipeline", "source", "target", "mode", "est. rows", "problems"],
+    report.pipelines.map((p) => [p.order, p.pipeline, p.source, p.target, p.mode, p.estimatedRows === null ? "?" : formatNumber(p.estimatedRows), p.problems.length || ""]),
+  ));
+  for (const plan of report.pipelines) {
+    if (plan.ddl) {
+      writeLine(io.stdout, `\n${plan.pipeline}: target will be created:\n${plan.ddl};`);
+    }
+  }
+  if (report.problems.length) {
+    writeLine(io.stdout, "");
+    for (const problem of report.problems) writeLine(io.stdout, renderProblem(problem));
+  }
+}
+
+export function registerPlan(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
+  program
+    .command("plan")
+    .description("show order, source → target, mode, estimated rows, DDL and mapping problems; writes nothing")
+    .argument("[targets...]", "pipeline files, folders or names")
+    .option("--json", "print the plan as JSON")
+    .action((targets: string[], options: { json?: boolean }, command: Command) =>
+      run(async () => {
+        const report = await buildPlan(targets, command.optsWithGlobals(), io);
+        if (options.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
+        else renderPlan(report, io);
+        return report.problems.some((p) => p.severity === "error") ? ExitCode.failed : ExitCode.ok;
+      }));
+}

@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core";
+import { type CommandIO, ExitCode } from "../output/io.js";
+import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
+import { type GlobalOptions, withWorkspace } from "./context.js";
+
+export interface RunCommandOptions {
+  json?: boolean;
+  resume?: boolean;
+  batchSize?: number;
+}
+
+export async function runCommand(targets: string[], options: RunCommandOptions, global: GlobalOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
+  const resolved = resolveTargets(targets, io.cwd);
+  return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
+    const pipelines = await resolvePipelines(workspace, resolved);
+    const render = options.json ? jsonRunRenderer(io) : humanRunRenderer(io, { verbose: global.verbose });
+    const result = await runPipelines(workspace, pipelines, {
+      resume: options.resume, batchSize: options.batchSize, connections, signal, env: io.env,
+      onEvent: (event: RunEvent) => render(event),
+    });
+    if (result.status === "succeeded") return ExitCode.ok;
+    if (result.status === "succeeded_with_rejects") return ExitCode.rejects;
+    if (result.error?.kind === "config") return ExitCode.usage;
+    return ExitCode.failed;
+  });
+}
+
+/** Paths that exist become absolute; anything else is taken as a pipeline name. */
+export function resolveTargets(targets: string[], cwd: string): string[] {
+  return targets.map((t) => (fs.existsSync(path.resolve(cwd, t)) ? path.resolve(cwd, t) : t));
+}
+
+export function registerRun(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
+  program
+    .command("run")
+    .description("run pipelines (files, folders or pipeline names; default: the workspace's pipelines folder)")
+    .argument("[targets...]", "pipeline files, folders or names")
+    .option("--json", "print one JSON event per line (for CI)")
+    .option("--resume", "continue each pipeline after its last committed batch")
+    .option("--batch-size <n>", "rows per batch (overrides the pipeline)", (v) => parsePositiveInt(v, "--batch-size"))
+    .action((targets: string[], options: RunCommandOptions, command: Command) => {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      return run(() => runCommand(targets, options, command.optsWithGlobals(), io, controller.signal)).finally(() => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      });
+    });
+}
+
+export function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number (got ${JSON.stringify(value)})`);
+  return n;
+}
