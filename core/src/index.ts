@@ -3,9 +3,9 @@ export { defineConfig, type WorkspaceConfig, type ConnectionConfig } from "./aut
 export {
   pipeline, isPipeline, isTransformSpec, keyList, DEFAULT_BATCH_SIZE,
   type Pipeline, type PipelineDefinition, type ColumnMapping, type TransformSpec, type SourceSpec, type TargetSpec,
-  type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec,
+  effectiveSources, type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec,
 } from "./authoring/pipeline.js";
-export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, transform } from "./authoring/transforms.js";
+export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, remap, transform } from "./authoring/transforms.js";
 export { definePlugin, type Plugin, type TransformDefinition, type TransformContext, type RowFunction } from "./authoring/plugin.js";
 
 // Errors
@@ -34,7 +34,9 @@ export { createRegistry, builtinPlugin, type Registry } from "./workspace/regist
 
 // Engine
 export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
-export { prepareStage, compileMappings, parseTableName, findTable, type PreparedStage } from "./engine/prepare.js";
+export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings }
+export { IdMapService, type IdMapping } from "./engine/id-map.js";
+export type { RemapOptions } from "./transforms/remap.js"; from "./engine/prepare.js";
 export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
@@ -47,3 +49,6 @@ export { mappingColumns, builtinTransforms } from "./transforms/builtin-transfor
 export { closestMatch, didYouMean } from "./util/suggest.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
+
+// Verification (checksums that compare tables across databases)
+export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
