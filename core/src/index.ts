@@ -34,9 +34,9 @@ export { createRegistry, builtinPlugin, type Registry } from "./workspace/regist
 
 // Engine
 export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
-export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings }
+export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
-export type { RemapOptions } from "./transforms/remap.js"; from "./engine/prepare.js";
+export type { RemapOptions } from "./transforms/remap.js";
 export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";

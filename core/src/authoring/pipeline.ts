@@ -119,7 +119,7 @@ function validatePipeline(p: PipelineDefinition): void {
   if (typeof p !== "object" || p === null) fail("pipeline(...) needs an object");
   if (typeof p.name !== "string" || !pipelineName.test(p.name)) fail(`pipeline name must be letters, digits, _ . - (got ${JSON.stringify(p.name)})`);
   if (!p.source && !p.sources?.length) fail("pipeline needs a `source` (or `sources`)");
-  const sources = p.sources ?? (p.source ? [p.source] : []);
+  const sources = effectiveSources(p);
   sources.forEach((source, i) => {
     const where = p.sources ? `sources[${i}]` : "source";
     if (!source || typeof source.connection !== "string" || !source.connection) fail(`${where}.connection is required`);
@@ -147,6 +147,21 @@ function validatePipeline(p: PipelineDefinition): void {
       fail(`onError must be "fail", "skip" or { maxRejected: N | "N%" }`);
     }
   }
+}
+
+/**
+ * The sources a pipeline reads: `source` alone, or each of `sources` with `source` as the template
+ * (so `source: { table, key }` plus `sources: [{ connection, tenant }, …]` reads the same table everywhere).
+ */
+export function effectiveSources(p: Pick<PipelineDefinition, "source" | "sources">): SourceSpec[] {
+  if (!p.sources?.length) return p.source ? [p.source] : [];
+  return p.sources.map((source) => {
+    const merged = { ...p.source, ...source } as SourceSpec;
+    // A source that names its own query does not inherit the template's table, and vice versa.
+    if (source.query) delete merged.table;
+    if (source.table) delete merged.query;
+    return merged;
+  });
 }
 
 /** The key columns of a source, as a list. */

@@ -15,8 +15,15 @@ export interface TransformContext {
   mapping(mapping: unknown): RowFunction;
   /** Compiles a mathjs expression once; the result evaluates it against a row. */
   expression(source: string): { compiled: CompiledExpression; evaluate: RowFunction; hasNullInput: (row: readonly unknown[]) => boolean };
-  /** Run-scoped services plugins may use (id maps, …). */
+  /** The tenant of the source being read ("" for single-source pipelines). */
+  readonly tenant: string;
+  /** Run-scoped services plugins may use (`idMap`, …). */
   readonly services: Record<string, unknown>;
+  /**
+   * Registers work to do once per batch, before its rows are transformed (e.g. one query that
+   * fetches every lookup the batch needs), so per-row functions stay synchronous and cheap.
+   */
+  onBatch(hook: (rows: readonly (readonly unknown[])[]) => Promise<void>): void;
 }
 
 export interface TransformDefinition<Args extends readonly unknown[] = readonly unknown[]> {

@@ -1,5 +1,6 @@
 import type { TransformSpec, ColumnMapping } from "./pipeline.js";
 import type { ConvertOptions, ConvertType } from "../transforms/convert.js";
+import type { RemapOptions } from "../transforms/remap.js";
 
 const spec = (transform: string, ...args: unknown[]): TransformSpec => Object.freeze({ transform, args: Object.freeze(args) });
 
@@ -36,6 +37,10 @@ export const coalesce = (parts: ColumnMapping[]) => spec("coalesce", parts);
 export const trim = (column: ColumnMapping) => spec("trim", column);
 export const upper = (column: ColumnMapping) => spec("upper", column);
 export const lower = (column: ColumnMapping) => spec("lower", column);
+
+/** Rewrites a legacy foreign key to the new id its entity got through `idMap`; unmapped → the row is rejected (or NULL with `onMissing: "null"`). */
+export const remap = (column: string, entity: string, options?: RemapOptions) =>
+  options === undefined ? spec("remap", column, entity) : spec("remap", column, entity, options);
 
 /** A transform contributed by a plugin. */
 export const transform = (name: string, ...args: unknown[]) => spec(name, ...args);

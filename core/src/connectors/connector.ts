@@ -87,6 +87,8 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** Wraps an ordered select so it returns at most `limit` rows. */
   limit(selectSql: string, limit: number): string;
+  /** An SQL expression for the server's current local time minus some seconds (incremental `lag`). */
+  nowMinusSeconds(seconds: number): string;
 }
 
 export interface ReadRequest {

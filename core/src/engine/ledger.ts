@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS databridge.runs (
   rows_written bigint NOT NULL DEFAULT 0,
   rows_rejected bigint NOT NULL DEFAULT 0,
   resumed_from text,
+  prev_checkpoint jsonb,
   error text,
   PRIMARY KEY (run_id, pipeline, tenant)
 );
@@ -64,7 +65,35 @@ CREATE TABLE IF NOT EXISTS databridge.rejected_rows (
   message text NOT NULL,
   rejected_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX IF NOT EXISTS rejected_rows_run ON databridge.rejected_rows (run_id, pipeline)`;
+CREATE INDEX IF NOT EXISTS rejected_rows_run ON databridge.rejected_rows (run_id, pipeline);
+CREATE TABLE IF NOT EXISTS databridge.id_map (
+  entity text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  legacy_key text NOT NULL,
+  new_id uuid NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (entity, tenant, legacy_key)
+);
+CREATE TABLE IF NOT EXISTS databridge.written_keys (
+  run_id text NOT NULL,
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  batch_no integer NOT NULL,
+  target_table text NOT NULL,
+  keys jsonb NOT NULL,
+  PRIMARY KEY (run_id, pipeline, tenant, batch_no)
+);
+CREATE TABLE IF NOT EXISTS databridge.before_images (
+  id bigserial PRIMARY KEY,
+  run_id text NOT NULL,
+  pipeline text NOT NULL,
+  tenant text NOT NULL DEFAULT '',
+  batch_no integer NOT NULL,
+  target_table text NOT NULL,
+  key jsonb NOT NULL,
+  before jsonb
+);
+CREATE INDEX IF NOT EXISTS before_images_run ON databridge.before_images (run_id, pipeline, tenant)`;
 
 export interface RejectedRow {
   key: unknown[];
@@ -129,7 +158,7 @@ export class Ledger {
   }
 
   /** Records the start of a stage and points the checkpoint at it; runs left `running` by a dead process become `interrupted`. */
-  async startRun(args: { runId: string; pipeline: string; tenant: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; watermark?: unknown }) {
+  async startRun(args: { runId: string; pipeline: string; tenant: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; resetWatermark?: boolean }) {
     const session = await this.target.session();
     try {
       await session.query("BEGIN");
@@ -137,18 +166,20 @@ export class Ledger {
         "UPDATE databridge.runs SET status = 'interrupted', finished_at = now() WHERE pipeline = $1 AND tenant = $2 AND status = 'running' AND run_id <> $3",
         [args.pipeline, args.tenant, args.runId],
       );
+      // The checkpoint as it was before this run, so `rollback` can put it back exactly.
       await session.query(
-        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from)
-         VALUES ($1, $2, $3, 'running', $4, $5, $6::jsonb, $6::jsonb, $7)
+        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from, prev_checkpoint)
+         VALUES ($1, $2, $3, 'running', $4, $5, $6::jsonb, $6::jsonb, $7,
+                 (SELECT to_jsonb(c) FROM databridge.checkpoints c WHERE c.pipeline = $2 AND c.tenant = $3))
          ON CONFLICT (run_id, pipeline, tenant) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL`,
         [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null],
       );
       await session.query(
         `INSERT INTO databridge.checkpoints (pipeline, tenant, run_id, last_key, complete, watermark)
-         VALUES ($1, $2, $3, $4::jsonb, false, $5::jsonb)
+         VALUES ($1, $2, $3, $4::jsonb, false, NULL)
          ON CONFLICT (pipeline, tenant) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = false,
-           watermark = COALESCE(EXCLUDED.watermark, databridge.checkpoints.watermark), updated_at = clock_timestamp()`,
-        [args.pipeline, args.tenant, args.runId, toJson(args.startKey), args.watermark === undefined ? null : toJson(args.watermark)],
+           watermark = CASE WHEN $5 THEN NULL ELSE databridge.checkpoints.watermark END, updated_at = clock_timestamp()`,
+        [args.pipeline, args.tenant, args.runId, toJson(args.startKey), Boolean(args.resetWatermark)],
       );
       await session.query("COMMIT");
       await session.release();
@@ -176,6 +207,15 @@ export class Ledger {
       `UPDATE databridge.checkpoints SET last_key = $4::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($5::jsonb, watermark)
         WHERE pipeline = $1 AND tenant = $2 AND run_id = $3`,
       [args.pipeline, args.tenant, args.runId, lastKey, args.watermark === undefined ? null : toJson(args.watermark)],
+    );
+  }
+
+  /** Inside the batch's transaction: the target keys an `insert` batch wrote, so `rollback` can delete exactly those rows. */
+  async recordWrittenKeys(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; targetTable: string; keys: unknown[][] }) {
+    if (!args.keys.length) return;
+    await session.query(
+      "INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, keys) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+      [args.runId, args.pipeline, args.tenant, args.batch, args.targetTable, toJson(args.keys)],
     );
   }
 

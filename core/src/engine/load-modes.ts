@@ -6,11 +6,16 @@ export interface LoadStrategy {
   /** The table batches are bulk-loaded into (the target, or the shadow table of a `replace`). */
   loadTable: TableRef;
   /** Loads one batch; returns rows inserted or changed. */
-  load(session: TargetSession, rows: unknown[][]): Promise<number>;
+  load(session: TargetSession, rows: unknown[][], batch: BatchMeta): Promise<number>;
   /** Before the first batch of a fresh (not resumed) stage. */
   begin?(session: TargetSession): Promise<void>;
   /** After the last batch, in the transaction that marks the stage done. */
   finish?(session: TargetSession): Promise<void>;
+}
+
+export interface BatchMeta {
+  runId: string;
+  batch: number;
 }
 
 const STAGE_TABLE: TableRef = { schema: "pg_temp", name: "databridge_stage" };
@@ -58,12 +63,20 @@ export function loadStrategy(stage: PreparedStage): LoadStrategy {
             ? `ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${nonKeys.map((c) => `${c} = EXCLUDED.${c}`).join(", ")} WHERE ${changed("t", "EXCLUDED")}`
             : `ON CONFLICT (${keys.join(", ")}) DO NOTHING`)
         : `UPDATE ${table} AS t SET ${nonKeys.map((c) => `${c} = s.${c}`).join(", ")} FROM ${deduplicated} WHERE ${keys.map((k) => `t.${k} = s.${k}`).join(" AND ")} AND ${changed("t", "s")}`;
+      // Opt-in before-images: the previous version of every row this batch touches (NULL: it did not exist),
+      // so `rollback` can restore it. `update` only touches existing rows, so it keeps only those.
+      const beforeImages = stage.pipeline.rollback === "before-images"
+        ? `INSERT INTO databridge.before_images (run_id, pipeline, tenant, batch_no, target_table, key, before)
+           SELECT $1, $2, $3, $4, $5, jsonb_build_array(${keys.map((k) => `s.${k}`).join(", ")}), to_jsonb(t)
+             FROM ${deduplicated} ${stage.mode === "upsert" ? "LEFT" : ""} JOIN ${table} AS t ON ${keys.map((k) => `t.${k} = s.${k}`).join(" AND ")}`
+        : undefined;
       return {
         loadTable: targetRef,
-        async load(session, rows) {
+        async load(session, rows, meta) {
           if (!rows.length) return 0;
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
           await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]));
+          if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel]);
           const result = await session.query(statement);
           await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);
           return result.rowCount;

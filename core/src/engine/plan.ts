@@ -3,6 +3,7 @@ import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings, prepareStage } from "./prepare.js";
+import { effectiveSources } from "../authoring/pipeline.js";
 
 export interface PipelinePlan {
   order: number;
@@ -32,7 +33,7 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
   const plans: PipelinePlan[] = [];
   for (const [index, loaded] of ordered.entries()) {
     const { pipeline } = loaded;
-    const source = pipeline.sources?.[0] ?? pipeline.source!;
+    const source = effectiveSources(pipeline)[0];
     const base: PipelinePlan = {
       order: index + 1, pipeline: pipeline.name, file: loaded.file,
       source: `${source.connection}:${source.table ?? "(query)"}${pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : ""}`,

@@ -1,7 +1,8 @@
 import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
 import type { Catalog, Connector, PortableType, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
-import { configError, DataBridgeError, isDataBridgeError } from "../errors.js";
+import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
+import { IdMapService, legacyKeyText } from "./id-map.js";
 import { compileExpression, isNumericKind, parseExpression, toMathValue } from "../transforms/expression.js";
 import { mappingColumns } from "../transforms/builtin-transforms.js";
 import { didYouMean } from "../util/suggest.js";
@@ -19,9 +20,18 @@ export interface PreparedStage {
   sourceTable?: TableInfo;
   /** Every column the source offers, with types. */
   sourceColumns: ResultColumn[];
-  /** The columns actually read, in order: keys first, then what the mappings use. */
+  /** The columns actually read, in order: the paging key first, then what the mappings use. */
   readColumns: string[];
+  /** The source key (unique). */
   key: string[];
+  /** What rows are ordered and paged by: the key, or `[cursor, ...key]` for incremental pipelines. */
+  pageKey: string[];
+  /** Positions of the source key's columns in `readColumns`. */
+  keyIndexes: number[];
+  /** Incremental sync: the cursor column and how far behind "now" reading stops. */
+  incremental?: { cursor: string; lagSeconds: number };
+  /** The target column an id map writes (new UUID per source key). */
+  idMapColumn?: string;
   estimatedRows: number | null;
   targetRef: TableRef & { schema: string };
   targetTable?: TableInfo;
@@ -126,22 +136,29 @@ export async function prepareStage(
   }
 
   const tenantColumn = pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+  const idMapColumn = pipeline.idMap ? pipeline.idMap.column ?? "id" : undefined;
   const mappedColumns = Object.keys(pipeline.columns);
-  const targetColumns = tenantColumn && !mappedColumns.includes(tenantColumn) ? [...mappedColumns, tenantColumn] : mappedColumns;
+  const engineColumns = [tenantColumn, idMapColumn].filter((c): c is string => Boolean(c) && !mappedColumns.includes(c!));
+  const targetColumns = [...mappedColumns, ...engineColumns];
 
   const problems = analyzeMapping({
     pipeline,
     sourceColumns: sourceTable?.columns ?? sourceColumns.map((c) => ({ ...c, nullable: true, nativeType: c.type.kind })),
     targetTable,
     transforms: registry.transforms,
-    engineColumns: tenantColumn ? [tenantColumn] : [],
+    engineColumns,
   });
+  if (pipeline.idMap && !sourceColumns.some((c) => c.name === pipeline.idMap!.key)) {
+    problems.push({ severity: "error", code: "unknown-source-column", pipeline: pipeline.name, column: idMapColumn, subject: pipeline.idMap.key,
+      message: `idMap.key: source has no column "${pipeline.idMap.key}"${didYouMean(pipeline.idMap.key, sourceColumns.map((c) => c.name))}` });
+  }
 
   const mode = pipeline.target.mode ?? "insert";
   const sourceKeyTargets = key.map((k) => Object.entries(pipeline.columns).find(([, m]) => m === k)?.[0]);
   const targetKey = keyList(pipeline.target.key).length
     ? keyList(pipeline.target.key)
     : targetTable?.primaryKey.length ? targetTable.primaryKey
+    : idMapColumn ? [idMapColumn]
     : sourceKeyTargets.every(Boolean) ? [...(sourceKeyTargets as string[]), ...(tenantColumn ? [tenantColumn] : [])] : [];
   if ((mode === "upsert" || mode === "update") && !targetKey.length) {
     problems.push({ severity: "error", code: "missing-key", pipeline: pipeline.name, table: targetLabel, message: `${mode} needs a target key: set target.key or give ${targetLabel} a primary key` });
@@ -152,8 +169,16 @@ export async function prepareStage(
     }
   }
 
-  const readColumns = [...new Set([...key, ...(pipeline.incremental ? [pipeline.incremental.cursor] : []), ...mappedColumns.flatMap((c) => mappingColumns(pipeline.columns[c], registry.transforms))])]
-    .filter((c) => sourceColumns.some((s) => s.name === c));
+  const cursor = pipeline.incremental?.cursor;
+  const pageKey = cursor ? [cursor, ...key.filter((k) => k !== cursor)] : key;
+  const readColumns = [...new Set([
+    ...pageKey,
+    ...key,
+    ...(pipeline.idMap ? [pipeline.idMap.key] : []),
+    ...mappedColumns.flatMap((c) => mappingColumns(pipeline.columns[c], registry.transforms)),
+  ])].filter((c) => sourceColumns.some((s) => s.name === c));
+  const keyIndexes = key.map((k) => readColumns.indexOf(k));
+  const incremental = cursor ? { cursor, lagSeconds: parseLag(pipeline.incremental!.lag, pipeline.name) } : undefined;
 
   const createDdl = targetTable ? undefined : buildCreateDdl(target, targetRef, targetColumns, pipeline, sourceColumns, registry, targetKey, tenantColumn);
 
@@ -166,16 +191,22 @@ export async function prepareStage(
     }
   }
 
-  if (estimatedRows === null && sourceTable) {
-    estimatedRows = null;
-  }
-
   return {
-    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key,
+    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn,
     estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
+}
+
+const lagUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `"5m"`, `"30s"`, `"2h"`, `"1d"` → seconds. */
+export function parseLag(lag: string | undefined, pipeline: string): number {
+  if (lag === undefined) return 0;
+  const match = /^(\d+)\s*([smhd])$/.exec(String(lag).trim());
+  if (!match) throw configError(`incremental.lag must look like "30s", "5m", "2h" or "1d" (got ${JSON.stringify(lag)})`, { pipeline });
+  return Number(match[1]) * lagUnits[match[2]];
 }
 
 function contextualize(error: unknown, context: ConstructorParameters<typeof DataBridgeError>[2]): unknown {
@@ -201,19 +232,32 @@ function buildCreateDdl(
   return `CREATE TABLE ${target.dialect.quoteTable(ref)} (\n${definitions.join(",\n")}\n)`;
 }
 
+export interface CompiledMappings {
+  /** One function per target column, in `targetColumns` order. */
+  mappers: RowFunction[];
+  /** Runs the transforms' per-batch work (batched lookups) before a batch's rows are transformed. */
+  beforeBatch(rows: readonly (readonly unknown[])[]): Promise<void>;
+  idMap: IdMapService;
+}
+
 /**
  * Compiles the column mappings once: each target column becomes a function of the source row
  * (an array in `readColumns` order). Transforms run per row; nothing is parsed per row.
  */
-export function compileMappings(stage: PreparedStage, registry: Registry, services: Record<string, unknown> = {}): RowFunction[] {
+export function compileMappings(stage: PreparedStage, registry: Registry, options: { idMap?: IdMapService; createIds?: boolean } = {}): CompiledMappings {
   const index = new Map(stage.readColumns.map((c, i) => [c, i]));
   const types = new Map(stage.sourceColumns.map((c) => [c.name, c.type]));
   const pipelineName = stage.pipeline.name;
+  const idMap = options.idMap ?? new IdMapService(stage.target);
+  const services: Record<string, unknown> = { idMap };
+  const hooks: ((rows: readonly (readonly unknown[])[]) => Promise<void>)[] = [];
   const compileFor = (targetColumn: string) => {
     const context: TransformContext = {
       pipeline: pipelineName,
       targetColumn,
+      tenant: stage.tenant,
       services,
+      onBatch: (hook) => hooks.push(hook),
       column(name) {
         const i = index.get(name);
         if (i === undefined) {
@@ -257,9 +301,40 @@ export function compileMappings(stage: PreparedStage, registry: Registry, servic
     };
     return context;
   };
-  const tenantColumn = stage.pipeline.sources ? stage.pipeline.target.tenantColumn ?? "tenant_id" : undefined;
-  return stage.targetColumns.map((column) => {
-    if (column === tenantColumn && stage.pipeline.columns[column] === undefined) return () => stage.tenant;
-    return compileFor(column).mapping(stage.pipeline.columns[column]);
+  const { pipeline } = stage;
+  const tenantColumn = pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+  const mappers = stage.targetColumns.map((column): RowFunction => {
+    if (pipeline.columns[column] !== undefined) return compileFor(column).mapping(pipeline.columns[column]);
+    if (column === tenantColumn) return () => stage.tenant;
+    if (column === stage.idMapColumn && pipeline.idMap) return newIdMapper(compileFor(column), pipeline.idMap.entity, pipeline.idMap.key, idMap, options.createIds ?? true);
+    throw configError(`no mapping for target column ${column}`, { pipeline: pipelineName, column });
   });
+  return {
+    mappers,
+    idMap,
+    async beforeBatch(rows) {
+      for (const hook of hooks) await hook(rows);
+    },
+  };
+}
+
+/** The id-map column: the stable new id of the row's legacy key, created on first sight. */
+function newIdMapper(context: TransformContext, entity: string, keyColumn: string, idMap: IdMapService, create: boolean): RowFunction {
+  const read = context.column(keyColumn);
+  let ids = new Map<string, string>();
+  context.onBatch(async (rows) => {
+    const keys: string[] = [];
+    for (const row of rows) {
+      const value = read(row);
+      if (value !== null && value !== undefined) keys.push(legacyKeyText(value));
+    }
+    ids = await idMap.resolve(entity, context.tenant, keys, create);
+  });
+  return (row) => {
+    const value = read(row);
+    if (value === null || value === undefined) throw dataError(`idMap.key ${keyColumn} is NULL`, { column: keyColumn });
+    const id = ids.get(legacyKeyText(value));
+    if (!id) throw dataError(`no ${entity} id for legacy key ${JSON.stringify(legacyKeyText(value))}`, { column: keyColumn });
+    return id;
+  };
 }

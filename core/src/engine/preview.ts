@@ -2,6 +2,7 @@ import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { compileMappings, prepareStage } from "./prepare.js";
+import { effectiveSources } from "../authoring/pipeline.js";
 
 export interface PreviewRow {
   key: unknown[];
@@ -21,12 +22,14 @@ export interface PreviewResult {
 /** Reads the first rows of a pipeline's source and transforms them; writes nothing. */
 export async function previewPipeline(workspace: Workspace, loaded: LoadedPipeline, connections: ConnectionManager, limit = 10): Promise<PreviewResult> {
   const { pipeline } = loaded;
-  const stage = await prepareStage(pipeline, pipeline.sources?.[0] ?? pipeline.source!, connections, workspace.registry, { strict: true });
-  const mappers = compileMappings(stage, workspace.registry);
-  const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.key, limit });
+  const stage = await prepareStage(pipeline, effectiveSources(pipeline)[0], connections, workspace.registry, { strict: true });
+  // Preview never writes: new ids it needs are made up in memory and never saved.
+  const { mappers, beforeBatch } = compileMappings(stage, workspace.registry);
+  const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, limit });
+  await beforeBatch(batch.rows);
   const rows = batch.rows.map((row): PreviewRow => {
     const source = Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]]));
-    const key = row.slice(0, stage.key.length);
+    const key = stage.keyIndexes.map((i) => row[i]);
     const target: Record<string, unknown> = {};
     for (const [i, column] of stage.targetColumns.entries()) {
       try {

@@ -1,19 +1,21 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
-import type { RowFunction } from "../authoring/plugin.js";
 import type { TargetSession } from "../connectors/connector.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
 import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
-import type { PreparedStage } from "./prepare.js";
+import { IdMapService, type IdMapping } from "./id-map.js";
+import type { CompiledMappings, PreparedStage } from "./prepare.js";
 
 export interface StageContext {
   runId: string;
   emit(event: EventInput): void;
   ledger: Ledger;
-  mappers: RowFunction[];
+  compiled: CompiledMappings;
   resume: boolean;
+  /** Incremental pipelines: ignore the watermark and read everything again. */
+  fullRefresh?: boolean;
   signal?: AbortSignal;
   /** Called between batches; resolves when the run may go on (pause support). */
   gate?: () => Promise<void>;
@@ -35,6 +37,9 @@ interface TransformedBatch {
   keys: unknown[][];
   sourceRows: unknown[][];
   rejects: RejectedRow[];
+  /** Indexes (into `rows`) the target rejected while loading. */
+  rejectedAtLoad: Set<number>;
+  idMappings: IdMapping[];
   firstKey: unknown[];
   lastKey: unknown[];
   read: number;
@@ -65,7 +70,11 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
   const checkpoint = await ctx.ledger.checkpoint(name, tenant);
   let after: unknown[] | null = null;
   let resumedFrom: string | undefined;
-  if (ctx.resume && checkpoint) {
+  if (stage.incremental) {
+    // The watermark advances with every committed batch, so it is also where an interrupted run resumes.
+    after = ctx.fullRefresh ? null : (checkpoint?.watermark as unknown[] | null) ?? null;
+    resumedFrom = checkpoint?.runId;
+  } else if (ctx.resume && checkpoint) {
     if (checkpoint.complete) {
       ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: the last run completed; nothing to resume` });
       return outcome("skipped");
@@ -74,7 +83,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
     resumedFrom = checkpoint.runId;
   }
   if (stage.createDdl) await inTransaction(target, (s) => s.query(stage.createDdl!).then(() => undefined), { lockTable: stage.targetLabel, ignoreExisting: true });
-  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom });
+  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom, resetWatermark: ctx.fullRefresh });
   if (strategy.begin && (after === null || !(await tableExists(stage, strategy.loadTable)))) {
     if (after !== null) after = null; // the shadow table of an interrupted replace is gone: start over
     await inTransaction(target, (s) => strategy.begin!(s));
@@ -107,7 +116,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
       const delayMs = backoffDelay(attempt, policy);
       ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy).then((c) => c?.lastKey ?? null);
+      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy).then((c) => (stage.incremental ? (c?.watermark as unknown[] | null) : c?.lastKey) ?? null);
     }
   }
 
@@ -130,7 +139,12 @@ async function pump(
   ctx: StageContext,
   state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number },
 ): Promise<"done" | "cancelled"> {
-  const { pipeline, tenant, source, readColumns, key, batchSize } = stage;
+  const { pipeline, tenant, source, readColumns, pageKey, batchSize } = stage;
+  const q = source.dialect.quoteIdentifier;
+  const where = stage.incremental
+    ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}` : ""}`, params: [] }
+    : undefined;
+  const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
   const queue = new BoundedQueue<TransformedBatch>(2);
   const strategy = loadStrategy(stage);
   const onError = pipeline.onError ?? "fail";
@@ -143,10 +157,11 @@ async function pump(
     while (!stopReading) {
       if (ctx.signal?.aborted) { cancelled = true; break; }
       await ctx.gate?.();
-      const batch = await source.read({ from: stage.from, columns: readColumns, key, after: after ?? undefined, limit: batchSize });
+      const batch = await source.read({ from: stage.from, columns: readColumns, key: pageKey, after: after ?? undefined, where, limit: batchSize });
       if (!batch.rows.length) break;
       const number = state.nextBatch();
-      const transformed = transformBatch(stage, ctx.mappers, batch.rows, number, onError === "fail");
+      await ctx.compiled.beforeBatch(batch.rows);
+      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail");
       after = transformed.lastKey;
       await queue.push(transformed);
       if (batch.rows.length < batchSize) break;
@@ -160,17 +175,25 @@ async function pump(
       if (next.done) break;
       const batch = next.value;
       const written = await inTransaction(stage.target, async (session) => {
+        await IdMapService.persist(session, batch.idMappings);
+        const meta = { runId: ctx.runId, batch: batch.number };
         const loaded = isolateRejects
-          ? await loadIsolatingRejects(session, strategy.load, batch, stage)
-          : await strategy.load(session, batch.rows).catch((error) => { throw explainLoadError(error, stage, batch); });
+          ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
+          : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
+        if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
+          const keys = batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)).map((row) => targetKeyIndexes.map((i) => row[i]));
+          await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keys });
+        }
         checkRejectThreshold(stage, state.counts, batch);
         await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
         await ctx.ledger.recordBatch(session, {
           runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
           counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
+          watermark: stage.incremental ? batch.lastKey : undefined,
         });
         return loaded;
       });
+      ctx.compiled.idMap.confirm(batch.idMappings);
       const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
       state.counts.read += batchRows.read;
       state.counts.written += batchRows.written;
@@ -201,8 +224,10 @@ async function pump(
 }
 
 /** Applies the compiled mappings; a row whose transform fails is rejected (or fails the run with `onError: "fail"`). */
-function transformBatch(stage: PreparedStage, mappers: RowFunction[], rows: unknown[][], number: number, failFast: boolean): TransformedBatch {
-  const keyLength = stage.key.length;
+function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: unknown[][], number: number, failFast: boolean): TransformedBatch {
+  const { mappers } = compiled;
+  const pageLength = stage.pageKey.length;
+  const keyOf = (row: unknown[]) => stage.keyIndexes.map((i) => row[i]);
   const out: unknown[][] = [];
   const keys: unknown[][] = [];
   const sourceRows: unknown[][] = [];
@@ -213,7 +238,7 @@ function transformBatch(stage: PreparedStage, mappers: RowFunction[], rows: unkn
     try {
       for (; j < mappers.length; j++) values[j] = mappers[j](row);
     } catch (caught) {
-      const rowKey = row.slice(0, keyLength);
+      const rowKey = keyOf(row);
       const column = stage.targetColumns[j];
       const error = isDataBridgeError(caught) ? caught : dataError(messageOf(caught), {}, caught);
       if (failFast) {
@@ -223,12 +248,12 @@ function transformBatch(stage: PreparedStage, mappers: RowFunction[], rows: unkn
       continue;
     }
     out.push(values);
-    keys.push(row.slice(0, keyLength));
+    keys.push(keyOf(row));
     sourceRows.push(row);
   }
   return {
-    number, rows: out, keys, sourceRows, rejects,
-    firstKey: rows[0].slice(0, keyLength), lastKey: rows[rows.length - 1].slice(0, keyLength), read: rows.length,
+    number, rows: out, keys, sourceRows, rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
+    firstKey: rows[0].slice(0, pageLength), lastKey: rows[rows.length - 1].slice(0, pageLength), read: rows.length,
   };
 }
 
@@ -254,6 +279,7 @@ async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSess
       await session.query(`ROLLBACK TO SAVEPOINT ${name}`);
       if (stage.target.classifyError(caught) !== "data") throw caught;
       if (to - from === 1) {
+        batch.rejectedAtLoad.add(from);
         const error = caught as { code?: string; column?: string; message?: string };
         batch.rejects.push({
           key: batch.keys[from], row: rowObject(stage, batch.sourceRows[from]), stage: "load",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { SourceSpec } from "../authoring/pipeline.js";
+import { effectiveSources, type SourceSpec } from "../authoring/pipeline.js";
 import { configError, DataBridgeError, isDataBridgeError, messageOf, terminalError } from "../errors.js";
 import { emptyCounts, type EventInput, type EventListener, type RunEvent, type RunStatus, type StageStatus, type RowCounts, type RunFinishedEvent } from "../protocol.js";
 import type { ConnectionManager } from "../workspace/connections.js";
@@ -14,6 +14,8 @@ export interface RunOptions {
   runId?: string;
   /** Continue each pipeline after its last committed batch. */
   resume?: boolean;
+  /** Incremental pipelines: ignore the watermark and read everything. */
+  fullRefresh?: boolean;
   batchSize?: number;
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -67,7 +69,7 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
         emit({ type: "stage.finished", pipeline: pipeline.name, status: "skipped", rows: outcome.rows, durationMs: 0, error: outcome.error!.toLine() });
         continue;
       }
-      const sources: SourceSpec[] = pipeline.sources ?? [pipeline.source!];
+      const sources: SourceSpec[] = effectiveSources(pipeline);
       const parallelism = Math.max(1, Math.min(pipeline.parallelism ?? 1, sources.length));
       const queue = [...sources];
       const outcomes: StageOutcome[] = [];
@@ -84,8 +86,8 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
           const prepared = await prepareStage(pipeline, source, connections, workspace.registry, { batchSize: options.batchSize, strict: true });
           let ledger = ledgers.get(prepared.target.name);
           if (!ledger) ledgers.set(prepared.target.name, (ledger = new Ledger(prepared.target)));
-          const mappers = compileMappings(prepared, workspace.registry);
-          outcome = await runStage(prepared, { runId, emit, ledger, mappers, resume: Boolean(options.resume), signal: options.signal, gate: options.gate });
+          const compiled = compileMappings(prepared, workspace.registry);
+          outcome = await runStage(prepared, { runId, emit, ledger, compiled, resume: Boolean(options.resume), fullRefresh: options.fullRefresh, signal: options.signal, gate: options.gate });
         } catch (caught) {
           const error = isDataBridgeError(caught) ? caught.withContext({ pipeline: pipeline.name }) : terminalError(messageOf(caught), { pipeline: pipeline.name }, caught);
           outcome = { pipeline: pipeline.name, tenant: source.tenant ?? "", status: "failed", rows: emptyCounts(), durationMs: Date.now() - stageStarted, error };

@@ -4,6 +4,7 @@ import type { RowFunction, TransformDefinition } from "../authoring/plugin.js";
 import { isTransformSpec } from "../authoring/pipeline.js";
 import { convertTypes, makeConverter, type ConvertOptions, type ConvertType } from "./convert.js";
 import { fromMathValue, parseExpression } from "./expression.js";
+import { remapTransform } from "./remap.js";
 
 const TEXT: PortableType = { kind: "text" };
 
@@ -186,7 +187,7 @@ export const lowerTransform = textFunction("lower", (s) => s.toLowerCase());
 
 export const builtinTransforms: TransformDefinition<never>[] = [
   concatTransform, splitTransform, lookupTransform, exprTransform, whenTransform, convertTransform,
-  defaultToTransform, constantTransform, coalesceTransform, trimTransform, upperTransform, lowerTransform,
+  defaultToTransform, constantTransform, coalesceTransform, trimTransform, upperTransform, lowerTransform, remapTransform,
 ] as TransformDefinition<never>[];
 
 function convertOutputType(type: ConvertType): PortableType | undefined {

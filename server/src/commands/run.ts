@@ -9,6 +9,7 @@ import { type GlobalOptions, withWorkspace } from "./context.js";
 export interface RunCommandOptions {
   json?: boolean;
   resume?: boolean;
+  fullRefresh?: boolean;
   batchSize?: number;
 }
 
@@ -18,7 +19,7 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
     const pipelines = await resolvePipelines(workspace, resolved);
     const render = options.json ? jsonRunRenderer(io) : humanRunRenderer(io, { verbose: global.verbose });
     const result = await runPipelines(workspace, pipelines, {
-      resume: options.resume, batchSize: options.batchSize, connections, signal, env: io.env,
+      resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
       onEvent: (event: RunEvent) => render(event),
     });
     if (result.status === "succeeded") return ExitCode.ok;
@@ -40,6 +41,7 @@ export function registerRun(program: Command, io: CommandIO, run: (work: () => P
     .argument("[targets...]", "pipeline files, folders or names")
     .option("--json", "print one JSON event per line (for CI)")
     .option("--resume", "continue each pipeline after its last committed batch")
+    .option("--full-refresh", "incremental pipelines: ignore the watermark and read everything again")
     .option("--batch-size <n>", "rows per batch (overrides the pipeline)", (v) => parsePositiveInt(v, "--batch-size"))
     .action((targets: string[], options: RunCommandOptions, command: Command) => {
       const controller = new AbortController();

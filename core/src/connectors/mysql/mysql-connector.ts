@@ -147,10 +147,6 @@ export const mysqlConnectorFactory: ConnectorFactory = {
       charset: "utf8mb4_general_ci",
       connectTimeout: 10_000,
     });
-    pool.on("connection", (connection) => {
-      // Keep TIMESTAMP columns in UTC so the server's zone never shifts them.
-      (connection as unknown as { query(sql: string): void }).query("SET time_zone = '+00:00'");
-    });
     return new MysqlConnector(options.name, pool);
   },
 };

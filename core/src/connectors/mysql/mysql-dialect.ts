@@ -18,4 +18,5 @@ export const mysqlDialect: SqlDialect = {
     table.schema ? `${quoteMysqlIdentifier(table.schema)}.${quoteMysqlIdentifier(table.name)}` : quoteMysqlIdentifier(table.name),
   placeholder: () => "?",
   limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
+  nowMinusSeconds: (seconds) => `(NOW() - INTERVAL ${Math.trunc(seconds)} SECOND)`,
 };

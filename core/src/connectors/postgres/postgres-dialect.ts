@@ -17,6 +17,7 @@ export const postgresDialect: SqlDialect = {
     table.schema ? `${quotePostgresIdentifier(table.schema)}.${quotePostgresIdentifier(table.name)}` : quotePostgresIdentifier(table.name),
   placeholder: (index) => `$${index}`,
   limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
+  nowMinusSeconds: (seconds) => `(LOCALTIMESTAMP - interval '${Math.trunc(seconds)} seconds')`,
 };
 
 /** A SQL string literal, for the few statements (DDL, COPY) that take no bind parameters. */
