@@ -26,7 +26,9 @@ const defaultFalse = ["false", "f", "no", "n", "0", "off", "", "nein"];
 
 /** Builds a converter once per run; the returned function throws a data error naming the value. */
 export function makeConverter(type: ConvertType, options: ConvertOptions = {}): (value: unknown) => unknown {
-  const emptyAsNull = options.emptyAsNull ?? type !== "string";
+  // A blank string listed among a boolean's values means that value, not NULL.
+  const blankIsValue = type === "boolean" && [...(options.trueValues ?? []), ...(options.falseValues ?? [])].some((s) => s.trim() === "");
+  const emptyAsNull = options.emptyAsNull ?? (type !== "string" && !blankIsValue);
   const fail = (value: unknown, why: string): never => {
     throw dataError(`cannot convert ${JSON.stringify(typeof value === "bigint" ? value.toString() : value)} to ${type}: ${why}`);
   };
@@ -41,7 +43,11 @@ export function makeConverter(type: ConvertType, options: ConvertOptions = {}): 
 function converterFor(type: ConvertType, options: ConvertOptions, fail: (value: unknown, why: string) => never): (value: unknown) => unknown {
   switch (type) {
     case "string":
-      return (v) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : typeof v === "object" ? JSON.stringify(v) : String(v));
+      return (v) =>
+        v instanceof Uint8Array ? Buffer.from(v).toString("utf8")
+        : v instanceof Date ? formatDate(v)
+        : typeof v === "object" ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))
+        : String(v);
     case "integer":
     case "bigint": {
       const range = type === "integer" ? INT32 : INT64;
@@ -61,21 +67,22 @@ function converterFor(type: ConvertType, options: ConvertOptions, fail: (value: 
         return options.scale === undefined ? plain : roundHalfUp(plain, options.scale);
       };
     case "boolean": {
-      const yes = new Set((options.trueValues ?? defaultTrue).map((s) => s.toLowerCase()));
-      const no = new Set((options.falseValues ?? defaultFalse).map((s) => s.toLowerCase()));
+      const yes = new Set((options.trueValues ?? defaultTrue).map((s) => s.trim().toLowerCase()));
+      const no = new Set((options.falseValues ?? defaultFalse).map((s) => s.trim().toLowerCase()));
+      const listed = (values: Set<string>) => [...values].map((s) => JSON.stringify(s)).join(", ");
       return (v) => {
         if (typeof v === "boolean") return v;
         const text = String(v).trim().toLowerCase();
         if (yes.has(text)) return true;
         if (no.has(text)) return false;
-        return fail(v, `expected one of ${[...yes].join("/")} or ${[...no].filter(Boolean).join("/")}`);
+        return fail(v, `expected one of ${listed(yes)} (true) or ${listed(no)} (false)`);
       };
     }
     case "date":
     case "timestamp": {
       const parse = options.format ? patternParser(options.format) : isoParser;
       return (v) => {
-        const parts = parse(String(v).trim());
+        const parts = v instanceof Date ? (Number.isNaN(v.getTime()) ? undefined : isoParser(formatDate(v))) : parse(String(v).trim());
         if (!parts) return fail(v, options.format ? `does not match format ${options.format}` : "not an ISO date");
         if (!validDate(parts)) return fail(v, "no such calendar date");
         const date = `${pad(parts.year, 4)}-${pad(parts.month, 2)}-${pad(parts.day, 2)}`;
@@ -92,12 +99,21 @@ function converterFor(type: ConvertType, options: ConvertOptions, fail: (value: 
         return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
       };
     case "json":
+      // The result is JSON text: a parsed string or boolean would otherwise reach the target as a bare
+      // word (`x`, `t`) that json/jsonb columns refuse.
       return (v) => {
-        if (typeof v !== "string") return v;
+        if (typeof v === "string") {
+          try {
+            return JSON.stringify(JSON.parse(v));
+          } catch (error) {
+            return fail(v, (error as Error).message);
+          }
+        }
+        if (v instanceof Uint8Array) return fail("(binary)", "binary values are not JSON");
         try {
-          return JSON.parse(v);
+          return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
         } catch (error) {
-          return fail(v, (error as Error).message);
+          return fail(String(v), (error as Error).message);
         }
       };
     default:
@@ -158,6 +174,9 @@ function validDate(p: DateParts): boolean {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/** A Date as `yyyy-MM-dd HH:mm:ss.SSS` in UTC: a Date is an instant, and UTC never shifts with the machine's zone. */
+const formatDate = (date: Date) => date.toISOString().replace("T", " ").replace("Z", "");
 
 function expandExponent(text: string): string {
   const [mantissa, exponentText] = text.toLowerCase().split("e");
