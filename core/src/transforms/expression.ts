@@ -8,15 +8,21 @@ import { dataError } from "../errors.js";
  */
 export const math = create(all, { number: "BigNumber", precision: 64 });
 
+const isNull = (value: unknown) => value === null || value === undefined;
 const looseEqual = (a: unknown, b: unknown): boolean => {
-  if (a === null || a === undefined || b === null || b === undefined) return a === b;
   if (typeof a === "string" || typeof b === "string") return String(a) === String(b);
   return Boolean(math.equal(a as never, b as never));
 };
+// SQL semantics: comparing a NULL value is unknown, which conditions treat as false, for `==` and `!=`
+// alike; comparing with the literal `null` (`x == null`, `x != null`) tests for NULL, like IS [NOT] NULL.
 math.import({
-  databridgeEqual: (a: unknown, b: unknown) => looseEqual(a, b),
-  databridgeUnequal: (a: unknown, b: unknown) => !looseEqual(a, b),
+  databridgeEqual: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : looseEqual(a, b)),
+  databridgeUnequal: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : !looseEqual(a, b)),
+  databridgeIsNull: (a: unknown) => isNull(a),
+  databridgeIsNotNull: (a: unknown) => !isNull(a),
 }, { override: true });
+
+const isNullLiteral = (node: MathNode) => (node as { isConstantNode?: boolean; value?: unknown }).isConstantNode === true && (node as { value?: unknown }).value === null;
 
 const reservedSymbols = new Set(["true", "false", "null", "pi", "e", "PI", "E", "Infinity", "NaN", "i", "undefined"]);
 
@@ -32,8 +38,11 @@ export function parseExpression(source: string): ParsedExpression {
   const node = math.parse(source).transform((n) => {
     if ((n as { isOperatorNode?: boolean }).isOperatorNode) {
       const op = n as unknown as { fn: string; args: MathNode[] };
-      if (op.fn === "equal") return new math.FunctionNode(new math.SymbolNode("databridgeEqual"), op.args);
-      if (op.fn === "unequal") return new math.FunctionNode(new math.SymbolNode("databridgeUnequal"), op.args);
+      if (op.fn === "equal" || op.fn === "unequal") {
+        const operand = op.args.filter((arg) => !isNullLiteral(arg));
+        if (operand.length === 1) return new math.FunctionNode(new math.SymbolNode(op.fn === "equal" ? "databridgeIsNull" : "databridgeIsNotNull"), operand);
+        return new math.FunctionNode(new math.SymbolNode(op.fn === "equal" ? "databridgeEqual" : "databridgeUnequal"), op.args);
+      }
     }
     return n;
   });
