@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS databridge.written_keys (
   tenant text NOT NULL DEFAULT '',
   batch_no integer NOT NULL,
   target_table text NOT NULL,
+  key_columns jsonb NOT NULL,
   keys jsonb NOT NULL,
   PRIMARY KEY (run_id, pipeline, tenant, batch_no)
 );
@@ -90,6 +91,7 @@ CREATE TABLE IF NOT EXISTS databridge.before_images (
   tenant text NOT NULL DEFAULT '',
   batch_no integer NOT NULL,
   target_table text NOT NULL,
+  key_columns jsonb NOT NULL,
   key jsonb NOT NULL,
   before jsonb
 );
@@ -211,11 +213,11 @@ export class Ledger {
   }
 
   /** Inside the batch's transaction: the target keys an `insert` batch wrote, so `rollback` can delete exactly those rows. */
-  async recordWrittenKeys(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; targetTable: string; keys: unknown[][] }) {
+  async recordWrittenKeys(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; targetTable: string; keyColumns: string[]; keys: unknown[][] }) {
     if (!args.keys.length) return;
     await session.query(
-      "INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, keys) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-      [args.runId, args.pipeline, args.tenant, args.batch, args.targetTable, toJson(args.keys)],
+      "INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, key_columns, keys) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
+      [args.runId, args.pipeline, args.tenant, args.batch, args.targetTable, toJson(args.keyColumns), toJson(args.keys)],
     );
   }
 

@@ -66,8 +66,8 @@ export function loadStrategy(stage: PreparedStage): LoadStrategy {
       // Opt-in before-images: the previous version of every row this batch touches (NULL: it did not exist),
       // so `rollback` can restore it. `update` only touches existing rows, so it keeps only those.
       const beforeImages = stage.pipeline.rollback === "before-images"
-        ? `INSERT INTO databridge.before_images (run_id, pipeline, tenant, batch_no, target_table, key, before)
-           SELECT $1, $2, $3, $4, $5, jsonb_build_array(${keys.map((k) => `s.${k}`).join(", ")}), to_jsonb(t)
+        ? `INSERT INTO databridge.before_images (run_id, pipeline, tenant, batch_no, target_table, key_columns, key, before)
+           SELECT $1, $2, $3, $4, $5, $6::jsonb, jsonb_build_array(${keys.map((k) => `s.${k}`).join(", ")}), to_jsonb(t)
              FROM ${deduplicated} ${stage.mode === "upsert" ? "LEFT" : ""} JOIN ${table} AS t ON ${keys.map((k) => `t.${k} = s.${k}`).join(" AND ")}`
         : undefined;
       return {
@@ -76,7 +76,7 @@ export function loadStrategy(stage: PreparedStage): LoadStrategy {
           if (!rows.length) return 0;
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
           await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]));
-          if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel]);
+          if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel, JSON.stringify(targetKey)]);
           const result = await session.query(statement);
           await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);
           return result.rowCount;

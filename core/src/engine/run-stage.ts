@@ -182,7 +182,7 @@ async function pump(
           : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
         if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
           const keys = batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)).map((row) => targetKeyIndexes.map((i) => row[i]));
-          await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keys });
+          await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys });
         }
         checkRejectThreshold(stage, state.counts, batch);
         await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });

@@ -7,6 +7,10 @@ import { registerInit } from "./init.js";
 import { registerPlan } from "./plan.js";
 import { registerPreview } from "./preview.js";
 import { registerRun } from "./run.js";
+import { registerVerify } from "./verify.js";
+import { registerErrors } from "./errors.js";
+import { registerReplay } from "./replay.js";
+import { registerRollback } from "./rollback.js";
 
 export type CommandRunner = (work: () => Promise<number>) => Promise<void>;
 
@@ -19,4 +23,8 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerCheck(program, io, run);
   registerDiscover(program, io, run);
   registerDemo(program, io, run);
+  registerVerify(program, io, run);
+  registerErrors(program, io, run);
+  registerReplay(program, io, run);
+  registerRollback(program, io, run);
 }

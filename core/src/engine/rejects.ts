@@ -1,0 +1,124 @@
+import { effectiveSources } from "../authoring/pipeline.js";
+import { configError } from "../errors.js";
+import type { ConnectionManager } from "../workspace/connections.js";
+import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
+import { IdMapService } from "./id-map.js";
+import { loadStrategy } from "./load-modes.js";
+import { compileMappings, prepareStage } from "./prepare.js";
+import { inTransaction } from "./run-stage.js";
+import { ledgerTargets } from "./rollback.js";
+
+export interface RejectedRowRecord {
+  id: number;
+  runId: string;
+  pipeline: string;
+  tenant: string;
+  batch: number;
+  key: unknown[];
+  row: Record<string, unknown>;
+  stage: "transform" | "load";
+  column: string | null;
+  code: string | null;
+  message: string;
+  rejectedAt: string;
+}
+
+/** The dead-letter rows of a run, across the workspace's targets. */
+export async function listRejects(runId: string, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<RejectedRowRecord[]> {
+  const out: RejectedRowRecord[] = [];
+  for (const target of await ledgerTargets(pipelines, connections)) {
+    const exists = await target.query<{ ok: boolean }>("SELECT to_regclass('databridge.rejected_rows') IS NOT NULL AS ok");
+    if (!exists.rows[0]?.ok) continue;
+    const { rows } = await target.query<{ id: string; run_id: string; pipeline: string; tenant: string; batch_no: number; source_key: unknown[]; source_row: Record<string, unknown>; stage: string; column_name: string | null; error_code: string | null; message: string; rejected_at: string }>(
+      "SELECT * FROM databridge.rejected_rows WHERE run_id = $1 ORDER BY pipeline, tenant, batch_no, id", [runId]);
+    out.push(...rows.map((r) => ({
+      id: Number(r.id), runId: r.run_id, pipeline: r.pipeline, tenant: r.tenant, batch: r.batch_no, key: r.source_key, row: r.source_row,
+      stage: r.stage as "transform" | "load", column: r.column_name, code: r.error_code, message: r.message, rejectedAt: String(r.rejected_at),
+    })));
+  }
+  return out;
+}
+
+export interface ReplayResult {
+  pipeline: string;
+  tenant: string;
+  replayed: number;
+  loaded: number;
+  stillRejected: number;
+}
+
+/**
+ * Re-processes only a run's rejected rows with the pipeline as it is now: each row is read again
+ * from the source by its key, transformed and loaded; rows that now load leave the dead-letter table,
+ * rows that still fail keep their entry with the new reason.
+ */
+export async function replayRejects(workspace: Workspace, runId: string, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<ReplayResult[]> {
+  const rejects = await listRejects(runId, pipelines, connections);
+  if (!rejects.length) return [];
+  const groups = new Map<string, RejectedRowRecord[]>();
+  for (const r of rejects) {
+    const id = `${r.pipeline}\u0000${r.tenant}`;
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  const results: ReplayResult[] = [];
+  for (const group of groups.values()) {
+    const { pipeline: name, tenant } = group[0];
+    const loaded = pipelines.find((p) => p.pipeline.name === name);
+    if (!loaded) throw configError(`run ${runId} has rejected rows of pipeline "${name}", which is not in the workspace`, { pipeline: name });
+    const source = effectiveSources(loaded.pipeline).find((s) => (s.tenant ?? "") === tenant);
+    if (!source) throw configError(`pipeline has no source for tenant "${tenant}"`, { pipeline: name });
+    const stage = await prepareStage(loaded.pipeline, source, connections, workspace.registry, { strict: true });
+    const compiled = compileMappings(stage, workspace.registry);
+    const strategy = loadStrategy(stage);
+    const result: ReplayResult = { pipeline: name, tenant, replayed: group.length, loaded: 0, stillRejected: 0 };
+    for (let start = 0; start < group.length; start += 500) {
+      const chunk = group.slice(start, start + 500);
+      const q = stage.source.dialect.quoteIdentifier;
+      let n = 0;
+      const where = chunk.map(() => `(${stage.key.map((k) => `${q(k)} = {${++n}}`).join(" AND ")})`).join(" OR ");
+      const batch = await stage.source.read({
+        from: stage.from, columns: stage.readColumns, key: stage.key, limit: chunk.length,
+        where: { sql: where, params: chunk.flatMap((r) => r.key) },
+      });
+      await compiled.beforeBatch(batch.rows);
+      const byKey = new Map(batch.rows.map((row) => [JSON.stringify(stage.keyIndexes.map((i) => row[i])), row]));
+      await inTransaction(stage.target, async (session) => {
+        await IdMapService.persist(session, compiled.idMap.takePending());
+        for (const reject of chunk) {
+          const row = byKey.get(JSON.stringify(reject.key));
+          let failure: { message: string; column?: string; code?: string } | undefined;
+          if (!row) failure = { message: "the source row no longer exists" };
+          else {
+            let values: unknown[] | undefined;
+            try {
+              values = compiled.mappers.map((map) => map(row));
+            } catch (error) {
+              failure = { message: (error as Error).message, column: (error as { context?: { column?: string } }).context?.column };
+            }
+            if (values) {
+              await session.query("SAVEPOINT databridge_replay");
+              try {
+                await strategy.load(session, [values], { runId, batch: reject.batch });
+                await session.query("RELEASE SAVEPOINT databridge_replay");
+              } catch (error) {
+                await session.query("ROLLBACK TO SAVEPOINT databridge_replay");
+                if (stage.target.classifyError(error) !== "data") throw error;
+                failure = { message: (error as Error).message, code: (error as { code?: string }).code, column: (error as { column?: string }).column };
+              }
+            }
+          }
+          if (failure) {
+            result.stillRejected++;
+            await session.query("UPDATE databridge.rejected_rows SET message = $2, column_name = $3, error_code = $4, rejected_at = clock_timestamp() WHERE id = $1",
+              [reject.id, failure.message, failure.column ?? null, failure.code ?? null]);
+          } else {
+            result.loaded++;
+            await session.query("DELETE FROM databridge.rejected_rows WHERE id = $1", [reject.id]);
+          }
+        }
+      });
+    }
+    results.push(result);
+  }
+  return results;
+}

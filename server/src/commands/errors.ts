@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import { findPipelineFiles, loadPipelineFiles, listRejects } from "@databridge/core";
+import { type CommandIO, ExitCode, formatTable, writeLine } from "../output/io.js";
+import { withWorkspace } from "./context.js";
+
+export function registerErrors(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
+  program
+    .command("errors")
+    .description("list a run's rejected rows (dead-letter table): key, stage, column, reason, source row")
+    .argument("<run>", "run id")
+    .option("--json", "print rows as JSON")
+    .action((runId: string, options: { json?: boolean }, command: Command) =>
+      run(() => withWorkspace(command.optsWithGlobals(), io, undefined, async (workspace, connections) => {
+        const pipelines = await loadPipelineFiles(workspace, findPipelineFiles(workspace));
+        const rows = await listRejects(runId, pipelines, connections);
+        if (options.json) {
+          writeLine(io.stdout, JSON.stringify(rows, null, 2));
+          return ExitCode.ok;
+        }
+        if (!rows.length) {
+          writeLine(io.stdout, `run ${runId}: no rejected rows`);
+          return ExitCode.ok;
+        }
+        writeLine(io.stdout, formatTable(
+          ["pipeline", "tenant", "batch", "key", "stage", "column", "code", "reason", "source row"],
+          rows.map((r) => [r.pipeline, r.tenant, r.batch, JSON.stringify(r.key), r.stage, r.column, r.code, r.message.slice(0, 80), JSON.stringify(r.row).slice(0, 80)]),
+        ));
+        writeLine(io.stdout, `\n${rows.length} rejected row${rows.length === 1 ? "" : "s"} in run ${runId}`);
+        return ExitCode.ok;
+      })));
+}
