@@ -18,16 +18,19 @@ export function buildKeysetSelect(
   };
   const from = "table" in request.from
     ? dialect.quoteTable(request.from.table)
-    : `(${request.from.query.trim().replace(/;\s*$/, "")}) ${q("databridge_source")}`;
+    // The newline ends a trailing `-- comment` in the user's query before our closing parenthesis.
+    : `(${request.from.query.trim().replace(/;\s*$/, "")}\n) ${q("databridge_source")}`;
   const select = request.columns ? request.columns.map(q).join(", ") : "*";
   const conditions: string[] = [];
   if (request.where) {
-    let sql = request.where.sql;
-    // The caller's predicate numbers its own parameters from 1; renumber them after ours.
-    request.where.params.forEach((value, i) => {
-      sql = sql.split(`{${i + 1}}`).join(bind(value));
-    });
-    conditions.push(`(${sql})`);
+    const { sql, params: values } = request.where;
+    // The caller's predicate numbers its own parameters `{1}`, `{2}`, …; each occurrence is bound in text
+    // order, which is what positional placeholders (`?`) need, even when one is used twice or out of order.
+    conditions.push(`(${sql.replace(/\{(\d+)\}/g, (token, n: string) => {
+      const i = Number(n) - 1;
+      if (i < 0 || i >= values.length) throw new Error(`keyset: where clause uses ${token} but has ${values.length} parameter(s)`);
+      return bind(values[i]);
+    })})`);
   }
   const order = request.orderBy ?? request.key;
   if (request.after) conditions.push(keyAfter(order, request.after, capabilities.rowValueComparison, q, bind));
