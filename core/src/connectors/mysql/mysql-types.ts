@@ -39,6 +39,21 @@ const FieldType = {
 const BINARY_CHARSET = 63;
 const UNSIGNED_FLAG = 32;
 
+/**
+ * Bytes per character of a result field's character set (its collation id), to turn the protocol's
+ * byte length back into characters. Unknown collations count 1 byte per character, which can only
+ * overestimate a length, never truncate values.
+ */
+export function mysqlBytesPerChar(collationId: number | undefined): number {
+  if (collationId === undefined) return 1;
+  if (collationId === 45 || collationId === 46 || (collationId >= 224 && collationId <= 247) || (collationId >= 255 && collationId <= 323)) return 4; // utf8mb4
+  if (collationId === 33 || collationId === 83 || (collationId >= 192 && collationId <= 215) || collationId === 223) return 3; // utf8mb3
+  if (collationId === 54 || collationId === 55 || collationId === 56 || collationId === 62 || (collationId >= 101 && collationId <= 124)) return 4; // utf16, utf16le
+  if (collationId === 60 || collationId === 61 || (collationId >= 160 && collationId <= 183)) return 4; // utf32
+  if (collationId === 35 || collationId === 90 || (collationId >= 128 && collationId <= 151)) return 2; // ucs2
+  return 1;
+}
+
 interface MysqlField { columnType?: number; type?: number; characterSet?: number; columnLength?: number; decimals?: number; flags?: number }
 
 /** Portable type of a result field (query results carry no COLUMN_TYPE, only protocol metadata). */
@@ -66,7 +81,7 @@ export function portableFromMysqlField(field: MysqlField): PortableType {
       return binary ? { kind: "binary" } : { kind: "text" };
     case FieldType.VARCHAR: case FieldType.VAR_STRING: case FieldType.STRING:
       if (binary) return { kind: "binary" };
-      return field.columnLength ? { kind: "string", length: Math.round(field.columnLength / 4) } : { kind: "string" };
+      return field.columnLength ? { kind: "string", length: Math.ceil(field.columnLength / mysqlBytesPerChar(field.characterSet)) } : { kind: "string" };
     default: return { kind: "unknown" };
   }
 }

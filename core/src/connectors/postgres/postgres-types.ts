@@ -5,20 +5,21 @@ export function portableFromPostgresType(formatted: string): PortableType {
   const type = formatted.toLowerCase().trim();
   const args = /\(([^)]*)\)/.exec(type)?.[1]?.split(",").map((part) => Number(part.trim()));
   if (type.endsWith("[]")) return { kind: "json" };
-  if (type === "smallint") return { kind: "smallint" };
-  if (type === "integer") return { kind: "integer" };
-  if (type === "bigint") return { kind: "bigint" };
+  if (type === "smallint" || type === "int2") return { kind: "smallint" };
+  if (type === "integer" || type === "int" || type === "int4") return { kind: "integer" };
+  if (type === "bigint" || type === "int8") return { kind: "bigint" };
   if (type.startsWith("numeric") || type.startsWith("decimal")) {
     return args ? { kind: "decimal", precision: args[0], scale: args[1] ?? 0 } : { kind: "decimal" };
   }
-  if (type === "real" || type === "double precision") return { kind: "float" };
+  if (type === "real" || type === "double precision" || type === "float4" || type === "float8") return { kind: "float" };
   if (type.startsWith("character varying") || type.startsWith("varchar") || type.startsWith("character(") || type === "character" || type.startsWith("bpchar")) {
     return args ? { kind: "string", length: args[0] } : { kind: "string" };
   }
   if (type === "text" || type === "citext" || type === "name") return { kind: "text" };
-  if (type === "boolean") return { kind: "boolean" };
+  if (type === "boolean" || type === "bool") return { kind: "boolean" };
   if (type === "date") return { kind: "date" };
-  if (type.startsWith("timestamp") && type.includes("with time zone") && !type.includes("without")) return { kind: "timestamptz" };
+  // Both spellings: `timestamp(3) with time zone` (format_type) and `timestamptz` (udt_name, DDL).
+  if (type.startsWith("timestamptz") || (type.startsWith("timestamp") && type.includes("with time zone") && !type.includes("without"))) return { kind: "timestamptz" };
   if (type.startsWith("timestamp")) return { kind: "timestamp" };
   if (type.startsWith("time")) return { kind: "time" };
   if (type === "uuid") return { kind: "uuid" };
