@@ -312,10 +312,11 @@ function checkRejectThreshold(stage: PreparedStage, counts: RowCounts, batch: Tr
 function explainLoadError(error: unknown, stage: PreparedStage, batch: TransformedBatch): unknown {
   if (stage.target.classifyError(error) !== "data") return error;
   const e = error as { message?: string; column?: string; where?: string; code?: string };
-  const line = /COPY [^,]+, line (\d+)/.exec(e.where ?? "")?.[1];
-  const rowKey = line ? batch.keys[Number(line) - 1] : undefined;
+  // COPY names the row and the column in its context: `COPY t, line 3, column label: "…"`.
+  const where = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? "");
+  const rowKey = where ? batch.keys[Number(where[1]) - 1] : undefined;
   return dataError(messageOf(error), {
-    pipeline: stage.pipeline.name, table: stage.targetLabel, column: e.column, batch: batch.number, rowKey, code: e.code, stage: "load",
+    pipeline: stage.pipeline.name, table: stage.targetLabel, column: e.column ?? where?.[2], batch: batch.number, rowKey, code: e.code, stage: "load",
     fix: 'fix the data or the mapping, or set onError: "skip" to reject such rows and load the rest',
   }, error);
 }
