@@ -127,11 +127,15 @@ function validatePipeline(p: PipelineDefinition): void {
     if (source.table && source.query) fail(`${where} has both \`table\` and \`query\`; keep one`);
     if (source.query && !source.key) fail(`${where}.query needs a \`key\` to page by`);
     if (p.sources && !source.tenant) fail(`${where}.tenant is required when a pipeline has several sources`);
+    if (source.key !== undefined && !isKey(source.key)) fail(`${where}.key must be a column name or a non-empty list of column names (got ${JSON.stringify(source.key)})`);
   });
   if (!p.target || typeof p.target.connection !== "string" || !p.target.connection) fail("target.connection is required");
   if (typeof p.target.table !== "string" || !p.target.table) fail("target.table is required");
   if (p.target.mode !== undefined && !modes.includes(p.target.mode)) fail(`target.mode must be one of ${modes.join(", ")} (got ${JSON.stringify(p.target.mode)})`);
-  if (typeof p.columns !== "object" || p.columns === null || Object.keys(p.columns).length === 0) fail("columns must map at least one target column");
+  if (p.target.key !== undefined && !isKey(p.target.key)) fail(`target.key must be a column name or a non-empty list of column names (got ${JSON.stringify(p.target.key)})`);
+  if (typeof p.columns !== "object" || p.columns === null || Array.isArray(p.columns) || Object.keys(p.columns).length === 0) {
+    fail("columns must be an object mapping at least one target column, e.g. { id: \"id\" }");
+  }
   for (const [column, mapping] of Object.entries(p.columns)) {
     if (typeof mapping !== "string" && !isTransformSpec(mapping)) {
       fail(`columns.${column} must be a source column name or a transform such as concat(...), got ${JSON.stringify(mapping)}`);
@@ -139,6 +143,14 @@ function validatePipeline(p: PipelineDefinition): void {
   }
   if (p.batchSize !== undefined && (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > 1_000_000)) {
     fail(`batchSize must be an integer from 1 to 1,000,000 (got ${p.batchSize})`);
+  }
+  if (p.incremental !== undefined && (typeof p.incremental?.cursor !== "string" || !p.incremental.cursor)) fail("incremental.cursor must name the source column that orders changes");
+  if (p.parallelism !== undefined && (!Number.isInteger(p.parallelism) || p.parallelism < 1)) fail(`parallelism must be a whole number of at least 1 (got ${p.parallelism})`);
+  for (const field of ["attempts", "initialDelayMs", "maxDelayMs"] as const) {
+    const value = p.retry?.[field];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < (field === "attempts" ? 1 : 0))) {
+      fail(`retry.${field} must be a number${field === "attempts" ? " of at least 1" : " ≥ 0"} (got ${JSON.stringify(value)})`);
+    }
   }
   if (p.dependsOn !== undefined && (!Array.isArray(p.dependsOn) || p.dependsOn.some((d) => typeof d !== "string"))) fail("dependsOn must be a list of pipeline names");
   if (p.onError !== undefined && p.onError !== "fail" && p.onError !== "skip") {
@@ -163,6 +175,9 @@ export function effectiveSources(p: Pick<PipelineDefinition, "source" | "sources
     return merged;
   });
 }
+
+const isKey = (key: unknown) =>
+  (typeof key === "string" && key.length > 0) || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === "string" && k.length > 0));
 
 /** The key columns of a source, as a list. */
 export const keyList = (key: string | string[] | undefined): string[] => (key === undefined ? [] : Array.isArray(key) ? [...key] : [key]);
