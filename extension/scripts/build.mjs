@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Bundles the extension so the installed .vsix needs nothing else:
+//   dist/extension.js                         the extension (CommonJS, `vscode` external)
+//   dist/language-server.mjs                  the language server (`--stdio`), from language/src
+//   dist/databridge.mjs                       the `databridge` CLI (its `serve` is the runner), from server/src
+//   dist/node_modules/@databridge/core        one shared copy of core, which pipeline files import at run time
+//   dist/node_modules/{jiti,@electric-sql/pglite,typescript}  packages that load files next to themselves
+//   dist/dashboard/                           the runner's dashboard bundle, hosted by the panel
+//
+//   node scripts/build.mjs [--watch-free] [--no-minify]
+import * as esbuild from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const extensionDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repoDir = path.resolve(extensionDir, "..");
+const dist = path.join(extensionDir, "dist");
+const minify = !process.argv.includes("--no-minify");
+
+/** Packages that resolve files relative to themselves (wasm, lib.d.ts, a lazily required transpiler): copied, not bundled. */
+const COPIED_PACKAGES = {
+  jiti: { from: "core", keep: (rel) => !rel.endsWith(".d.ts") && !rel.endsWith(".d.mts") && !rel.endsWith(".d.cts") },
+  "@electric-sql/pglite": {
+    from: "core",
+    keep: (rel) => !/\.(map|d\.ts|d\.cts|tar\.gz)$/.test(rel) && !rel.startsWith("dist/contrib/") && !rel.startsWith("dist/vector/"),
+  },
+  typescript: {
+    from: "language",
+    keep: (rel) => rel === "package.json" || rel === "LICENSE.txt" || rel === "lib/typescript.js" || /^lib\/lib\.[^/]*\.d\.ts$/.test(rel),
+  },
+};
+const EXTERNAL_AT_RUNTIME = ["@databridge/core", ...Object.keys(COPIED_PACKAGES), "pg-native", "cpu-features"];
+
+/** ESM bundles still meet CommonJS dependencies (pg, mysql2) that call require() and read __dirname. */
+const esmBanner = [
+  `import { createRequire as __dbCreateRequire } from "node:module";`,
+  `import { fileURLToPath as __dbFileURLToPath } from "node:url";`,
+  `import { dirname as __dbDirname } from "node:path";`,
+  `const require = __dbCreateRequire(import.meta.url);`,
+  `const __filename = __dbFileURLToPath(import.meta.url);`,
+  `const __dirname = __dbDirname(__filename);`,
+].join("\n");
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  minify,
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+  // TypeScript sources of the workspace packages use NodeNext-style ".js" specifiers for ".ts" files.
+  resolveExtensions: [".ts", ".tsx", ".mjs", ".js", ".cjs", ".json"],
+};
+
+function packageDir(name, fromPackage) {
+  // Not `require.resolve("<name>/package.json")`: some packages do not export it.
+  for (let dir = path.join(repoDir, fromPackage); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", name);
+    if (fs.existsSync(path.join(candidate, "package.json"))) return fs.realpathSync(candidate);
+    if (path.dirname(dir) === dir) throw new Error(`build: cannot find package ${name} from ${fromPackage}/`);
+  }
+}
+
+function copyTree(from, to, keep, rel = "") {
+  for (const entry of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.name === "node_modules") continue;
+    if (entry.isDirectory()) copyTree(from, to, keep, child);
+    else if (keep(child)) {
+      fs.mkdirSync(path.dirname(path.join(to, child)), { recursive: true });
+      fs.copyFileSync(path.join(from, child), path.join(to, child));
+    }
+  }
+}
+
+/** Writes an entry module for esbuild's stdin that imports a workspace source file by absolute path. */
+function entry(contents) {
+  return { contents, resolveDir: repoDir, sourcefile: "entry.mjs", loader: "ts" };
+}
+
+const exists = (p) => fs.existsSync(path.join(repoDir, p));
+
+async function build() {
+  const started = Date.now();
+  fs.rmSync(dist, { recursive: true, force: true });
+  fs.mkdirSync(dist, { recursive: true });
+
+  const builds = [];
+  // The extension itself.
+  builds.push(
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(extensionDir, "src", "extension.ts")],
+      outfile: path.join(dist, "extension.js"),
+      format: "cjs",
+      external: ["vscode"],
+      mainFields: ["module", "main"],
+    }),
+  );
+  // One copy of core for the runner, the language server and the pipeline files they load (see core's loader:
+  // pipelines resolve `@databridge/core` to `<core>/index.js`, one folder above the bundle).
+  const coreOut = path.join(dist, "node_modules", "@databridge", "core");
+  builds.push(
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(repoDir, "core", "src", "index.ts")],
+      outfile: path.join(coreOut, "dist", "index.js"),
+      format: "esm",
+      banner: { js: esmBanner },
+      external: EXTERNAL_AT_RUNTIME.filter((name) => name !== "@databridge/core"),
+    }),
+  );
+  fs.mkdirSync(coreOut, { recursive: true });
+  fs.writeFileSync(
+    path.join(coreOut, "package.json"),
+    JSON.stringify({ name: "@databridge/core", private: true, type: "module", main: "./dist/index.js", exports: { ".": "./dist/index.js", "./package.json": "./package.json" } }, null, 2),
+  );
+  fs.writeFileSync(path.join(coreOut, "index.js"), `export * from "./dist/index.js";\n`);
+
+  // The language server.
+  const languageEntry = ["language/src/server.ts", "language/src/main.ts"].find(exists);
+  if (languageEntry) {
+    builds.push(
+      esbuild.build({
+        ...common,
+        stdin: entry(`import { startServer } from ${JSON.stringify(path.join(repoDir, languageEntry))};\nstartServer();\n`),
+        outfile: path.join(dist, "language-server.mjs"),
+        format: "esm",
+        banner: { js: esmBanner },
+        external: EXTERNAL_AT_RUNTIME,
+      }),
+    );
+  } else {
+    console.warn("build: language/src/server.ts not found — the language server is not bundled yet");
+  }
+  // The CLI, whose `serve` command is the runner.
+  builds.push(
+    esbuild.build({
+      ...common,
+      stdin: entry(
+        `import { main } from ${JSON.stringify(path.join(repoDir, "server/src/cli.ts"))};\n` +
+          `main(process.argv).then((code) => { process.exitCode = code; });\n`,
+      ),
+      outfile: path.join(dist, "databridge.mjs"),
+      format: "esm",
+      banner: { js: `#!/usr/bin/env node\n${esmBanner}` },
+      external: EXTERNAL_AT_RUNTIME,
+    }),
+  );
+  await Promise.all(builds);
+
+  for (const [name, spec] of Object.entries(COPIED_PACKAGES)) {
+    copyTree(packageDir(name, spec.from), path.join(dist, "node_modules", name), spec.keep);
+  }
+
+  // The runner's dashboard bundle (one UI, two hosts).
+  const dashboard = path.join(repoDir, "server", "dist", "dashboard");
+  if (fs.existsSync(path.join(dashboard, "dashboard.js"))) {
+    copyTree(dashboard, path.join(dist, "dashboard"), (rel) => !rel.endsWith(".map"));
+  } else {
+    console.warn("build: server/dist/dashboard/dashboard.js not found — build the server first; the panel will say the dashboard is missing");
+  }
+  console.log(`build: extension bundled into ${path.relative(process.cwd(), dist) || "dist"} in ${Date.now() - started} ms`);
+}
+
+build().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
