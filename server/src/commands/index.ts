@@ -7,6 +7,7 @@ import { registerInit } from "./init.js";
 import { registerPlan } from "./plan.js";
 import { registerPreview } from "./preview.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 import { registerVerify } from "./verify.js";
 import { registerErrors } from "./errors.js";
 import { registerReplay } from "./replay.js";
@@ -23,6 +24,7 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerCheck(program, io, run);
   registerDiscover(program, io, run);
   registerDemo(program, io, run);
+  registerServe(program, io, run);
   registerVerify(program, io, run);
   registerErrors(program, io, run);
   registerReplay(program, io, run);

@@ -1,0 +1,131 @@
+import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { RunStatus } from "@databridge/core";
+
+/**
+ * The runner's state database (drizzle-orm; migrations in server/drizzle/, generated with
+ * `pnpm --filter @databridge/server db:generate`). One state database serves one workspace. Its
+ * tables live in their own schema so a PostgreSQL state database can be shared with other data.
+ */
+export const STATE_SCHEMA = "databridge_runner";
+export const stateSchema = pgSchema(STATE_SCHEMA);
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const counter = (name: string) => bigint(name, { mode: "number" }).notNull().default(0);
+
+/** A run of one or more pipelines. `last_event_seq` is the highest per-run event id handed out. */
+export const runs = stateSchema.table("runs", {
+  id: text("id").primaryKey(),
+  status: text("status").$type<RunStatus>().notNull(),
+  pipelines: jsonb("pipelines").$type<string[]>().notNull(),
+  resume: boolean("resume").notNull().default(false),
+  batchSize: integer("batch_size"),
+  /** The run this one retries (continuing from its checkpoints). */
+  retryOf: text("retry_of"),
+  /** `api`, `schedule`, `cli`. */
+  trigger: text("trigger").notNull().default("api"),
+  scheduleId: text("schedule_id"),
+  createdAt: createdAt(),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+  finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  rowsRead: counter("rows_read"),
+  rowsWritten: counter("rows_written"),
+  rowsRejected: counter("rows_rejected"),
+  durationMs: integer("duration_ms"),
+  error: text("error"),
+  lastEventSeq: integer("last_event_seq").notNull().default(0),
+}, (t) => [index("runs_created_at_idx").on(t.createdAt), index("runs_status_idx").on(t.status)]);
+
+/** One stage of a run: a pipeline (for one tenant of a multi-source pipeline). */
+export const runStages = stateSchema.table("run_stages", {
+  runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  pipeline: text("pipeline").notNull(),
+  tenant: text("tenant").notNull().default(""),
+  status: text("status").notNull(),
+  source: text("source"),
+  target: text("target"),
+  mode: text("mode"),
+  estimatedRows: bigint("estimated_rows", { mode: "number" }),
+  resumeAfter: jsonb("resume_after").$type<unknown[] | null>(),
+  batches: integer("batches").notNull().default(0),
+  rowsRead: counter("rows_read"),
+  rowsWritten: counter("rows_written"),
+  rowsRejected: counter("rows_rejected"),
+  rowsPerSecond: integer("rows_per_second"),
+  etaMs: bigint("eta_ms", { mode: "number" }),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+  finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  durationMs: integer("duration_ms"),
+  error: text("error"),
+  parity: jsonb("parity").$type<{ source: number; target: number } | null>(),
+}, (t) => [primaryKey({ columns: [t.runId, t.pipeline, t.tenant] })]);
+
+/** Every committed batch (from `batch.committed`). */
+export const runBatches = stateSchema.table("run_batches", {
+  runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  pipeline: text("pipeline").notNull(),
+  tenant: text("tenant").notNull().default(""),
+  batch: integer("batch").notNull(),
+  rowsRead: integer("rows_read").notNull(),
+  rowsWritten: integer("rows_written").notNull(),
+  rowsRejected: integer("rows_rejected").notNull(),
+  lastKey: jsonb("last_key").$type<unknown[]>(),
+  rowsPerSecond: integer("rows_per_second"),
+  committedAt: timestamp("committed_at", { withTimezone: true, mode: "date" }).notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.pipeline, t.tenant, t.batch] })]);
+
+/**
+ * The event log: `id` orders all events (the `GET /events` stream's SSE id), `seq` orders one
+ * run's events (the `GET /runs/:id/events` SSE id). Both only grow, so Last-Event-ID replays exactly.
+ */
+export const runEvents = stateSchema.table("run_events", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  seq: integer("seq").notNull(),
+  type: text("type").notNull(),
+  ts: timestamp("ts", { withTimezone: true, mode: "date" }).notNull(),
+  /** The event as JSON text, byte for byte what the SSE `data:` line carries (live and replayed). */
+  data: text("data").notNull(),
+}, (t) => [uniqueIndex("run_events_run_seq_idx").on(t.runId, t.seq)]);
+
+/** Saved connections. The password is only ever stored encrypted (AES-256-GCM, see secrets.ts). */
+export const connections = stateSchema.table("connections", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  type: text("type").notNull(),
+  host: text("host"),
+  port: integer("port"),
+  database: text("database"),
+  username: text("username"),
+  /** For connections saved as a URL: the URL without its password. */
+  url: text("url"),
+  passwordEncrypted: text("password_encrypted"),
+  description: text("description"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastTestedAt: timestamp("last_tested_at", { withTimezone: true, mode: "date" }),
+  lastTestOk: boolean("last_test_ok"),
+  lastTestVersion: text("last_test_version"),
+  lastTestError: text("last_test_error"),
+}, (t) => [uniqueIndex("connections_name_idx").on(t.name)]);
+
+/** Cron schedules that start runs. */
+export const schedules = stateSchema.table("schedules", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  cron: text("cron").notNull(),
+  timezone: text("timezone"),
+  pipelines: jsonb("pipelines").$type<string[]>().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastRunId: text("last_run_id"),
+  lastRunAt: timestamp("last_run_at", { withTimezone: true, mode: "date" }),
+}, (t) => [uniqueIndex("schedules_name_idx").on(t.name)]);
+
+export type RunRow = typeof runs.$inferSelect;
+export type StageRow = typeof runStages.$inferSelect;
+export type BatchRow = typeof runBatches.$inferSelect;
+export type EventRow = typeof runEvents.$inferSelect;
+export type ConnectionRow = typeof connections.$inferSelect;
+export type ScheduleRow = typeof schedules.$inferSelect;
