@@ -53,6 +53,13 @@ describe("decideRunner", () => {
     expect(decideRunner({ isAlive: alive })).toEqual({ action: "spawn", reason: "no runner is running for this workspace" });
   });
 
+  it("waits for a runner that claimed the workspace and is still starting", () => {
+    const starting = parseRunnerFile(JSON.stringify({ pid: 77, starting: true, url: "", token: "" }));
+    expect(starting).toEqual({ url: "", token: "", pid: 77, starting: true });
+    expect(decideRunner({ file: starting, isAlive: alive })).toEqual({ action: "wait", pid: 77 });
+    expect(decideRunner({ file: starting, isAlive: dead })).toEqual({ action: "spawn", reason: "the runner that was starting (pid 77) is gone" });
+  });
+
   it("uses databridge.runnerUrl with runner.json's token when it is the same runner (localhost = 127.0.0.1)", () => {
     expect(decideRunner({ configuredUrl: "http://localhost:4317/", file, isAlive: dead })).toEqual({
       action: "connect",

@@ -6,6 +6,8 @@ export interface RunnerFile {
   url: string;
   token: string;
   pid: number;
+  /** The runner claimed the workspace and is still starting (url and token are not there yet). */
+  starting?: boolean;
 }
 
 export interface RunnerEndpoint {
@@ -31,9 +33,10 @@ export function parseRunnerFile(text: string, file = "runner.json"): RunnerFile 
   }
   if (typeof value !== "object" || value === null) throw new Error(`${file} must hold an object { url, token, pid }`);
   const v = value as Record<string, unknown>;
+  if (typeof v.pid !== "number" || !Number.isInteger(v.pid) || v.pid <= 0) throw new Error(`${file}: pid must be a process id`);
+  if (v.starting === true) return { url: "", token: "", pid: v.pid, starting: true };
   if (typeof v.url !== "string" || !/^https?:\/\//.test(v.url)) throw new Error(`${file}: url must be an http(s) URL`);
   if (typeof v.token !== "string" || !v.token) throw new Error(`${file}: token is missing`);
-  if (typeof v.pid !== "number" || !Number.isInteger(v.pid) || v.pid <= 0) throw new Error(`${file}: pid must be a process id`);
   return { url: trimUrl(v.url), token: v.token, pid: v.pid };
 }
 
@@ -63,6 +66,7 @@ export function isProcessAlive(pid: number): boolean {
 export type RunnerDecision =
   | { action: "connect"; endpoint: RunnerEndpoint }
   | { action: "spawn"; reason: string }
+  | { action: "wait"; pid: number }
   | { action: "error"; message: string };
 
 export interface DiscoveryInput {
@@ -96,12 +100,16 @@ export function decideRunner(input: DiscoveryInput): RunnerDecision {
   if (configured) {
     if (!/^https?:\/\/[^/]+/.test(configured)) return { action: "error", message: `setting databridge.runnerUrl must be an http(s) URL such as http://127.0.0.1:4317 (got "${configured}")` };
     const url = trimUrl(configured);
-    if (input.file && sameOrigin(input.file.url, url)) return { action: "connect", endpoint: { url, token: input.file.token, pid: input.file.pid, source: "runner.json" } };
+    if (input.file && !input.file.starting && sameOrigin(input.file.url, url)) return { action: "connect", endpoint: { url, token: input.file.token, pid: input.file.pid, source: "runner.json" } };
     if (input.configuredToken) return { action: "connect", endpoint: { url, token: input.configuredToken, source: "setting" } };
     return {
       action: "error",
       message: `no token for the runner at ${url}: run "DataBridge: Set Runner Token" (or set DATABRIDGE_RUNNER_TOKEN), or clear databridge.runnerUrl to start the workspace's own runner`,
     };
+  }
+  if (input.file?.starting) {
+    if (isAlive(input.file.pid)) return { action: "wait", pid: input.file.pid };
+    return { action: "spawn", reason: `the runner that was starting (pid ${input.file.pid}) is gone` };
   }
   if (input.file) {
     if (isAlive(input.file.pid)) return { action: "connect", endpoint: { url: input.file.url, token: input.file.token, pid: input.file.pid, source: "runner.json" } };

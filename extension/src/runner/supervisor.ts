@@ -144,6 +144,13 @@ export class RunnerSupervisor {
         file,
       });
       if (decision.action === "error") throw new Error(decision.message);
+      if (decision.action === "wait") {
+        this.options.log(`runner: a runner (pid ${decision.pid}) is starting for this workspace; waiting for it`);
+        const endpoint = await this.waitForRunnerFile(decision.pid, () => isProcessAlive(decision.pid));
+        this.setState({ kind: "running", endpoint, owned: false });
+        this.watch(endpoint);
+        return endpoint;
+      }
       if (decision.action === "connect") {
         try {
           await this.options.probe(decision.endpoint);
@@ -203,14 +210,20 @@ export class RunnerSupervisor {
     });
     exited.catch(() => {});
     child.once("exit", (code, signal) => this.onChildExit(child, code, signal));
-    const endpoint = await Promise.race([this.waitForRunnerFile(child), exited]);
+    const endpoint = await Promise.race([
+      this.waitForRunnerFile(child.pid!, () => child.exitCode === null && child.signalCode === null).catch((error: Error) => {
+        child.kill("SIGTERM");
+        throw error;
+      }),
+      exited,
+    ]);
     this.setState({ kind: "running", endpoint, owned: true });
     this.options.log(`runner: started databridge serve at ${endpoint.url} (pid ${endpoint.pid})`);
     return endpoint;
   }
 
-  /** Waits until runner.json names our child and the runner answers. */
-  private async waitForRunnerFile(child: ChildProcess): Promise<RunnerEndpoint> {
+  /** Waits until runner.json names this process (ready, with url and token) and the runner answers. */
+  private async waitForRunnerFile(pid: number, alive: () => boolean): Promise<RunnerEndpoint> {
     const file = runnerFilePath(this.options.workspaceRoot);
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
     let lastProblem = "runner.json was not written";
@@ -225,15 +238,15 @@ export class RunnerSupervisor {
     }
     try {
       while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error("databridge serve exited");
+        if (!alive()) throw new Error(`the runner process ${pid} exited before it was ready`);
         try {
           const info = readRunnerFile(this.options.workspaceRoot);
-          if (info && info.pid === child.pid) {
+          if (info && info.pid === pid && !info.starting) {
             const endpoint: RunnerEndpoint = { url: info.url, token: info.token, pid: info.pid, source: "runner.json" };
             await this.options.probe(endpoint);
             return endpoint;
           }
-          lastProblem = info ? `runner.json names pid ${info.pid}, not ours (${child.pid})` : "runner.json was not written";
+          lastProblem = !info ? "runner.json was not written" : info.pid !== pid ? `runner.json names pid ${info.pid}, not ${pid}` : "the runner is still starting";
         } catch (error) {
           lastProblem = (error as Error).message;
         }
@@ -249,8 +262,7 @@ export class RunnerSupervisor {
     } finally {
       watcher?.close();
     }
-    child.kill("SIGTERM");
-    throw new Error(`databridge serve did not become ready within ${Math.round((this.options.readyTimeoutMs ?? 60_000) / 1000)} s (${lastProblem}; ${file})`);
+    throw new Error(`the runner did not become ready within ${Math.round((this.options.readyTimeoutMs ?? 60_000) / 1000)} s (${lastProblem}; ${file})`);
   }
 
   private onChildExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
