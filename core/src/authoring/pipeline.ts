@@ -1,9 +1,16 @@
 import { configError } from "../errors.js";
 
-/** A column computed by a transform: data, compiled once per run by the engine. */
-export interface TransformSpec {
+declare const sourceColumns: unique symbol;
+
+/**
+ * A column computed by a transform: data, compiled once per run by the engine. `Columns` (type-level
+ * only, never present at run time) names the source columns it reads, so `pipeline()` can check them
+ * against `DataBridgeSchema`; `string` means unknown (not checked).
+ */
+export interface TransformSpec<Columns extends string = string> {
   readonly transform: string;
   readonly args: readonly unknown[];
+  readonly [sourceColumns]?: Columns;
 }
 
 /** A target column's value: a source column name, or a transform. */
@@ -82,6 +89,48 @@ export interface Pipeline extends Readonly<PipelineDefinition> {
   readonly kind: "databridge.pipeline";
 }
 
+/**
+ * Connections → tables → columns of the live databases, for checking pipelines with plain `tsc`. Empty
+ * here (nothing is checked); `databridge types` writes `.databridge/types/databridge-schema.d.ts`, which
+ * fills it in with `declare module "@databridge/core" { interface DataBridgeSchema { … } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DataBridgeSchema {}
+
+/** The source columns a mapping reads: a column name, or a transform's `TransformSpec<Columns>`. */
+export type MappingColumns<M> = M extends string ? M : M extends TransformSpec<infer C> ? C : never;
+
+type Unchecked = "unchecked";
+type NoTable = "no such table";
+/** Exact key first, then a case-insensitive match (as the engine's findTable resolves names). */
+type LookupTable<Ts, N extends string> = N extends keyof Ts ? Ts[N]
+  : { [K in keyof Ts]: K extends string ? (Lowercase<K> extends Lowercase<N> ? Ts[K] : never) : never }[keyof Ts] extends infer L ? ([L] extends [never] ? NoTable : L) : never;
+type TableOf<C, N> = C extends keyof DataBridgeSchema ? (N extends string ? (string extends N ? Unchecked : LookupTable<DataBridgeSchema[C], N>) : Unchecked) : Unchecked;
+type FirstSource<T> = T extends { sources: readonly [infer S, ...unknown[]] } ? S : T extends { source: infer S } ? S : never;
+type SourceTableOf<T> = [FirstSource<T>] extends [never] ? Unchecked : FirstSource<T> extends { connection: infer C; table: infer N } ? TableOf<C, N> : Unchecked;
+type TargetTableOf<T> = T extends { target: { connection: infer C; table: infer N } } ? TableOf<C, N> : Unchecked;
+type KeyNames<K> = K extends readonly (infer E)[] ? E : K;
+type Field<T, K extends string> = T extends { [P in K]?: infer V } ? V : never;
+/** A type error naming the column and the table (its generated row type: `connection_schema_table`). */
+export type UnknownColumn<Name, Table> = { readonly [K in `❌ no column "${Name & string}" in this table`]: keyof Table };
+export type UnknownTable<Name, Connection> = { readonly [K in `❌ no table "${Name & string}" on connection ${Connection & string} (run \`databridge types\` after creating it)`]: Name };
+type CheckColumns<Names, Table> = [Table] extends [Unchecked | NoTable] ? unknown : string extends Names ? unknown
+  : [Exclude<Names, keyof Table>] extends [never] ? unknown : UnknownColumn<Exclude<Names, keyof Table>, Table>;
+type CheckTable<Spec, Table> = [Table] extends [NoTable] ? (Spec extends { create: true } ? unknown : { table?: UnknownTable<Field<Spec, "table">, Field<Spec, "connection">> }) : unknown;
+type PipelineChecks<T, S, G> = {
+  columns: { [K in keyof Field<T, "columns">]: CheckColumns<K, G> & CheckColumns<MappingColumns<Field<T, "columns">[K]>, S> };
+  source?: CheckTable<Field<T, "source">, S> & { key?: CheckColumns<KeyNames<Field<Field<T, "source">, "key">>, S> };
+  target?: CheckTable<Field<T, "target">, G> & { key?: CheckColumns<KeyNames<Field<Field<T, "target">, "key">>, G> };
+  incremental?: { cursor?: CheckColumns<Field<Field<T, "incremental">, "cursor">, S> };
+};
+
+/**
+ * What `pipeline()` checks at compile time against `DataBridgeSchema` (nothing while it is empty):
+ * tables, target column names, and the source columns read by each mapping, keys and cursor.
+ */
+export type PipelineCheck<T> = [keyof DataBridgeSchema] extends [never] ? unknown
+  : PipelineChecks<T, SourceTableOf<T>, TargetTableOf<T>>;
+
 export const DEFAULT_BATCH_SIZE = 10_000;
 
 const pipelineName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -99,7 +148,7 @@ const modes: LoadMode[] = ["insert", "upsert", "update", "replace"];
  *   columns: { id: "id", full_name: concat(["first_name", "last_name"], " ") },
  * });
  */
-export function pipeline<const T extends PipelineDefinition>(definition: T): Pipeline & T {
+export function pipeline<const T extends PipelineDefinition>(definition: T & PipelineCheck<T>): Pipeline & T {
   validatePipeline(definition);
   return Object.freeze({ ...definition, kind: "databridge.pipeline" as const });
 }
