@@ -32,12 +32,9 @@ export function typecheckFiles(rootDir: string, files: string[]): TypeProblem[] 
     ...parsed?.options,
     noEmit: true,
   };
-  let hasOwnCore = true;
-  try {
-    createRequire(path.join(rootDir, "noop.js")).resolve("@databridge/core");
-  } catch {
-    hasOwnCore = false;
-  }
+  // Ask TypeScript itself: Node's resolution would also look in NODE_PATH (set by pnpm's bin shims),
+  // which the type checker never does.
+  const hasOwnCore = ts.resolveModuleName("@databridge/core", path.join(rootDir, "databridge.config.ts"), options, ts.sys).resolvedModule !== undefined;
   if (!hasOwnCore) {
     const coreTypes = path.join(path.dirname(require.resolve("@databridge/core")), "index.d.ts");
     options.baseUrl = options.baseUrl ?? rootDir;
