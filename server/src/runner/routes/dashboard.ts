@@ -42,6 +42,7 @@ export function dashboardRoutes(dashboardDir = DEFAULT_DASHBOARD_DIR): Hono {
       c.header("Cache-Control", "no-store");
       return c.html(DASHBOARD_HTML);
     })
+    .get("/favicon.ico", (c) => c.body(null, 204))
     .get("/dashboard/:file", (c) => {
       const file = c.req.param("file");
       const type = ASSETS[file];

@@ -1,0 +1,86 @@
+import { formatTime, h, replace } from "../dom.js";
+import type { ConnectionView } from "../types.js";
+import type { View, ViewContext } from "./view.js";
+
+const TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"];
+
+/** Connections: the workspace's and saved ones, with test status; add, test and delete saved ones. */
+export function connectionsView(ctx: ViewContext): View {
+  const { api } = ctx;
+  const list = h("div", { "data-testid": "connections" });
+  const message = h("div", { class: "message", role: "status" });
+  const results = new Map<string, { ok: boolean; text: string }>();
+  let connections: ConnectionView[] = [];
+
+  const test = async (connection: ConnectionView) => {
+    results.set(connection.id, { ok: true, text: "testing…" });
+    render();
+    try {
+      const result = await api.post<{ ok: boolean; serverVersion?: string; error?: string; durationMs: number }>(`/connections/${encodeURIComponent(connection.id)}/test`);
+      results.set(connection.id, { ok: result.ok, text: result.ok ? `✓ ${result.serverVersion} (${result.durationMs} ms)` : `✗ ${result.error}` });
+    } catch (error) {
+      results.set(connection.id, { ok: false, text: `✗ ${error instanceof Error ? error.message : error}` });
+    }
+    render();
+  };
+
+  const render = () => replace(list, h("table", { class: "grid" },
+    h("thead", {}, h("tr", {}, ...["Name", "Type", "Where", "From", "Test", ""].map((t) => h("th", {}, t)))),
+    h("tbody", {}, connections.map((c) => {
+      const result = results.get(c.id) ?? (c.lastTest ? { ok: c.lastTest.ok, text: c.lastTest.ok ? `✓ ${c.lastTest.serverVersion} (${formatTime(c.lastTest.at)})` : `✗ ${c.lastTest.error}` } : undefined);
+      return h("tr", { "data-connection": c.name },
+        h("td", {}, h("strong", {}, c.name)), h("td", {}, c.type), h("td", {}, h("code", {}, c.url), c.hasPassword ? h("span", { class: "hint" }, " (password saved)") : null),
+        h("td", {}, c.source === "saved" ? "saved" : "databridge.config.ts"),
+        h("td", { class: result ? (result.ok ? "good" : "bad") : "", "data-testid": "test-result" }, result?.text ?? "not tested"),
+        h("td", {}, h("button", { onclick: () => void test(c) }, "Test"), c.readOnly ? null : h("button", {
+          class: "danger", onclick: async () => {
+            if (!confirm(`Delete connection ${c.name}?`)) return;
+            await api.request("DELETE", `/connections/${encodeURIComponent(c.id)}`);
+            await load();
+          },
+        }, "Delete")),
+      );
+    })),
+  ));
+
+  const load = async () => {
+    try {
+      connections = (await api.get<{ connections: ConnectionView[] }>("/connections")).connections;
+      render();
+    } catch (error) {
+      message.textContent = error instanceof Error ? error.message : String(error);
+    }
+  };
+
+  const field = (name: string, label: string, attrs: Record<string, string> = {}) => h("label", {}, label, h("input", { name, ...attrs }));
+  const form = h("form", {
+    class: "connection-form",
+    onsubmit: async (e: Event) => {
+      e.preventDefault();
+      const data = new FormData(form);
+      const value = (k: string) => (String(data.get(k) ?? "").trim() || undefined);
+      const body: Record<string, unknown> = { name: value("name"), type: value("type"), host: value("host"), database: value("database"), username: value("username"), password: value("password") };
+      if (value("port")) body.port = Number(value("port"));
+      try {
+        await api.post("/connections", body);
+        form.reset();
+        message.textContent = "Saved (the password is stored encrypted).";
+        await load();
+      } catch (error) {
+        message.textContent = error instanceof Error ? error.message : String(error);
+      }
+    },
+  },
+    field("name", "Name", { required: "" }),
+    h("label", {}, "Type", h("select", { name: "type" }, TYPES.map((t) => h("option", { value: t }, t)))),
+    field("host", "Host", { placeholder: "127.0.0.1" }), field("port", "Port", { inputmode: "numeric" }), field("database", "Database", { required: "" }),
+    field("username", "User"), field("password", "Password", { type: "password", autocomplete: "new-password" }),
+    h("button", { class: "primary", type: "submit" }, "Save connection"),
+  );
+
+  void load();
+  return {
+    element: h("section", { class: "view connections-view" }, h("h3", {}, "Connections"), message, list, h("details", { class: "card" }, h("summary", {}, "Add a connection"), form)),
+    destroy: () => {},
+  };
+}
