@@ -40,11 +40,19 @@ function tableType(table: TableInfo): string {
 export function renderSchemaTypes(catalogs: Record<string, Catalog>): string {
   const locals: string[] = [];
   const connections: string[] = [];
-  let n = 0;
+  const used = new Set<string>();
+  // Row types are named connection_schema_table: tsc's messages name the table through them.
+  const localName = (...parts: string[]) => {
+    const base = parts.join("_").replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(?=[0-9])/, "_");
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    return name;
+  };
   for (const [name, catalog] of Object.entries(catalogs).sort(([a], [b]) => a.localeCompare(b))) {
     const entries: string[] = [];
     for (const table of [...catalog.tables].sort((a, b) => `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`))) {
-      const local = `T${n++}`;
+      const local = localName(name, table.schema, table.name);
       locals.push(`/** ${comment(`${name}: ${table.schema}.${table.name} (${table.kind})`)} */\ntype ${local} = ${tableType(table)};`);
       entries.push(`      ${JSON.stringify(`${table.schema}.${table.name}`)}: ${local};`);
       if (table.schema === catalog.defaultSchema) entries.push(`      ${JSON.stringify(table.name)}: ${local};`);
