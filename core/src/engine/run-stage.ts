@@ -280,10 +280,10 @@ async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSess
       if (stage.target.classifyError(caught) !== "data") throw caught;
       if (to - from === 1) {
         batch.rejectedAtLoad.add(from);
-        const error = caught as { code?: string; column?: string; message?: string };
+        const error = caught as { code?: string; column?: string; message?: string; where?: string };
         batch.rejects.push({
           key: batch.keys[from], row: rowObject(stage, batch.sourceRows[from]), stage: "load",
-          column: error.column, code: error.code, message: messageOf(caught),
+          column: error.column ?? copyErrorColumn(error.where, stage.targetColumns, batch.rows[from]), code: error.code, message: messageOf(caught),
         });
         return 0;
       }
@@ -292,6 +292,15 @@ async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSess
     }
   };
   return attempt(0, batch.rows.length);
+}
+
+/**
+ * The column a COPY error's context names (`COPY t, line 1, column note: "…"`), matched against the
+ * columns loaded; for a NUL byte (rejected before COPY splits the line) the text column holding it.
+ */
+function copyErrorColumn(where: string | undefined, columns: string[], row: unknown[]): string | undefined {
+  const named = where ? columns.filter((c) => where.includes(`, column ${c}: `) || where.endsWith(`, column ${c}`)).sort((a, b) => b.length - a.length)[0] : undefined;
+  return named ?? columns.find((_, i) => typeof row[i] === "string" && (row[i] as string).includes("\u0000"));
 }
 
 function checkRejectThreshold(stage: PreparedStage, counts: RowCounts, batch: TransformedBatch): void {
