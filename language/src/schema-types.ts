@@ -41,7 +41,7 @@ export function renderSchemaTypes(catalogs: Record<string, Catalog>): string {
   const locals: string[] = [];
   const connections: string[] = [];
   const used = new Set<string>();
-  // Row types are named connection_schema_table: tsc's messages name the table through them.
+  // Row types are named connection_table (connection_schema_table outside the default schema): tsc's messages name the table through them.
   const localName = (...parts: string[]) => {
     const base = parts.join("_").replace(/[^A-Za-z0-9_$]/g, "_").replace(/^(?=[0-9])/, "_");
     let name = base;
@@ -52,7 +52,7 @@ export function renderSchemaTypes(catalogs: Record<string, Catalog>): string {
   for (const [name, catalog] of Object.entries(catalogs).sort(([a], [b]) => a.localeCompare(b))) {
     const entries: string[] = [];
     for (const table of [...catalog.tables].sort((a, b) => `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`))) {
-      const local = localName(name, table.schema, table.name);
+      const local = table.schema === catalog.defaultSchema ? localName(name, table.name) : localName(name, table.schema, table.name);
       locals.push(`/** ${comment(`${name}: ${table.schema}.${table.name} (${table.kind})`)} */\ntype ${local} = ${tableType(table)};`);
       entries.push(`      ${JSON.stringify(`${table.schema}.${table.name}`)}: ${local};`);
       if (table.schema === catalog.defaultSchema) entries.push(`      ${JSON.stringify(table.name)}: ${local};`);
