@@ -30,6 +30,8 @@ interface ActiveRun {
 interface QueuedRun {
   id: string;
   request: RunRequest;
+  /** Paused while queued: it starts held at its first batch boundary. */
+  paused?: boolean;
 }
 
 export interface RunManagerOptions {
@@ -124,20 +126,43 @@ export class RunManager {
     return this.submit({ pipelines: run.pipelines, resume: true, batchSize: run.batchSize ?? undefined, retryOf: id, trigger: "api" });
   }
 
-  /** Pauses at the next batch boundary (the engine's gate). */
+  /**
+   * Pauses at the next batch boundary (the engine's gate). A queued run can be paused too: it
+   * starts when a slot is free and holds before its first batch.
+   */
   async pause(id: string): Promise<void> {
+    const queued = this.queue.find((q) => q.id === id);
+    if (queued) {
+      if (queued.paused) return;
+      queued.paused = true;
+      this.control(id, queued.request.pipelines.join(","), "paused by request: the run will hold before its first batch", { to: "paused", from: ["queued"] });
+      return;
+    }
     const active = await this.requireActive(id, "paused");
     if (active.paused) return;
     active.paused = true;
-    this.control(active, "paused by request: the run stops before its next batch", { to: "paused", from: ["running"] });
+    this.control(active.id, active.label, "paused by request: the run stops before its next batch", { to: "paused", from: ["running"] });
   }
 
   async resume(id: string): Promise<void> {
+    const queued = this.queue.find((q) => q.id === id);
+    if (queued) {
+      if (!queued.paused) return;
+      queued.paused = false;
+      this.control(id, queued.request.pipelines.join(","), "resumed by request", { to: "queued", from: ["paused"] });
+      return;
+    }
     const active = await this.requireActive(id, "resumed");
     if (!active.paused) return;
     active.paused = false;
     this.release(active);
-    this.control(active, "resumed by request", { to: "running", from: ["paused"] });
+    this.control(active.id, active.label, "resumed by request", { to: "running", from: ["paused"] });
+  }
+
+  /** True while a paused run's engine is actually waiting at a batch boundary (not still finishing a batch). */
+  isHeld(id: string): boolean {
+    const active = this.active.get(id);
+    return Boolean(active?.paused && active.waiters.length > 0);
   }
 
   /** Cancels at a batch boundary (nothing half-written); a queued run is cancelled before it starts. */
@@ -152,7 +177,7 @@ export class RunManager {
     }
     const active = await this.requireActive(id, "cancelled");
     if (active.controller.signal.aborted) return;
-    this.control(active, "cancel requested: the run stops after the batch in flight");
+    this.control(active.id, active.label, "cancel requested: the run stops after the batch in flight");
     active.controller.abort();
     active.paused = false;
     this.release(active);
@@ -184,14 +209,13 @@ export class RunManager {
   private async requireActive(id: string, verb: string): Promise<ActiveRun> {
     const active = this.active.get(id);
     if (active) return active;
-    if (this.queue.some((q) => q.id === id)) throw conflict(`run ${id} is queued and cannot be ${verb} yet`, "not_running");
     const run = await this.options.store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
     throw conflict(`run ${id} is ${run.status} and cannot be ${verb}`, "not_running");
   }
 
-  private control(active: ActiveRun, message: string, status?: { to: RunStatus; from: RunStatus[] }): void {
-    this.options.recorder.record({ type: "log", runId: active.id, pipeline: active.label, ts: new Date().toISOString(), level: "info", message }, status);
+  private control(runId: string, label: string, message: string, status?: { to: RunStatus; from: RunStatus[] }): void {
+    this.options.recorder.record({ type: "log", runId, pipeline: label, ts: new Date().toISOString(), level: "info", message }, status);
   }
 
   private release(active: ActiveRun): void {
@@ -217,7 +241,7 @@ export class RunManager {
   private start(queued: QueuedRun): void {
     const active: ActiveRun = {
       id: queued.id, pipelines: queued.request.pipelines, label: queued.request.pipelines.join(","),
-      controller: new AbortController(), paused: false, waiters: [], stoppedByShutdown: false,
+      controller: new AbortController(), paused: Boolean(queued.paused), waiters: [], stoppedByShutdown: false,
     };
     this.active.set(active.id, active);
     active.done = this.execute(queued.request, active)

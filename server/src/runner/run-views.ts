@@ -44,6 +44,8 @@ export interface RunView {
   error: string | null;
   /** Highest event `seq` of the run (the SSE id of its last event). */
   lastEventId: number;
+  /** Paused and actually waiting at a batch boundary (false while the batch in flight still commits). */
+  heldAtBoundary: boolean;
   stages: StageView[];
 }
 
@@ -62,7 +64,8 @@ export function stageView(row: StageRow): StageView {
 }
 
 /** A run with its stages; pipelines that have not started yet show as `pending` stages. */
-export function runView(run: RunRow, stages: StageRow[], now = Date.now()): RunView {
+export function runView(run: RunRow, stages: StageRow[], options: { now?: number; held?: boolean } = {}): RunView {
+  const now = options.now ?? Date.now();
   const views = stages.map(stageView);
   for (const name of run.pipelines) {
     if (!views.some((s) => s.pipeline === name)) {
@@ -82,6 +85,6 @@ export function runView(run: RunRow, stages: StageRow[], now = Date.now()): RunV
     rows: { read: run.rowsRead, written: run.rowsWritten, rejected: run.rowsRejected },
     rowsPerSecond: elapsedMs && elapsedMs > 0 ? Math.round((run.rowsRead * 1000) / elapsedMs) : null,
     etaMs: etas.length ? Math.max(...etas) : null,
-    error: run.error, lastEventId: run.lastEventSeq, stages: views,
+    error: run.error, lastEventId: run.lastEventSeq, heldAtBoundary: Boolean(options.held), stages: views,
   };
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { RUN_EVENT_TYPES, type RunStatus } from "@databridge/core";
+import type { RunStatus } from "@databridge/core";
 import type { RunnerServices } from "../context.js";
 import { notFound } from "../errors.js";
 import { sendJson } from "../json.js";
@@ -48,7 +48,7 @@ export function runRoutes(services: RunnerServices): Hono {
       const query = parseQuery(c, listQuery);
       const { runs: rows, total } = await store.listRuns({ status: query.status, pipeline: query.pipeline, limit: query.limit, offset: query.offset });
       const stages = await store.stagesOf(rows.map((r) => r.id));
-      return sendJson(c, { runs: rows.map((r) => runView(r, stages.filter((s) => s.runId === r.id))), total, limit: query.limit, offset: query.offset });
+      return sendJson(c, { runs: rows.map((r) => runView(r, stages.filter((s) => s.runId === r.id), { held: runs.isHeld(r.id) })), total, limit: query.limit, offset: query.offset });
     })
     .post("/runs", async (c) => {
       const body = await parseBody(c, startRunSchema);
@@ -58,7 +58,7 @@ export function runRoutes(services: RunnerServices): Hono {
     })
     .get("/runs/:id", async (c) => {
       const run = await requireRun(c.req.param("id"));
-      return sendJson(c, runView(run, await store.stagesOf([run.id])));
+      return sendJson(c, runView(run, await store.stagesOf([run.id]), { held: runs.isHeld(run.id) }));
     })
     .get("/runs/:id/events", async (c) => {
       const run = await requireRun(c.req.param("id"));
@@ -132,5 +132,3 @@ export function eventRoutes(services: RunnerServices): Hono {
     });
   });
 }
-
-export const EVENT_TYPES = RUN_EVENT_TYPES;
