@@ -4,7 +4,6 @@ import { findPipelineFiles, loadWorkspace, type Problem } from "@databridge/core
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { buildPlan, renderProblem } from "./plan.js";
 import { resolveTargets } from "./run.js";
-import { typecheckFiles } from "./typecheck.js";
 import type { GlobalOptions } from "./context.js";
 
 /** The CI gate: type-check the pipeline files, then validate them against the live schemas. */
@@ -12,6 +11,8 @@ export async function checkCommand(targets: string[], options: { json?: boolean 
   const resolved = resolveTargets(targets, io.cwd);
   const workspace = await loadWorkspace({ configPath: global.config, from: resolved.find((t) => path.isAbsolute(t)) ?? io.cwd });
   const files = findPipelineFiles(workspace, resolved.filter((t) => path.isAbsolute(t)));
+  // The TypeScript compiler takes a second or more to load: only `check` pays for it.
+  const { typecheckFiles } = await import("./typecheck.js");
   const typeProblems = typecheckFiles(workspace.rootDir, [workspace.configPath, ...files]);
   const problems: Problem[] = typeProblems.map((t) => ({ severity: "error", code: "type-error", pipeline: t.file, message: `${t.file}:${t.line}:${t.column} ${t.message}` }));
   if (!typeProblems.length) problems.push(...(await buildPlan(targets, global, io)).problems);
