@@ -128,12 +128,14 @@ function columnKeyItems(document: TextDocument, pipeline: PipelineModel, offset:
   const columns = pipeline.columns;
   if (!columns || offset <= columns.objectStart || offset >= columns.objectEnd) return [];
   let range: Range | undefined;
+  const text = document.getText();
   for (const entry of columns.entries) {
     if (offset >= entry.nameStart && offset <= entry.nameEnd) range = rangeOf(document, entry.nameStart, entry.nameEnd);
     else if (offset > entry.nameEnd && offset <= entry.propertyEnd) return valueItems(document, pipeline, entry.valueMissing, offset, context);
+    // `name: |` with nothing typed yet: the property ends at the colon.
+    else if (entry.valueMissing && offset > entry.propertyEnd && /^[ \t]*$/.test(text.slice(entry.propertyEnd, offset))) return valueItems(document, pipeline, true, offset, context);
   }
   if (!range) {
-    const text = document.getText();
     const word = wordAt(text, offset);
     range = rangeOf(document, word.start, word.end);
   }
