@@ -1,4 +1,4 @@
-import { type ConnectionManager, isDataBridgeError, loadWorkspace, messageOf, openConnections, type Workspace } from "@databridge/core";
+import { type ConnectionManager, isDataBridgeError, loadWorkspace, messageOf, openConnections, redactSecrets, type Workspace } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 
 export interface GlobalOptions {
@@ -13,7 +13,11 @@ export class UsageError extends Error {}
 export function reportError(error: unknown, io: CommandIO, verbose = false): number {
   const line = isDataBridgeError(error) ? error.toLine() : messageOf(error);
   writeLine(io.stderr, `error: ${line}`);
-  if (verbose && error instanceof Error && error.stack) writeLine(io.stderr, messageOf({ message: error.stack } as Error));
+  if (verbose && error instanceof Error && error.stack) {
+    writeLine(io.stderr, redactSecrets(error.stack));
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.stack) writeLine(io.stderr, redactSecrets(`caused by: ${cause.stack}`));
+  }
   if (error instanceof UsageError) return ExitCode.usage;
   if (isDataBridgeError(error) && error.kind === "config") return ExitCode.usage;
   return ExitCode.failed;

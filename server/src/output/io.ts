@@ -28,9 +28,13 @@ export function formatTable(headers: string[], rows: (string | number | null | u
 export const formatNumber = (n: number) => n.toLocaleString("en-US");
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m}m ${Math.round(s - m * 60)}s`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  // Round once, then split, so 59.97 s never reads "60.0 s" and 119.6 s never reads "1m 60s".
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h ${m}m ${s}s` : `${m}m ${s}s`;
 }
