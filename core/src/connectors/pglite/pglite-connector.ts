@@ -82,7 +82,7 @@ class PgliteConnector implements Connector {
   }
 
   async serverVersion() {
-    const v = (await this.query<{ v: string }>("SHOW server_version")).rows[0]?.v ?? "unknown";
+    const v = (await this.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown";
     return `PGlite (PostgreSQL ${v})`;
   }
 

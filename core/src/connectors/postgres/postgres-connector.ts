@@ -44,7 +44,7 @@ class PostgresConnector implements Connector {
   }
 
   async serverVersion() {
-    this.version ??= (await this.query<{ v: string }>("SHOW server_version")).rows[0]?.v ?? "unknown";
+    this.version ??= (await this.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown";
     return `PostgreSQL ${this.version}`;
   }
 
