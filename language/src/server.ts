@@ -25,7 +25,7 @@ const version = (createRequire(import.meta.url)("../package.json") as { version:
 
 const isPipelineFile = (uri: string) => uri.endsWith(PIPELINE_SUFFIX);
 const isConfigFile = (uri: string) => CONFIG_FILE_NAMES.includes(decodeURIComponent(uri.slice(uri.lastIndexOf("/") + 1)));
-const DIAGNOSTICS_DELAY_MS = 60;
+const DIAGNOSTICS_DELAY_MS = 25;
 
 /**
  * Starts the DataBridge language server on a connection (by default the transport named on the command
