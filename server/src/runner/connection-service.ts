@@ -44,13 +44,21 @@ const fieldsSchema = z.object(fieldsShape).strict().superRefine((value, ctx) => 
 });
 const urlSchema = z.object({ name: connectionName, url: z.string().min(1).max(4096), description }).strict();
 
+const testUrlSchema = urlSchema.extend({ name: connectionName.optional() });
+const testFieldsSchema = z.object({ ...fieldsShape, name: connectionName.optional() }).strict();
+
+/** A JSON object; which form it is (`url` or fields) decides the schema, so errors name the right field. */
+export const connectionBodySchema = z.record(z.string(), z.unknown());
+const hasUrl = (input: unknown) => typeof input === "object" && input !== null && "url" in input;
+
 /** `POST /connections`: `{ name, type, host, port, database, username, password }` or `{ name, url }`. */
-export const createConnectionSchema = z.union([urlSchema, fieldsSchema]);
+export const createConnectionSchema = {
+  parse: (input: unknown): z.output<typeof urlSchema> | z.output<typeof fieldsSchema> => (hasUrl(input) ? urlSchema.parse(input) : fieldsSchema.parse(input)),
+};
 /** The unsaved connection `POST /connections/test` checks. */
-export const testConnectionSchema = z.union([
-  urlSchema.extend({ name: connectionName.optional() }),
-  z.object({ ...fieldsShape, name: connectionName.optional() }).strict(),
-]);
+export const testConnectionSchema = {
+  parse: (input: unknown): z.output<typeof testUrlSchema> | z.output<typeof testFieldsSchema> => (hasUrl(input) ? testUrlSchema.parse(input) : testFieldsSchema.parse(input)),
+};
 /** `PATCH /connections/:id`: any field; `password: null` removes the password. */
 export const updateConnectionSchema = z.object({
   name: connectionName.optional(), type: z.enum(CONNECTION_TYPES).optional(), host: z.string().min(1).max(255).nullable().optional(),
@@ -154,7 +162,7 @@ export class ConnectionService {
     const name = patch.name ?? row.name;
     const description = patch.description === undefined ? row.description ?? undefined : patch.description ?? undefined;
     const usingUrl = patch.url !== undefined || (row.url !== null && !["type", "host", "port", "database", "username"].some((k) => k in patch));
-    let merged: z.output<typeof createConnectionSchema>;
+    let merged: FieldsInput | UrlInput;
     let keepPassword = patch.password === undefined;
     if (usingUrl) {
       if (patch.url === undefined && row.url === null) throw badRequest("url: is required");
@@ -183,7 +191,7 @@ export class ConnectionService {
   /** Tests an unsaved connection: `{ name?, type, host, … }` or `{ url }`. */
   async testUnsaved(input: unknown): Promise<TestResult> {
     const parsed = testConnectionSchema.parse(input);
-    const { values, password } = await this.normalize({ ...parsed, name: parsed.name ?? "unsaved" } as z.output<typeof createConnectionSchema>);
+    const { values, password } = await this.normalize({ ...parsed, name: parsed.name ?? "unsaved" } as FieldsInput | UrlInput);
     return this.test({ name: values.name, url: buildUrl(values, password), password });
   }
 

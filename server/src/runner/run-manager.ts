@@ -136,12 +136,13 @@ export class RunManager {
       if (queued.paused) return;
       queued.paused = true;
       this.control(id, queued.request.pipelines.join(","), "paused by request: the run will hold before its first batch", { to: "paused", from: ["queued"] });
-      return;
+      return this.options.recorder.flush();
     }
     const active = await this.requireActive(id, "paused");
     if (active.paused) return;
     active.paused = true;
     this.control(active.id, active.label, "paused by request: the run stops before its next batch", { to: "paused", from: ["running"] });
+    await this.options.recorder.flush();
   }
 
   async resume(id: string): Promise<void> {
@@ -150,13 +151,14 @@ export class RunManager {
       if (!queued.paused) return;
       queued.paused = false;
       this.control(id, queued.request.pipelines.join(","), "resumed by request", { to: "queued", from: ["paused"] });
-      return;
+      return this.options.recorder.flush();
     }
     const active = await this.requireActive(id, "resumed");
     if (!active.paused) return;
     active.paused = false;
     this.release(active);
     this.control(active.id, active.label, "resumed by request", { to: "running", from: ["paused"] });
+    await this.options.recorder.flush();
   }
 
   /** True while a paused run's engine is actually waiting at a batch boundary (not still finishing a batch). */
@@ -181,6 +183,7 @@ export class RunManager {
     active.controller.abort();
     active.paused = false;
     this.release(active);
+    await this.options.recorder.flush();
   }
 
   /** Stops accepting runs; in-flight runs stop at a batch boundary and are recorded `interrupted` (retry continues them). */

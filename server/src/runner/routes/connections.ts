@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { RunnerServices } from "../context.js";
 import { sendJson } from "../json.js";
-import { createConnectionSchema, testConnectionSchema, updateConnectionSchema } from "../connection-service.js";
+import { connectionBodySchema, updateConnectionSchema } from "../connection-service.js";
 import { parseBody } from "../validation.js";
 
 /** `/connections`: saved connections (password encrypted, never returned) and the workspace's own. */
@@ -10,8 +10,8 @@ export function connectionRoutes(services: RunnerServices): Hono {
   const update = async (c: Context) => sendJson(c, await service.update(c.req.param("id")!, await parseBody(c, updateConnectionSchema)));
   return new Hono()
     .get("/connections", async (c) => sendJson(c, { connections: await service.list() }))
-    .post("/connections", async (c) => sendJson(c, await service.create(await parseBody(c, createConnectionSchema)), 201))
-    .post("/connections/test", async (c) => sendJson(c, await service.testUnsaved(await parseBody(c, testConnectionSchema))))
+    .post("/connections", async (c) => sendJson(c, await service.create(await parseBody(c, connectionBodySchema)), 201))
+    .post("/connections/test", async (c) => sendJson(c, await service.testUnsaved(await parseBody(c, connectionBodySchema))))
     .get("/connections/:id", async (c) => sendJson(c, await service.get(c.req.param("id"))))
     .patch("/connections/:id", update)
     .put("/connections/:id", update)

@@ -1,0 +1,136 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { SseParser, type SseMessage } from "../../server/src/dashboard/sse-parser.js";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = path.join(REPO_ROOT, "server/bin/databridge.mjs");
+
+export interface RunnerWorkspace {
+  dir: string;
+  configPath: string;
+  /** Writes `pipelines/<name>.etl.ts`. */
+  pipeline(name: string, source: string): string;
+  remove(): void;
+}
+
+/** A throwaway workspace: config with the given connection URLs, pipelines written by the test. */
+export function createWorkspace(connections: Record<string, string>, prefix = "databridge-runner-"): RunnerWorkspace {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, "pipelines"));
+  const configPath = path.join(dir, "databridge.config.ts");
+  fs.writeFileSync(configPath, `import { defineConfig } from "@databridge/core";\nexport default defineConfig({\n  connections: ${JSON.stringify(
+    Object.fromEntries(Object.entries(connections).map(([name, url]) => [name, { url }])), null, 2)},\n});\n`);
+  return {
+    dir,
+    configPath,
+    pipeline(name, source) {
+      const file = path.join(dir, "pipelines", `${name}.etl.ts`);
+      fs.writeFileSync(file, source);
+      return file;
+    },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A pipeline file from a JSON-able definition. */
+export function pipelineSource(definition: Record<string, unknown>): string {
+  return `import { pipeline } from "@databridge/core";\nexport default pipeline(${JSON.stringify(definition, null, 2)});\n`;
+}
+
+/** Polls a condition until it yields a value (never a fixed sleep): throws naming what it waited for. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The exact SSE frame the runner sends for a stored event. */
+export const sseFrame = (event: { type: string; data: string; id: number | string }) => `event: ${event.type}\ndata: ${event.data}\nid: ${event.id}\n\n`;
+
+/** Reads an SSE response body until `until` matches a message (or the stream ends); returns the raw text too. */
+export async function readSse(response: Response, until: (message: SseMessage) => boolean = () => false, options: { timeoutMs?: number } = {}): Promise<{ text: string; messages: SseMessage[]; ended: boolean }> {
+  if (!response.body) throw new Error("no body");
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  const messages: SseMessage[] = [];
+  let text = "";
+  let ended = false;
+  const timer = setTimeout(() => void reader.cancel(new Error("readSse timed out")), options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      const chunk = decoder.decode(value, { stream: true });
+      text += chunk;
+      const parsed = parser.push(chunk);
+      messages.push(...parsed);
+      if (parsed.some(until)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    if (!ended) await reader.cancel().catch(() => {});
+  }
+  return { text, messages, ended };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+/** A JSON client over any fetch (app.request for route tests, global fetch for real HTTP); records every response text. */
+export function apiClient(fetchLike: (path: string, init: RequestInit) => Promise<Response>, token: string) {
+  const seen: string[] = [];
+  const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers } };
+    if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+    const response = await fetchLike(`/api/v1${path}`, init);
+    const text = await response.text();
+    seen.push(text);
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed as T, text, headers: response.headers };
+  };
+  return {
+    seen,
+    get: <T = any>(path: string, headers?: Record<string, string>) => call<T>("GET", path, undefined, headers),
+    post: <T = any>(path: string, body: unknown = {}, headers?: Record<string, string>) => call<T>("POST", path, body, headers),
+    patch: <T = any>(path: string, body: unknown) => call<T>("PATCH", path, body),
+    delete: <T = any>(path: string) => call<T>("DELETE", path),
+    /** A raw request (streams), not recorded. */
+    raw: (path: string, init: RequestInit = {}) => fetchLike(`/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } }),
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+export const TERMINAL = ["succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"];
+
+/** Waits until a run reaches a terminal status; returns its view. */
+export function waitForRun(api: ApiClient, id: string, timeoutMs = 90_000) {
+  return waitFor(async () => {
+    const run = await api.get(`/runs/${id}`);
+    return TERMINAL.includes(run.body?.status) ? run.body : undefined;
+  }, `run ${id} to finish`, timeoutMs);
+}
