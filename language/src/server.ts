@@ -130,8 +130,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   connection.onRequest(SET_CONNECTIONS, async (params: SetConnectionsParams): Promise<RefreshSchemaResult> => {
     for (const [name, url] of Object.entries(params.connections ?? {})) overrides[connectionEnvVar(name)] = url;
-    const names = Object.keys(params.connections ?? {});
-    const workspaces = await Promise.all((service?.all() ?? []).map((w) => w.refresh({ names: names.filter((n) => w.connectionNames()?.includes(n)) })));
+    const workspaces = await Promise.all((service?.all() ?? []).map((w) => w.refresh()));
     return { workspaces };
   });
 

@@ -137,6 +137,8 @@ export class WorkspaceState {
     const run = this.refreshing.then(async () => {
       const workspace = this.loaded ?? (await this.loadConfig());
       if (!workspace) return this.status();
+      // Names again: the client may have added connections (credentials) since the config was loaded.
+      this.loadedNames = openConnections(workspace, this.options.env()).names();
       const results = await introspectConnections(workspace, {
         env: this.options.env(), names: options.names, timeoutMs: this.options.timeoutMs, includeEmbedded: options.includeEmbedded,
       });
