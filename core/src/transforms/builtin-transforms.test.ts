@@ -10,6 +10,8 @@ import { coalesce, concat, constant, convert, defaultTo, expr, lookup, lower, sp
 import type { Connector } from "../connectors/connector.js";
 import { DataBridgeError } from "../errors.js";
 import { previewPipeline, type PreviewRow } from "../engine/preview.js";
+import { planPipelines } from "../engine/plan.js";
+import { runPipelines } from "../engine/run.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { openConnections, type Workspace } from "../workspace/loader.js";
 import { createRegistry } from "../workspace/registry.js";
@@ -216,5 +218,57 @@ describe("mapping errors are caught before any row is read", () => {
   it("an unknown transform and an expression that does not parse are config errors naming them", async () => {
     await expect(preview({ out: transform("uppr", "city") })).rejects.toThrow(/unknown transform "uppr" \(did you mean "upper"\?\)/);
     await expect(preview({ out: expr("price * (qty") })).rejects.toThrow(/expression `price \* \(qty` does not parse/);
+  });
+});
+
+describe("create: true — the column types transforms declare", () => {
+  const columns = {
+    id: "id",
+    status: lookup("status_code", { A: "ACTIVE", I: "INACTIVE" }, "NOT_AVAILABLE"),
+    total: expr("price * qty"),
+    cheap: expr("price < 1"),
+    country: defaultTo("status_code", "DEU"),
+    active: defaultTo(convert("flag", "boolean", { trueValues: ["X"], falseValues: ["", "n"] }), false),
+    amount: coalesce(["qty", constant(0)]),
+    label: trim("status_code"),
+    shout: upper("first_name"),
+    name: concat(["first_name", "last_name"], " "),
+  } satisfies Record<string, ColumnMapping>;
+
+  it("plan shows DDL with types inferred through nested transforms, defaults and expressions", async () => {
+    const definition = pipeline({ name: "typed", source: { connection: "db", table: "src", key: "id" }, target: { connection: "db", table: "typed_out", create: true }, columns });
+    const report = await planPipelines(workspace, [{ pipeline: definition, file: "typed.etl.ts" }], connections);
+    expect(report.problems).toEqual([]);
+    expect(report.pipelines[0].ddl).toBe([
+      'CREATE TABLE "public"."typed_out" (',
+      '  "id" integer NOT NULL,',
+      '  "status" varchar(13),',
+      '  "total" numeric,',
+      '  "cheap" boolean,',
+      '  "country" varchar(3),',
+      '  "active" boolean,',
+      '  "amount" integer,',
+      '  "label" varchar(2),',
+      '  "shout" text,',
+      '  "name" text,',
+      '  PRIMARY KEY ("id")',
+      ")",
+    ].join("\n"));
+  });
+
+  it("the created table takes every transformed value (a default longer than the lookup's entries included)", async () => {
+    const definition = pipeline({
+      name: "typed-run", source: { connection: "db", table: "src", key: "id" }, target: { connection: "db", table: "typed_run", create: true }, columns, onError: "skip",
+    });
+    const result = await runPipelines(workspace, [{ pipeline: definition, file: "typed-run.etl.ts" }], { connections, env: {} });
+    expect(result.error?.toLine()).toBeUndefined();
+    expect(result.rows).toEqual({ read: 4, written: 4, rejected: 0 });
+    const { rows } = await db.query<Record<string, unknown>>("SELECT id, status, total::text AS total, cheap, country, active, amount, shout FROM typed_run ORDER BY id");
+    expect(rows).toEqual([
+      { id: 1, status: "ACTIVE", total: "37.5", cheap: false, country: "A", active: true, amount: 3, shout: "JÜRGEN" },
+      { id: 2, status: "NOT_AVAILABLE", total: null, cheap: null, country: "DEU", active: false, amount: 0, shout: null },
+      { id: 3, status: "NOT_AVAILABLE", total: "0", cheap: true, country: "Z", active: false, amount: 0, shout: "" },
+      { id: 4, status: "INACTIVE", total: "139.93", cheap: false, country: "I", active: false, amount: 7, shout: "ÆRØ" },
+    ]);
   });
 });

@@ -57,9 +57,10 @@ export const splitTransform: TransformDefinition<[string, string, number]> = {
 export const lookupTransform: TransformDefinition<[string, Record<string, unknown>, unknown?]> = {
   name: "lookup",
   sourceColumns: ([column]) => [column],
-  outputType: ([, table]) => {
-    const values = Object.values(table);
-    return values.every((v) => typeof v === "string") ? { kind: "string", length: Math.max(1, ...values.map((v) => (v as string).length)) } : undefined;
+  outputType: (args) => {
+    // The default is a value too: a longer default than every entry must still fit the created column.
+    const values = [...Object.values(args[1]), ...(args.length > 2 ? [args[2]] : [])].filter((v) => v !== null && v !== undefined);
+    return values.length && values.every((v) => typeof v === "string") ? { kind: "string", length: Math.max(1, ...values.map((v) => [...(v as string)].length)) } : undefined;
   },
   compile(args, ctx) {
     const [column, table] = args;
@@ -82,6 +83,7 @@ export const exprTransform: TransformDefinition<[string]> = {
   name: "expr",
   sourceColumns: ([source]) => safeSymbols(source),
   expressions: ([source]) => [source],
+  outputType: ([source], columnType) => expressionType(source, columnType),
   compile([source], ctx) {
     const { evaluate, hasNullInput } = ctx.expression(source);
     // SQL semantics: arithmetic on NULL is NULL.
@@ -136,6 +138,7 @@ export const convertTransform: TransformDefinition<[unknown, ConvertType, Conver
 export const defaultToTransform: TransformDefinition<[unknown, unknown]> = {
   name: "defaultTo",
   sourceColumns: ([input], nested) => nested(input),
+  outputType: ([input, fallback], columnType) => commonType([mappingType(input, columnType), ...(isNullLiteral(fallback) ? [] : [literalType(fallback)])]),
   compile([input, fallback], ctx) {
     const read = ctx.mapping(input);
     return (row) => {
@@ -148,7 +151,7 @@ export const defaultToTransform: TransformDefinition<[unknown, unknown]> = {
 export const constantTransform: TransformDefinition<[unknown]> = {
   name: "constant",
   sourceColumns: () => [],
-  outputType: ([value]) => (typeof value === "string" ? { kind: "string", length: Math.max(1, value.length) } : typeof value === "boolean" ? { kind: "boolean" } : undefined),
+  outputType: ([value]) => literalType(value),
   compile([value]) {
     return () => value;
   },
@@ -157,6 +160,7 @@ export const constantTransform: TransformDefinition<[unknown]> = {
 export const coalesceTransform: TransformDefinition<[unknown[]]> = {
   name: "coalesce",
   sourceColumns: ([parts], nested) => parts.flatMap(nested),
+  outputType: ([parts], columnType) => commonType(parts.filter((part) => !isNullLiteral(part)).map((part) => mappingType(part, columnType))),
   compile([parts], ctx) {
     const readers = parts.map((part) => ctx.mapping(part));
     return (row) => {
@@ -169,9 +173,14 @@ export const coalesceTransform: TransformDefinition<[unknown[]]> = {
   },
 };
 
-const textFunction = (name: string, apply: (text: string) => string): TransformDefinition<[unknown]> => ({
+const textFunction = (name: string, apply: (text: string) => string, keepsLength = false): TransformDefinition<[unknown]> => ({
   name,
   sourceColumns: ([input], nested) => nested(input),
+  // trim never lengthens a value, so a varchar(n) input fits varchar(n); case mapping can ("ß" → "SS").
+  outputType: ([input], columnType) => {
+    const type = mappingType(input, columnType);
+    return keepsLength && type && (type.kind === "string" || type.kind === "text") ? type : TEXT;
+  },
   compile([input], ctx) {
     const read = ctx.mapping(input);
     return (row) => {
@@ -181,7 +190,7 @@ const textFunction = (name: string, apply: (text: string) => string): TransformD
   },
 });
 
-export const trimTransform = textFunction("trim", (s) => s.trim());
+export const trimTransform = textFunction("trim", (s) => s.trim(), true);
 export const upperTransform = textFunction("upper", (s) => s.toUpperCase());
 export const lowerTransform = textFunction("lower", (s) => s.toLowerCase());
 
@@ -189,6 +198,60 @@ export const builtinTransforms: TransformDefinition<never>[] = [
   concatTransform, splitTransform, lookupTransform, exprTransform, whenTransform, convertTransform,
   defaultToTransform, constantTransform, coalesceTransform, trimTransform, upperTransform, lowerTransform, remapTransform,
 ] as TransformDefinition<never>[];
+
+/** The type of a nested mapping: a source column's, a built-in transform's output type, or a literal's. */
+function mappingType(mapping: unknown, columnType: (name: string) => PortableType | undefined): PortableType | undefined {
+  if (typeof mapping === "string") return columnType(mapping);
+  if (!isTransformSpec(mapping)) return literalType(mapping);
+  const definition = builtinTransforms.find((t) => t.name === mapping.transform) as TransformDefinition<readonly unknown[]> | undefined;
+  return definition?.outputType?.(mapping.args, columnType);
+}
+
+function literalType(value: unknown): PortableType | undefined {
+  if (typeof value === "string") return { kind: "string", length: Math.max(1, [...value].length) };
+  if (typeof value === "boolean") return { kind: "boolean" };
+  if (typeof value === "bigint") return { kind: "bigint" };
+  if (typeof value === "number") return !Number.isInteger(value) ? { kind: "decimal" } : Math.abs(value) <= 2147483647 ? { kind: "integer" } : { kind: "bigint" };
+  return undefined;
+}
+
+const isNullLiteral = (value: unknown) => value === null || value === undefined;
+const numericKinds = new Set<PortableType["kind"]>(["smallint", "integer", "bigint", "decimal", "float"]);
+const integerKinds: PortableType["kind"][] = ["smallint", "integer", "bigint"];
+
+/** One type holding every value of the given types, or undefined when one is unknown or they disagree. */
+function commonType(types: (PortableType | undefined)[]): PortableType | undefined {
+  if (!types.length || types.some((t) => t === undefined)) return undefined;
+  const known = types as PortableType[];
+  if (known.every((t) => t.kind === "string" || t.kind === "text")) {
+    return known.some((t) => t.kind === "text" || t.length === undefined) ? TEXT : { kind: "string", length: Math.max(...known.map((t) => t.length!)) };
+  }
+  if (known.every((t) => t.kind === known[0].kind && t.precision === known[0].precision && t.scale === known[0].scale)) return known[0];
+  if (known.every((t) => integerKinds.includes(t.kind))) return { kind: integerKinds[Math.max(...known.map((t) => integerKinds.indexOf(t.kind)))] };
+  if (known.every((t) => numericKinds.has(t.kind))) return { kind: "decimal" };
+  return undefined;
+}
+
+const comparisonOperators = new Set(["equal", "unequal", "smaller", "larger", "smallerEq", "largerEq", "and", "or", "xor", "not"]);
+const arithmeticOperators = new Set(["add", "subtract", "multiply", "divide", "mod", "pow", "unaryMinus", "unaryPlus"]);
+const numericFunctions = new Set(["round", "abs", "floor", "ceil", "fix", "min", "max", "sqrt", "exp", "log", "log10", "mod", "pow", "sum", "mean", "sign"]);
+
+/** A comparison or logical expression is boolean; arithmetic over numeric columns is an (exact) decimal. */
+function expressionType(source: string, columnType: (name: string) => PortableType | undefined): PortableType | undefined {
+  let parsed;
+  try {
+    parsed = parseExpression(source);
+  } catch {
+    return undefined;
+  }
+  let root = parsed.node as unknown as { isParenthesisNode?: boolean; content?: unknown; isOperatorNode?: boolean; isFunctionNode?: boolean; fn?: unknown; name?: string };
+  while (root.isParenthesisNode) root = root.content as typeof root;
+  const fn = root.isOperatorNode ? root.fn : root.isFunctionNode ? (root.fn as { name?: string })?.name : undefined;
+  if (typeof fn === "string" && (comparisonOperators.has(fn) || fn.startsWith("databridgeIs") || fn === "databridgeEqual" || fn === "databridgeUnequal")) return { kind: "boolean" };
+  const numericRoot = (root.isOperatorNode && arithmeticOperators.has(fn as string)) || (root.isFunctionNode && numericFunctions.has(fn as string))
+    || (root as { isSymbolNode?: boolean }).isSymbolNode || typeof (root as { value?: unknown }).value === "number";
+  return numericRoot && parsed.symbols.every((name) => numericKinds.has(columnType(name)?.kind as PortableType["kind"])) ? { kind: "decimal" } : undefined;
+}
 
 function convertOutputType(type: ConvertType): PortableType | undefined {
   switch (type) {
