@@ -27,6 +27,8 @@ export { buildKeysetSelect } from "./connectors/keyset.js";
 export * as postgres from "./connectors/postgres/index.js";
 export * as mysql from "./connectors/mysql/index.js";
 export * as pglite from "./connectors/pglite/index.js";
+export * as mssql from "./connectors/mssql/index.js";
+export * as oracle from "./connectors/oracle/index.js";
 
 // Workspace
 export { loadWorkspace, importWorkspaceModule, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";

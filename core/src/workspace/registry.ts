@@ -1,5 +1,7 @@
 import type { ConnectorFactory } from "../connectors/connector.js";
+import { mssqlConnectorFactory } from "../connectors/mssql/index.js";
 import { mysqlConnectorFactory } from "../connectors/mysql/index.js";
+import { oracleConnectorFactory } from "../connectors/oracle/index.js";
 import { pgliteConnectorFactory } from "../connectors/pglite/index.js";
 import { postgresConnectorFactory } from "../connectors/postgres/index.js";
 import { definePlugin, type Plugin, type TransformDefinition } from "../authoring/plugin.js";
@@ -9,7 +11,7 @@ import { configError } from "../errors.js";
 /** The built-in connectors and transforms, registered through the same plugin API users have. */
 export const builtinPlugin = definePlugin({
   name: "databridge-builtin",
-  connectors: [postgresConnectorFactory, mysqlConnectorFactory, pgliteConnectorFactory],
+  connectors: [postgresConnectorFactory, mysqlConnectorFactory, pgliteConnectorFactory, mssqlConnectorFactory, oracleConnectorFactory],
   transforms: builtinTransforms,
 });
 

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { isDataBridgeError, type DataBridgeError } from "../../errors.js";
+import { ConnectionManager } from "../../workspace/connections.js";
+import { createRegistry } from "../../workspace/registry.js";
 import { describeMssqlServer, mssqlClientConfig, mssqlConnectorFactory } from "./mssql-connector.js";
 
 /** A local port nothing listens on: bound by the OS, then released. */
@@ -115,5 +117,20 @@ describe("mssqlConnectorFactory against the real driver", () => {
     const error = await failure(mssqlConnectorFactory.create({ name: "erp", url: new URL("mssql://u:secret-pw@127.0.0.1/db?colour=blue"), baseDir: process.cwd() }));
     expect(error.kind).toBe("config");
     expect(error.toLine()).toBe('connection erp: unknown SQL Server URL parameter "colour" (fix: use encrypt, trustServerCertificate, instanceName, connect_timeout, request_timeout, domain)');
+  });
+
+  it("is a built-in connector for mssql: and sqlserver: URLs, reached through a workspace's connections", async () => {
+    const registry = createRegistry();
+    expect(registry.connectorsByScheme.get("mssql")).toBe(mssqlConnectorFactory);
+    expect(registry.connectorsByScheme.get("sqlserver")).toBe(mssqlConnectorFactory);
+    const port = await closedPort();
+    const connections = new ConnectionManager({ connections: { erp: { url: "mssql://etl@127.0.0.1/Sales" } } }, registry, process.cwd(), {
+      DATABRIDGE_CONN_ERP: `sqlserver://etl:Env-Mssql-Pw-4@127.0.0.1:${port}/Sales?encrypt=false&connect_timeout=3`,
+    });
+    const error = await failure(connections.get("erp"));
+    expect(error.kind).toBe("transient");
+    expect(error.toLine()).toContain(`connection erp: cannot connect to SQL Server at 127.0.0.1:${port}/Sales`);
+    expect(error.toLine()).not.toContain("Env-Mssql-Pw-4");
+    await connections.closeAll();
   });
 });

@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { isDataBridgeError, type DataBridgeError } from "../../errors.js";
+import { ConnectionManager } from "../../workspace/connections.js";
+import { createRegistry } from "../../workspace/registry.js";
 import { ORACLE_SESSION_SQL, oracleCatalogTables, oracleClientConfig, oracleConnectorFactory, withLowerCaseAliases } from "./oracle-connector.js";
 
 /** A local port nothing listens on: bound by the OS, then released. */
@@ -114,6 +116,20 @@ describe("oracleConnectorFactory against the real driver (thin mode)", () => {
     const error = await failure(oracleConnectorFactory.create({ name: "ora", url: new URL("oracle://u:secret-pw@127.0.0.1:1521"), baseDir: process.cwd() }));
     expect(error.kind).toBe("config");
     expect(error.toLine()).toBe("connection ora: an Oracle URL needs a service name (fix: use oracle://user@host:1521/SERVICE_NAME (e.g. ORCLPDB1), or ?sid=SID for an old SID)");
+  });
+});
+
+describe("registration", () => {
+  it("is the built-in connector for oracle: URLs, reached through a workspace's connections", async () => {
+    const registry = createRegistry();
+    expect(registry.connectorsByScheme.get("oracle")).toBe(oracleConnectorFactory);
+    const port = await closedPort();
+    const connections = new ConnectionManager({ connections: { ledger: { url: `oracle://app:Cfg-Oracle-Pw-5@127.0.0.1:${port}/FREEPDB1?connect_timeout=3` } } }, registry, process.cwd(), {});
+    const error = await failure(connections.get("ledger"));
+    expect(error.kind).toBe("transient");
+    expect(error.toLine()).toContain(`connection ledger: cannot connect to Oracle at 127.0.0.1:${port}/FREEPDB1`);
+    expect(error.toLine()).not.toContain("Cfg-Oracle-Pw-5");
+    await connections.closeAll();
   });
 });
 
