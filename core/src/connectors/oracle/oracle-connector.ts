@@ -178,7 +178,7 @@ export function oracleCatalogTables(rows: OracleCatalogRows): TableInfo[] {
   const byName = new Map<string, TableInfo>();
   const id = (schema: string, table: string) => `${schema}\u0000${table}`;
   const tables = rows.tables.map((t) => {
-    const kind = t.kind === "VIEW" ? "view" : "table";
+    const kind = t.kind.trim() === "VIEW" ? "view" : "table";
     const table: TableInfo = {
       schema: t.schema_name, name: t.table_name, kind, columns: [], primaryKey: [], foreignKeys: [], indexes: [],
       estimatedRows: t.estimated_rows === null || t.estimated_rows === undefined ? null : Number(t.estimated_rows),
