@@ -116,7 +116,7 @@ export function buildMssqlRead(request: ReadRequest, source: readonly MssqlSourc
   const conversions: string[] = [];
   const selected = names.map((name, i) => {
     const column = find(name);
-    const expression = column && mssqlReadExpression(q(name), column.nativeType);
+    const expression = column && mssqlReadExpression(q(column.name), column.nativeType);
     if (!expression) return name;
     conversions.push(`${expression} AS ${q(`databridge$${i + 1}`)}`);
     return `databridge$${i + 1}`;
