@@ -59,8 +59,8 @@ export function claimRunnerFile(workspaceRoot: string, pid = process.pid): { cla
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const existing = readRunnerFile(workspaceRoot);
-    if (existing && existing.pid !== pid && processAlive(existing.pid)) return { claimed: false, existing };
-    if (existing?.pid === pid) return { claimed: true };
+    // This very process counts too: two runners must never open one embedded state database.
+    if (existing && (existing.pid === pid || processAlive(existing.pid))) return { claimed: false, existing };
     fs.rmSync(file, { force: true });
   }
   throw new Error(`cannot claim ${file}`);

@@ -15,6 +15,7 @@ describe("body limit", () => {
     const res = await app.request("http://localhost/x", { method: "POST", body: "a".repeat(1025), headers: { "content-length": "1025" } });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { code: "payload_too_large", message: "request body is larger than 1024 bytes" } });
+    expect(res.headers.get("connection")).toBe("close");
   });
 
   it("answers 413 for a streamed body without Content-Length", async () => {
