@@ -1,4 +1,4 @@
-import { mathFunctionNames } from "@databridge/core";
+import { mathFunctionNames, type Catalog, type TableInfo } from "@databridge/core";
 import {
   CompletionItemKind, MarkupKind, type CompletionItem, type CompletionList, type Position, type Range,
 } from "vscode-languageserver";
@@ -11,37 +11,46 @@ import { pipelineAt, propertyKey, refAt, type PipelineModel, type StringRef } fr
 import { sourceTable, targetTable, type ResolvedTable } from "./resolve.js";
 import { tableLabel } from "./schema-index.js";
 
-/** What `completionItem/resolve` needs to add documentation to an item. */
+/**
+ * What `completionItem/resolve` needs to add documentation to an item. With list defaults the column (or
+ * table) is the item's label.
+ */
 export type CompletionData =
-  | { kind: "column"; connection: string; table: string; column: string }
-  | { kind: "table"; connection: string; table: string };
+  | { kind: "column"; connection: string; table: string; column?: string }
+  | { kind: "table"; connection: string; table?: string };
+
+export interface CompletionOptions {
+  /**
+   * The client's `completionList.itemDefaults` support. With `editRange` and `data`, long lists (2,000
+   * tables) are sent as shared, cached items plus list-level defaults instead of one edit and one data
+   * object per item.
+   */
+  itemDefaults?: readonly string[];
+}
 
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 
-let mathFunctions: string[] | undefined;
+let functionItems: CompletionItem[] | undefined;
+const tableItemCache = new WeakMap<Catalog, CompletionItem[]>();
+const columnItemCache = new WeakMap<TableInfo, CompletionItem[]>();
 
 /**
  * Completions for a position in a pipeline file: connection, table, column names from the cached
  * catalogs, mathjs functions in expressions, pipeline names in `dependsOn`, cron presets in `schedule`.
  */
-export function completion(document: TextDocument, position: Position, context: LanguageContext): CompletionList {
+export function completion(document: TextDocument, position: Position, context: LanguageContext, options: CompletionOptions = {}): CompletionList {
   const model = pipelineDocument(document);
   const offset = document.offsetAt(position);
   const ref = refAt(model, offset);
+  const defaults = !!options.itemDefaults?.includes("editRange") && !!options.itemDefaults.includes("data");
   if (ref) {
     const range = rangeOf(document, ref.start, ref.end);
     switch (ref.kind) {
       case "connection": return list(connectionItems(range, context));
-      case "table": return list(tableItems(ref, range, context));
-      case "source-column": {
-        const table = sourceTable(ref.pipeline, context.schema, ref.sourceIndex ?? 0);
-        return list(table ? columnItems(table, range) : []);
-      }
-      case "target-column": {
-        const table = targetTable(ref.pipeline, context.schema);
-        return list(table ? columnItems(table, range) : []);
-      }
-      case "expression": return list(expressionItems(document, ref, offset, context));
+      case "table": return tableList(ref, range, context, defaults);
+      case "source-column": return columnList(sourceTable(ref.pipeline, context.schema, ref.sourceIndex ?? 0), range, defaults);
+      case "target-column": return columnList(targetTable(ref.pipeline, context.schema), range, defaults);
+      case "expression": return expressionList(document, ref, offset, context, defaults);
       case "dependency": return list(dependencyItems(ref, range, context));
       case "schedule": return list(CRON_PRESETS.map((preset, i) => ({
         label: preset.value, kind: CompletionItemKind.Value, detail: preset.description,
@@ -67,50 +76,67 @@ function connectionItems(range: Range, context: LanguageContext): CompletionItem
   });
 }
 
-function tableItems(ref: StringRef, range: Range, context: LanguageContext): CompletionItem[] {
+function tableList(ref: StringRef, range: Range, context: LanguageContext, defaults: boolean): CompletionList {
   const source = ref.side === "source" ? ref.pipeline.sources[ref.sourceIndex ?? 0] : undefined;
   const connection = ref.side === "target" ? ref.pipeline.target.connection?.text : source?.connection?.text;
   const catalog = connection === undefined ? undefined : context.schema.catalog(connection);
-  if (!catalog || connection === undefined) return [];
-  return catalog.tables.map((table) => {
-    const label = tableLabel(catalog, table);
-    const data: CompletionData = { kind: "table", connection, table: `${table.schema}.${table.name}` };
-    return {
-      label, kind: table.kind === "view" ? CompletionItemKind.Interface : CompletionItemKind.Class,
-      detail: tableDetail(table), textEdit: { range, newText: label }, data,
-    };
-  });
+  if (!catalog || connection === undefined) return EMPTY;
+  let items = tableItemCache.get(catalog);
+  if (!items) {
+    items = catalog.tables.map((table) => ({
+      label: tableLabel(catalog, table), kind: table.kind === "view" ? CompletionItemKind.Interface : CompletionItemKind.Class, detail: tableDetail(table),
+    }));
+    tableItemCache.set(catalog, items);
+  }
+  const data: CompletionData = { kind: "table", connection };
+  if (defaults) return { isIncomplete: false, itemDefaults: { editRange: range, data }, items };
+  return list(items.map((item) => ({ ...item, textEdit: { range, newText: item.label }, data })));
 }
 
-function columnItems(resolved: ResolvedTable, range: Range, quote = false): CompletionItem[] {
-  const { table, connection } = resolved;
-  return table.columns.map((column, i) => {
-    const data: CompletionData = { kind: "column", connection, table: `${table.schema}.${table.name}`, column: column.name };
-    return {
+/** A table's columns as items (cached per catalog table): the label is what gets inserted. */
+function baseColumnItems(table: TableInfo): CompletionItem[] {
+  let items = columnItemCache.get(table);
+  if (!items) {
+    items = table.columns.map((column, i) => ({
       label: column.name,
       labelDetails: { detail: ` ${column.nativeType}`, description: column.nullable ? undefined : "NOT NULL" },
       kind: table.primaryKey.includes(column.name) ? CompletionItemKind.Constant : CompletionItemKind.Field,
       detail: columnDetail(table, column),
       sortText: String(i).padStart(4, "0"),
-      textEdit: { range, newText: quote ? JSON.stringify(column.name) : column.name },
-      data,
-    };
-  });
+    }));
+    columnItemCache.set(table, items);
+  }
+  return items;
 }
 
-function expressionItems(document: TextDocument, ref: StringRef, offset: number, context: LanguageContext): CompletionItem[] {
+const columnData = (resolved: ResolvedTable): CompletionData => ({ kind: "column", connection: resolved.connection, table: `${resolved.table.schema}.${resolved.table.name}` });
+
+function columnList(resolved: ResolvedTable | undefined, range: Range, defaults: boolean): CompletionList {
+  if (!resolved) return EMPTY;
+  const items = baseColumnItems(resolved.table);
+  if (defaults) return { isIncomplete: false, itemDefaults: { editRange: range, data: columnData(resolved) }, items };
+  return list(columnItems(resolved, range));
+}
+
+function columnItems(resolved: ResolvedTable, range: Range, quote = false): CompletionItem[] {
+  const data = columnData(resolved);
+  return baseColumnItems(resolved.table).map((item) => ({ ...item, textEdit: { range, newText: quote ? JSON.stringify(item.label) : item.label }, data }));
+}
+
+function expressionList(document: TextDocument, ref: StringRef, offset: number, context: LanguageContext, defaults: boolean): CompletionList {
   const raw = document.getText().slice(ref.start, ref.end);
   const relative = offset - ref.start;
-  if (insideExpressionString(raw, relative)) return [];
+  if (insideExpressionString(raw, relative)) return EMPTY;
   const word = wordAt(raw, relative);
   const range = rangeOf(document, ref.start + word.start, ref.start + word.end);
   const table = sourceTable(ref.pipeline, context.schema, ref.sourceIndex ?? 0);
+  functionItems ??= mathFunctionNames().sort().map((name) => ({ label: name, kind: CompletionItemKind.Function, detail: "mathjs function", sortText: `~${name}` }));
+  if (defaults) {
+    const items = [...(table ? baseColumnItems(table.table) : []), ...functionItems];
+    return { isIncomplete: false, itemDefaults: { editRange: range, ...(table ? { data: columnData(table) } : {}) }, items };
+  }
   const columns = table ? columnItems(table, range) : [];
-  mathFunctions ??= mathFunctionNames().sort();
-  const functions: CompletionItem[] = mathFunctions.map((name) => ({
-    label: name, kind: CompletionItemKind.Function, detail: "mathjs function", sortText: `~${name}`, textEdit: { range, newText: name },
-  }));
-  return [...columns, ...functions];
+  return list([...columns, ...functionItems.map((item) => ({ ...item, textEdit: { range, newText: item.label } }))]);
 }
 
 function dependencyItems(ref: StringRef, range: Range, context: LanguageContext): CompletionItem[] {
@@ -173,9 +199,10 @@ export function resolveCompletion(item: CompletionItem, context: LanguageContext
   const data = item.data as CompletionData | undefined;
   if (!data) return item;
   const catalog = context.schema.catalog(data.connection);
-  const table = context.schema.table(data.connection, data.table);
+  const table = context.schema.table(data.connection, data.table ?? item.label);
   if (!catalog || !table) return item;
   if (data.kind === "table") return { ...item, documentation: { kind: MarkupKind.Markdown, value: tableMarkdown(data.connection, catalog, table) } };
-  const column = table.columns.find((c) => c.name === data.column);
+  const name = data.column ?? item.label;
+  const column = table.columns.find((c) => c.name === name);
   return column ? { ...item, documentation: { kind: MarkupKind.Markdown, value: columnMarkdown(data.connection, catalog, table, column) } } : item;
 }

@@ -1,5 +1,5 @@
 import {
-  analyzeMapping, closestMatch, didYouMean, mappingColumns, orderByDependencies,
+  analyzeMapping, closestMatch, createRegistry, didYouMean, mappingColumns, orderByDependencies,
   type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type TransformDefinition, type TransformSpec,
 } from "@databridge/core";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
@@ -198,20 +198,44 @@ function guessSource(column: string, sourceColumns: ColumnInfo[]): string | unde
   return exact?.name ?? closestMatch(column, sourceColumns.map((c) => c.name));
 }
 
-const fallbackTransforms = new Map<string, ReadonlyMap<string, TransformDefinition<never>>>();
+type Transforms = ReadonlyMap<string, TransformDefinition<never>>;
+const prepared = new WeakMap<Transforms, Transforms>();
+const builtins = createRegistry().transforms;
 
-/** The registry's transforms, plus argument-role knowledge for built-ins an older core may lack (`remap`). */
-function transformsFor(context: LanguageContext): ReadonlyMap<string, TransformDefinition<never>> {
-  const missing = Object.keys(TRANSFORM_ARGUMENTS).filter((name) => !context.transforms.has(name));
-  if (!missing.length) return context.transforms;
+/**
+ * The registry's transforms as the checks use them: argument-role knowledge added for built-ins an older
+ * core may lack (`remap`), and the column lists of expression transforms (`expr`, `when`) memoized, since
+ * each call parses mathjs text and a file is checked on every edit.
+ */
+function transformsFor(context: LanguageContext): Transforms {
+  const cached = prepared.get(context.transforms);
+  if (cached) return cached;
   const merged = new Map(context.transforms);
-  for (const name of missing) {
+  for (const name of Object.keys(TRANSFORM_ARGUMENTS).filter((n) => !context.transforms.has(n))) {
     merged.set(name, {
       name,
       sourceColumns: (args: readonly unknown[]) => (TRANSFORM_ARGUMENTS[name][0] === "column" && typeof args[0] === "string" ? [args[0]] : []),
       compile: () => () => null,
     } as unknown as TransformDefinition<never>);
   }
+  for (const [name, definition] of merged) {
+    if (!definition.expressions) continue;
+    const memo = new Map<string, string[]>();
+    merged.set(name, {
+      ...definition,
+      sourceColumns: (args, nested) => {
+        const key = JSON.stringify(args);
+        let columns = memo.get(key);
+        if (!columns) {
+          columns = definition.sourceColumns(args, nested);
+          if (memo.size > 2000) memo.clear();
+          memo.set(key, columns);
+        }
+        return columns;
+      },
+    });
+  }
+  prepared.set(context.transforms, merged);
   return merged;
 }
 
@@ -219,7 +243,7 @@ function transformsFor(context: LanguageContext): ReadonlyMap<string, TransformD
  * A statically rebuilt mapping the registry can describe: unknown transforms become opaque (unless the
  * registry is complete, when analyzeMapping reports them), and so do transforms that throw on the args.
  */
-function usableMapping(mapping: ColumnMapping, transforms: ReadonlyMap<string, TransformDefinition<never>>, complete: boolean): ColumnMapping {
+function usableMapping(mapping: ColumnMapping, transforms: Transforms, complete: boolean): ColumnMapping {
   const clean = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(clean);
     if (!isSpec(value)) return value;
@@ -227,6 +251,8 @@ function usableMapping(mapping: ColumnMapping, transforms: ReadonlyMap<string, T
     return { transform: value.transform, args: value.args.map(clean) };
   };
   const cleaned = clean(mapping) as ColumnMapping;
+  // Built-in transforms are rebuilt with their argument roles: only plugin transforms need probing.
+  if (onlyBuiltins(cleaned, transforms)) return cleaned;
   try {
     mappingColumns(cleaned, transforms);
     probeExpressions(cleaned, transforms);
@@ -234,6 +260,15 @@ function usableMapping(mapping: ColumnMapping, transforms: ReadonlyMap<string, T
   } catch {
     return OPAQUE_MAPPING;
   }
+}
+
+function onlyBuiltins(mapping: unknown, transforms: Transforms): boolean {
+  if (Array.isArray(mapping)) return mapping.every((item) => onlyBuiltins(item, transforms));
+  if (!isSpec(mapping)) return true;
+  const definition = transforms.get(mapping.transform);
+  const builtin = builtins.get(mapping.transform);
+  if (!builtin || (definition !== builtin && definition?.compile !== builtin.compile)) return false;
+  return mapping.args.every((arg) => onlyBuiltins(arg, transforms));
 }
 
 /** Calls each transform's `expressions()` on the rebuilt args, so one that throws is caught here. */

@@ -5,7 +5,7 @@
  */
 export const LANGUAGE_ID = "databridge-etl";
 
-export { completion, resolveCompletion, type CompletionData } from "./completion.js";
+export { completion, resolveCompletion, type CompletionData, type CompletionOptions } from "./completion.js";
 export { hover } from "./hover.js";
 export { diagnostics, DIAGNOSTIC_SOURCE, type DiagnosticData } from "./diagnostics.js";
 export { codeActions } from "./code-actions.js";

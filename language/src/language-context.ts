@@ -43,11 +43,14 @@ export function createLanguageContext(partial: Partial<LanguageContext> = {}): L
 
 const parsed = new WeakMap<TextDocument, { version: number; model: PipelineDocument }>();
 
-/** The parsed pipeline model of a document, parsed once per version. */
+/**
+ * The parsed pipeline model of a document, parsed once per version; a new version of the same document
+ * object (as an LSP server's documents are) is parsed incrementally from the previous syntax tree.
+ */
 export function pipelineDocument(document: TextDocument): PipelineDocument {
   const cached = parsed.get(document);
   if (cached && cached.version === document.version) return cached.model;
-  const model = parsePipelineDocument(document.getText(), document.uri);
+  const model = parsePipelineDocument(document.getText(), document.uri, cached?.model.sourceFile);
   parsed.set(document, { version: document.version, model });
   return model;
 }

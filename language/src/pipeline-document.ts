@@ -131,13 +131,28 @@ export const TRANSFORM_ARGUMENTS: Readonly<Record<string, readonly ArgRole[]>> =
 const CORE_MODULE = "@databridge/core";
 const FAIL = Symbol("fail");
 
-/** Parses a pipeline file (`*.etl.ts`) into the pipelines it declares. Never throws; broken code yields what can be read. */
-export function parsePipelineDocument(text: string, fileName = "pipeline.etl.ts"): PipelineDocument {
-  const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+/**
+ * Parses a pipeline file (`*.etl.ts`) into the pipelines it declares. Never throws; broken code yields what
+ * can be read. With the previous version's syntax tree, TypeScript re-parses only what changed (the
+ * previous tree must not be used afterwards).
+ */
+export function parsePipelineDocument(text: string, fileName = "pipeline.etl.ts", previous?: ts.SourceFile): PipelineDocument {
+  const sourceFile = previous ? reparse(previous, text) : ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const parser = new PipelineParser(sourceFile);
   const pipelines = parser.parse();
   const refs = pipelines.flatMap((p) => p.refs).sort((a, b) => a.start - b.start);
   return { sourceFile, text, pipelines, refs };
+}
+
+function reparse(previous: ts.SourceFile, text: string): ts.SourceFile {
+  const old = previous.text;
+  if (old === text) return previous;
+  let prefix = 0;
+  const max = Math.min(old.length, text.length);
+  while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  return ts.updateSourceFile(previous, text, { span: { start: prefix, length: old.length - prefix - suffix }, newLength: text.length - prefix - suffix });
 }
 
 /** The reference whose text contains `offset` (between its quotes, ends included). */

@@ -9,7 +9,7 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { codeActions } from "./code-actions.js";
 import { codeLenses } from "./code-lens.js";
-import { completion, resolveCompletion } from "./completion.js";
+import { completion, resolveCompletion, type CompletionOptions } from "./completion.js";
 import { configDiagnostics, configHover } from "./config-features.js";
 import { definition } from "./definition.js";
 import { diagnostics } from "./diagnostics.js";
@@ -36,6 +36,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const overrides: Record<string, string> = {};
   const env = () => ({ ...process.env, ...overrides });
   let service: WorkspaceService | undefined;
+  let completionOptions: CompletionOptions = {};
   const pending = new Map<string, NodeJS.Timeout>();
 
   const publish = (document: TextDocument) => {
@@ -62,6 +63,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onInitialize((params): InitializeResult => {
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    completionOptions = { itemDefaults: params.capabilities.textDocument?.completion?.completionList?.itemDefaults };
     for (const [name, url] of Object.entries(options.connections ?? {})) overrides[connectionEnvVar(name)] = url;
     service = new WorkspaceService({
       env,
@@ -104,7 +106,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   connection.onCompletion((params) =>
-    pipelineRequest(params.textDocument.uri, (document, workspace) => completion(document, params.position, contextOf(workspace)), null));
+    pipelineRequest(params.textDocument.uri, (document, workspace) => completion(document, params.position, contextOf(workspace), completionOptions), null));
   connection.onCompletionResolve((item) => {
     const data = item.data as { connection?: string } | undefined;
     const workspace = data && service?.all().find((w) => w.schemaIndex().connection(data.connection ?? ""));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CompletionItem } from "vscode-languageserver";
 import { completion, resolveCompletion } from "../completion.js";
-import { context, findCursorPosition, fixture, pipelineInfo, pipelineSource, schemaIndex, textAt } from "./helper.js";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { context, documentOf, findCursorPosition, fixture, pipelineInfo, pipelineSource, schemaIndex, textAt } from "./helper.js";
 
 const complete = (source: string, ctx = context()) => {
   const { document, position } = fixture(source);
@@ -111,6 +112,45 @@ describe("completion: source columns wherever the API takes one", () => {
     const { items } = complete(pipelineSource(`    id: "|",`));
     const resolved = resolveCompletion(items.find((i) => i.label === "REGION_ID")!, context());
     expect((resolved.documentation as { value: string }).value).toContain("foreign key → `crm.REGIONS(ID)`");
+  });
+});
+
+describe("completion: long lists with the client's list defaults", () => {
+  it("tables come as shared items with itemDefaults.editRange and data; resolve still finds each table", () => {
+    const { document, position } = fixture(pipelineSource(`    id: "CUST_ID",`, "", `{ connection: "legacy", table: "CU|" }`));
+    const result = completion(document, position, context(), { itemDefaults: ["editRange", "data", "commitCharacters"] });
+    expect(textAt(document, result.itemDefaults!.editRange as never)).toBe("CU");
+    expect(result.itemDefaults!.data).toEqual({ kind: "table", connection: "legacy" });
+    expect(result.items.every((i) => i.textEdit === undefined && i.data === undefined)).toBe(true);
+    expect(labels(result.items)).toEqual(["CUSTOMERS", "REGIONS", "archive.OLD_CUSTOMERS"]);
+    // The client merges the defaults into the item it resolves.
+    const resolved = resolveCompletion({ ...result.items[2], data: result.itemDefaults!.data }, context());
+    expect((resolved.documentation as { value: string }).value).toContain("**archive.OLD_CUSTOMERS** — table on `legacy`");
+  });
+
+  it("columns too; the same (cached) items come back for the next request", () => {
+    const first = fixture(pipelineSource(`    id: "|",`));
+    const a = completion(first.document, first.position, context(), { itemDefaults: ["editRange", "data"] });
+    const second = fixture(pipelineSource(`    full_name: concat(["FIRST_NAME", "|"]),`));
+    const b = completion(second.document, second.position, context(), { itemDefaults: ["editRange", "data"] });
+    expect(b.items).toBe(a.items);
+    expect(b.itemDefaults!.data).toEqual({ kind: "column", connection: "legacy", table: "crm.CUSTOMERS" });
+    expect((resolveCompletion({ ...b.items[9], data: b.itemDefaults!.data }, context()).documentation as { value: string }).value).toContain("**REGION_ID**");
+  });
+});
+
+describe("completion: edits to the same document", () => {
+  it("a new version is re-parsed (incrementally) and completes for the new text", () => {
+    const { text, offset } = findCursorPosition(pipelineSource(`    id: "|",`));
+    const document = documentOf(text);
+    expect(labels(completion(document, document.positionAt(offset), context()).items)).toEqual(LEGACY_CUSTOMER_COLUMNS);
+    const edited = text.replace(`table: "CUSTOMERS"`, `table: "REGIONS"`);
+    TextDocument.update(document, [{ text: edited }], 2);
+    const moved = edited.indexOf(`id: "`) + 5;
+    expect(labels(completion(document, document.positionAt(moved), context()).items)).toEqual(["ID", "NAME"]);
+    TextDocument.update(document, [{ range: { start: document.positionAt(moved), end: document.positionAt(moved) }, text: "N" }], 3);
+    expect(labels(completion(document, document.positionAt(moved + 1), context()).items)).toEqual(["ID", "NAME"]);
+    expect(document.getText().slice(moved - 5, moved + 3)).toBe(`id: "N",`);
   });
 });
 
