@@ -41,5 +41,18 @@ describe("databridge-language-server over --node-ipc", () => {
     await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text } });
     const result = await connection.sendRequest("textDocument/completion", { textDocument: { uri }, position: { line, character } }) as { items: { label: string; detail: string }[] };
     expect(result.items.map((i) => [i.label, i.detail])).toEqual([["id", "integer · NOT NULL · PK · people ~3 rows"], ["given_name", "text · NULL · people ~3 rows"]]);
+
+    // `databridge types` (or another server) rewrote the cache: the client's file watcher says so, the server reloads it.
+    const columns = [...catalog.tables[0].columns, { name: "family_name", nativeType: "text", type: { kind: "text" }, nullable: true, default: null }];
+    const newer = { ...catalog, tables: [{ ...catalog.tables[0], columns }] };
+    fs.writeFileSync(path.join(dir, ".databridge", "schema-cache.json"), JSON.stringify({ version: 1, connections: { legacy: { type: "postgres", fetchedAt: "2025-02-01T00:00:00Z", catalog: newer } } }));
+    type Status = { connections: { name: string; tables: number; fetchedAt: string }[] };
+    const updated = new Promise<Status>((resolve) => connection.onNotification("databridge/schemaUpdated", (status: Status) => {
+      if (status.connections.some((c) => c.fetchedAt === "2025-02-01T00:00:00Z")) resolve(status);
+    }));
+    await connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: pathToFileURL(path.join(dir, ".databridge", "schema-cache.json")).href, type: 2 }] });
+    expect((await updated).connections[0]).toMatchObject({ name: "legacy", fetchedAt: "2025-02-01T00:00:00Z" });
+    const after = await connection.sendRequest("textDocument/completion", { textDocument: { uri }, position: { line, character } }) as { items: { label: string }[] };
+    expect(after.items.map((i) => i.label)).toEqual(["id", "given_name", "family_name"]);
   });
 });
