@@ -2,7 +2,8 @@
 // Bundles the extension so the installed .vsix needs nothing else:
 //   dist/extension.js                         the extension (CommonJS, `vscode` external)
 //   dist/language-server.mjs                  the language server (`--stdio`), from language/src
-//   dist/databridge.mjs                       the `databridge` CLI (its `serve` is the runner), from server/src
+//   dist/runner/bin/databridge.mjs            the `databridge` CLI (its `serve` is the runner), from server/src
+//   dist/drizzle/                             the runner's state-database migrations
 //   dist/node_modules/@databridge/core        one shared copy of core, which pipeline files import at run time
 //   dist/node_modules/{jiti,@electric-sql/pglite,typescript}  packages that load files next to themselves
 //   dist/dashboard/                           the runner's dashboard bundle, hosted by the panel
@@ -11,7 +12,7 @@
 import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const extensionDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoDir = path.resolve(extensionDir, "..");
@@ -47,7 +48,7 @@ const common = {
   platform: "node",
   target: "node20",
   minify,
-  sourcemap: "linked",
+  sourcemap: false,
   legalComments: "none",
   logLevel: "warning",
   // TypeScript sources of the workspace packages use NodeNext-style ".js" specifiers for ".ts" files.
@@ -115,7 +116,18 @@ async function build() {
   fs.mkdirSync(coreOut, { recursive: true });
   fs.writeFileSync(
     path.join(coreOut, "package.json"),
-    JSON.stringify({ name: "@databridge/core", private: true, type: "module", main: "./dist/index.js", exports: { ".": "./dist/index.js", "./package.json": "./package.json" } }, null, 2),
+    JSON.stringify(
+      {
+        name: "@databridge/core",
+        private: true,
+        type: "module",
+        main: "./dist/index.js",
+        types: "./dist/index.d.ts",
+        exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
+      },
+      null,
+      2,
+    ),
   );
   fs.writeFileSync(path.join(coreOut, "index.js"), `export * from "./dist/index.js";\n`);
 
@@ -143,24 +155,49 @@ async function build() {
         `import { main } from ${JSON.stringify(path.join(repoDir, "server/src/cli.ts"))};\n` +
           `main(process.argv).then((code) => { process.exitCode = code; });\n`,
       ),
-      outfile: path.join(dist, "databridge.mjs"),
+      // Two folders down, so the runner's own relative paths land in dist/: ../../drizzle (state migrations)
+      // and ../../../dist/dashboard (the dashboard page it serves in a browser).
+      outfile: path.join(dist, "runner", "bin", "databridge.mjs"),
       format: "esm",
       banner: { js: `#!/usr/bin/env node\n${esmBanner}` },
       external: EXTERNAL_AT_RUNTIME,
     }),
   );
+  // The panel's bridge, loaded in the webview before the dashboard (see src/webview/bridge.ts).
+  builds.push(
+    esbuild.build({
+      ...common,
+      platform: "browser",
+      target: "es2022",
+      format: "iife",
+      sourcemap: false,
+      entryPoints: [path.join(extensionDir, "src", "webview", "bridge.ts")],
+      outfile: path.join(dist, "webview", "bridge.js"),
+    }),
+  );
   await Promise.all(builds);
+
+  // Core's declarations next to its bundle, where `databridge check` (tsc) looks for them.
+  const coreTypes = path.join(repoDir, "core", "dist");
+  if (fs.existsSync(path.join(coreTypes, "index.d.ts"))) {
+    copyTree(coreTypes, path.join(coreOut, "dist"), (rel) => rel.endsWith(".d.ts"));
+  } else {
+    console.warn("build: core/dist/index.d.ts not found (run pnpm build) — the bundled core has no type declarations");
+  }
 
   for (const [name, spec] of Object.entries(COPIED_PACKAGES)) {
     copyTree(packageDir(name, spec.from), path.join(dist, "node_modules", name), spec.keep);
   }
 
-  // The runner's dashboard bundle (one UI, two hosts).
-  const dashboard = path.join(repoDir, "server", "dist", "dashboard");
-  if (fs.existsSync(path.join(dashboard, "dashboard.js"))) {
-    copyTree(dashboard, path.join(dist, "dashboard"), (rel) => !rel.endsWith(".map"));
+  copyTree(path.join(repoDir, "server", "drizzle"), path.join(dist, "drizzle"), () => true);
+
+  // The runner's dashboard bundle (one UI, two hosts), built from its sources with the server's own script.
+  const dashboardScript = path.join(repoDir, "server", "scripts", "build-dashboard.mjs");
+  if (fs.existsSync(dashboardScript)) {
+    const { buildDashboard } = await import(pathToFileURL(dashboardScript).href);
+    await buildDashboard({ outdir: path.join(dist, "dashboard"), minify });
   } else {
-    console.warn("build: server/dist/dashboard/dashboard.js not found — build the server first; the panel will say the dashboard is missing");
+    console.warn("build: server/scripts/build-dashboard.mjs not found — the panel will say the dashboard is missing");
   }
   console.log(`build: extension bundled into ${path.relative(process.cwd(), dist) || "dist"} in ${Date.now() - started} ms`);
 }

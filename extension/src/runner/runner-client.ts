@@ -159,27 +159,6 @@ export class RunnerClient {
     }
   }
 
-  /** A request passed through as is (status, headers and body text), for the panel's bridge. */
-  async raw(method: string, path: string, body: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string }> {
-    const endpoint = this.endpoint();
-    if (!endpoint) throw new RunnerError(0, "not_running", "the DataBridge runner is not running");
-    const forwarded: Record<string, string> = {};
-    for (const [key, value] of Object.entries(headers)) {
-      if (/^(content-type|accept|last-event-id)$/i.test(key)) forwarded[key.toLowerCase()] = value;
-    }
-    const response = await fetch(`${endpoint.url}${path}`, {
-      method,
-      headers: { ...forwarded, Authorization: `Bearer ${endpoint.token}` },
-      body: body === undefined || method === "GET" ? undefined : body,
-      signal: AbortSignal.timeout(this.timeoutMs * 4),
-    });
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      if (/^(content-type|location|cache-control)$/i.test(key)) out[key] = value;
-    });
-    return { status: response.status, statusText: response.statusText, headers: out, body: await response.text() };
-  }
-
   health(): Promise<unknown> {
     return this.request("GET", "/api/v1/health", undefined, { timeoutMs: 5_000 });
   }

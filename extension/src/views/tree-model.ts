@@ -1,0 +1,120 @@
+import type { Catalog, ColumnInfo, TableInfo } from "../../../core/src/connectors/connector.js";
+import type { RunStatus } from "../../../core/src/protocol.js";
+import type { PipelineView, RunView } from "../runner/runner-client.js";
+import { formatDuration, STATUS_LABEL } from "../runs/run-tracker.js";
+
+/** Schemas of a catalog, sorted, the default schema first, each with its tables sorted by name. */
+export function schemasOf(catalog: Catalog): { schema: string; tables: TableInfo[] }[] {
+  const bySchema = new Map<string, TableInfo[]>();
+  for (const table of catalog.tables) {
+    const list = bySchema.get(table.schema) ?? [];
+    list.push(table);
+    bySchema.set(table.schema, list);
+  }
+  return [...bySchema.entries()]
+    .sort(([a], [b]) => (a === catalog.defaultSchema ? -1 : b === catalog.defaultSchema ? 1 : a.localeCompare(b)))
+    .map(([schema, tables]) => ({ schema, tables: tables.sort((x, y) => x.name.localeCompare(y.name)) }));
+}
+
+export function formatRows(n: number | null | undefined): string {
+  if (n === null || n === undefined || n < 0) return "";
+  if (n >= 1_000_000) return `~${(n / 1_000_000).toFixed(n >= 10_000_000 ? 0 : 1)}M rows`;
+  if (n >= 10_000) return `~${Math.round(n / 1000)}k rows`;
+  return `~${n.toLocaleString("en-US")} row${n === 1 ? "" : "s"}`;
+}
+
+/** The description of a table item: kind and row estimate. */
+export function tableDescription(table: TableInfo): string {
+  return [table.kind === "view" ? "view" : "", formatRows(table.estimatedRows)].filter(Boolean).join(" · ");
+}
+
+/** The description of a column item: native type, nullability, key. */
+export function columnDescription(column: ColumnInfo, table: TableInfo): string {
+  const parts = [column.nativeType];
+  if (table.primaryKey.includes(column.name)) parts.push("PK");
+  const fk = table.foreignKeys.find((f) => f.columns.includes(column.name));
+  if (fk) parts.push(`→ ${fk.referencedTable.schema ? `${fk.referencedTable.schema}.` : ""}${fk.referencedTable.name}`);
+  if (!column.nullable) parts.push("NOT NULL");
+  if (column.generated) parts.push("generated");
+  return parts.join(" · ");
+}
+
+export interface PipelineItem {
+  pipeline: PipelineView;
+  /** 1-based position in dependency order. */
+  position: number;
+  lastRun?: { id: string; status: RunStatus; finishedAt: string | null; rowsWritten: number; durationMs: number | null };
+}
+
+/**
+ * Pipelines in the runner's dependency order (pipelines the order misses — e.g. in a cycle — last, by name),
+ * each with its most recent run.
+ */
+export function pipelineItems(pipelines: readonly PipelineView[], order: readonly string[], runs: readonly RunView[]): PipelineItem[] {
+  const rank = new Map(order.map((name, i) => [name, i]));
+  const sorted = [...pipelines].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || a.name.localeCompare(b.name));
+  const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt ?? "") - Date.parse(a.createdAt ?? ""));
+  return sorted.map((pipeline, i) => {
+    const run = newestFirst.find((r) => r.pipelines.includes(pipeline.name));
+    const stage = run?.stages?.find((s) => s.pipeline === pipeline.name);
+    return {
+      pipeline,
+      position: i + 1,
+      lastRun: run
+        ? {
+            id: run.id,
+            status: (stage && isRunStatus(stage.status) ? stage.status : run.status) as RunStatus,
+            finishedAt: (stage?.finishedAt as string | null | undefined) ?? run.finishedAt ?? null,
+            rowsWritten: stage?.rows?.written ?? run.rows?.written ?? 0,
+            durationMs: (stage?.durationMs as number | null | undefined) ?? run.durationMs ?? null,
+          }
+        : undefined,
+    };
+  });
+}
+
+const isRunStatus = (s: string): s is RunStatus => s in STATUS_LABEL;
+
+/** "succeeded · 10,000 rows · 3s · 5 min ago" */
+export function runDescription(run: Pick<RunView, "status" | "rows" | "durationMs" | "createdAt">, now = Date.now()): string {
+  const parts: string[] = [STATUS_LABEL[run.status] ?? run.status];
+  if (run.rows) parts.push(`${run.rows.written.toLocaleString("en-US")} rows${run.rows.rejected ? ` (${run.rows.rejected.toLocaleString("en-US")} rejected)` : ""}`);
+  if (run.durationMs) parts.push(formatDuration(run.durationMs));
+  if (run.createdAt) parts.push(ago(Date.parse(run.createdAt), now));
+  return parts.join(" · ");
+}
+
+export function ago(then: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 60) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+/** The codicon of a run or stage status. */
+export function statusIcon(status: string): { id: string; color?: string } {
+  switch (status) {
+    case "succeeded":
+      return { id: "pass", color: "testing.iconPassed" };
+    case "succeeded_with_rejects":
+      return { id: "warning", color: "list.warningForeground" };
+    case "failed":
+      return { id: "error", color: "testing.iconFailed" };
+    case "running":
+      return { id: "sync~spin" };
+    case "queued":
+    case "pending":
+      return { id: "clock" };
+    case "paused":
+      return { id: "debug-pause" };
+    case "cancelled":
+      return { id: "circle-slash" };
+    case "interrupted":
+      return { id: "debug-disconnect", color: "list.warningForeground" };
+    default:
+      return { id: "circle-outline" };
+  }
+}

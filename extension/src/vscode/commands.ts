@@ -1,0 +1,334 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import * as vscode from "vscode";
+import type { RunFinishedEvent } from "../../../core/src/protocol.js";
+import { namesForFiles, pipelineTargetFromArgs } from "../commands/pipeline-args.js";
+import { runAddConnectionFlow } from "../connections/add-connection-flow.js";
+import { connectionEnvVar, describeSpec } from "../connections/connection-spec.js";
+import { isTerminal, RunnerError, type RunView } from "../runner/runner-client.js";
+import { finishedMessage } from "../runs/run-tracker.js";
+import { runDescription } from "../views/tree-model.js";
+import { vscodeFlowUi } from "./add-connection-ui.js";
+import type { ConnectionStore } from "./connection-store.js";
+import type { LanguageService } from "./language-service.js";
+import type { Logger } from "./logger.js";
+import type { DashboardPanel } from "./panel.js";
+import { RUNNER_TOKEN_SECRET, type RunnerService } from "./runner-service.js";
+import type { ConnectionNode, ConnectionsView } from "./views/connections-view.js";
+import type { PipelinesView, RunsView } from "./views/runs-views.js";
+
+export interface CommandServices {
+  context: vscode.ExtensionContext;
+  workspaceRoot: string;
+  configPath: string;
+  logger: Logger;
+  runner: RunnerService;
+  language: LanguageService;
+  connections: ConnectionStore;
+  panel: DashboardPanel;
+  views: { connections: ConnectionsView; pipelines: PipelinesView; runs: RunsView };
+}
+
+/** Every DataBridge command; each reports failures as a notification with an action and a log line. */
+export function registerCommands(s: CommandServices): vscode.Disposable[] {
+  const { logger, runner, panel } = s;
+
+  /** Runs a command body; an error becomes one log line and a notification offering the log (and more). */
+  const guarded =
+    (name: string, body: (...args: unknown[]) => Promise<unknown>) =>
+    async (...args: unknown[]) => {
+      try {
+        return await body(...args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        logger.error(`${name}: ${message}`);
+        const actions = ["Open Log", ...(error instanceof RunnerError && error.code === "not_running" ? ["Restart Runner"] : [])];
+        void vscode.window.showErrorMessage(`DataBridge ${name}: ${logger.redactor.redact(message)}`, ...actions).then((action) => {
+          if (action === "Open Log") logger.show();
+          if (action === "Restart Runner") void vscode.commands.executeCommand("databridge.restartRunner");
+        });
+        return undefined;
+      }
+    };
+
+  /** The pipeline names a Run/Preview/Plan invocation means (asking with a list when nothing says). */
+  const pipelineNames = async (args: unknown[], options: { many: boolean; title: string }): Promise<string[] | undefined> => {
+    const target = pipelineTargetFromArgs(args, vscode.window.activeTextEditor?.document.uri.fsPath);
+    if (target.kind === "names") return target.names;
+    await runner.ready();
+    const list = await runner.client.pipelines();
+    if (target.kind === "files") {
+      // The runner reads pipeline files from disk: save edits first.
+      for (const file of target.files) {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+        if (doc?.isDirty) await doc.save();
+      }
+      const known = list.pipelines.map((p) => ({ name: p.name, file: path.resolve(s.workspaceRoot, p.file) }));
+      const { names, problems } = namesForFiles(target.files, known, (f) => {
+        try {
+          return fs.readFileSync(f, "utf8");
+        } catch {
+          return undefined;
+        }
+      });
+      if (problems.length) throw new Error(problems.join("; "));
+      return names;
+    }
+    if (!list.pipelines.length) throw new Error(`no pipelines found in ${s.workspaceRoot} (files ending in .etl.ts)`);
+    const byOrder = list.order.map((n) => list.pipelines.find((p) => p.name === n)).filter((p) => p !== undefined);
+    const rest = list.pipelines.filter((p) => !list.order.includes(p.name));
+    const items = [...byOrder, ...rest].map((p) => ({ label: p.name, description: `${p.source} → ${p.target}`, detail: p.description ?? undefined }));
+    if (options.many) {
+      const picked = await vscode.window.showQuickPick(items, { title: options.title, canPickMany: true, placeHolder: "Pipelines to run (in dependency order)" });
+      return picked?.length ? picked.map((p) => p.label) : undefined;
+    }
+    const picked = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: "Pipeline" });
+    return picked ? [picked.label] : undefined;
+  };
+
+  const startRun = async (pipelines: string[]): Promise<void> => {
+    await runner.ready();
+    const { id } = await runner.client.startRun(pipelines);
+    runner.tracker.expect(id, pipelines);
+    logger.info(`run ${id}: started ${pipelines.join(", ")}`);
+    if (vscode.workspace.getConfiguration("databridge").get<boolean>("openPanelOnRun", true)) panel.showRun(id, true);
+    s.views.runs.refresh();
+  };
+
+  const openRun = async (id: unknown) => {
+    if (typeof id === "string") panel.showRun(id);
+    else if (id && typeof id === "object" && typeof (id as RunView).id === "string") panel.showRun((id as RunView).id);
+    else panel.show({ name: "runs" });
+  };
+
+  const pickConnection = async (arg: unknown, title: string): Promise<{ name: string; id?: string } | undefined> => {
+    const node = arg as ConnectionNode | undefined;
+    if (node && typeof node === "object" && node.kind === "connection") return { name: node.name, id: node.runner?.id };
+    await runner.ready();
+    const list = await runner.client.connections();
+    const picked = await vscode.window.showQuickPick(
+      list.map((c) => ({ label: c.name, description: c.url, detail: c.source === "workspace" ? "from databridge.config.ts" : "saved", id: c.id })),
+      { title, placeHolder: "Connection" },
+    );
+    return picked ? { name: picked.label, id: picked.id } : undefined;
+  };
+
+  const addOrEdit = async (initialName?: string) => {
+    const initial = initialName ? s.connections.get(initialName) : undefined;
+    await runner.ready().catch(() => undefined);
+    const configNames = runner.state.kind === "running" ? (await runner.client.connections().catch(() => [])).filter((c) => c.source === "workspace").map((c) => c.name) : [];
+    const result = await runAddConnectionFlow(vscodeFlowUi(runner, logger), {
+      savedNames: s.connections.specs().map((c) => c.name),
+      configNames,
+      initial,
+    });
+    if (!result) return;
+    await s.connections.save(result.spec, result.password, initialName);
+    s.views.connections.recordTest(
+      result.spec.name,
+      result.tested.ok ? { ok: true, version: result.tested.version, at: Date.now() } : { ok: false, message: result.tested.message, at: Date.now() },
+    );
+    logger.info(`connections: saved ${describeSpec(result.spec)}; its password is in VS Code's secret storage`);
+    void vscode.window.showInformationMessage(`DataBridge: connection ${result.spec.name} saved. Its password is kept in VS Code's secret storage.`);
+  };
+
+  const runCommand = (id: string, body: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(id.replace(/^databridge\./, ""), body));
+
+  const disposables: vscode.Disposable[] = [
+    runCommand("databridge.runPipeline", async (...args) => {
+      const names = await pipelineNames(args, { many: true, title: "DataBridge: Run Pipeline" });
+      if (names) await startRun(names);
+    }),
+    runCommand("databridge.runAll", async () => {
+      await runner.ready();
+      const list = await runner.client.pipelines();
+      if (!list.pipelines.length) throw new Error(`no pipelines found in ${s.workspaceRoot} (files ending in .etl.ts)`);
+      await startRun(list.order.length ? list.order : list.pipelines.map((p) => p.name));
+    }),
+    runCommand("databridge.previewPipeline", async (...args) => {
+      const names = await pipelineNames(args, { many: false, title: "DataBridge: Preview Pipeline" });
+      if (!names?.length) return;
+      await runner.ready();
+      const preview = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: previewing ${names[0]}…` }, () =>
+        runner.client.preview(names[0]!, 20),
+      );
+      await showJsonDocument(`Preview of ${names[0]}`, preview);
+    }),
+    runCommand("databridge.planPipeline", async (...args) => {
+      const names = await pipelineNames(args, { many: true, title: "DataBridge: Plan Pipeline" });
+      if (!names?.length) return;
+      await runner.ready();
+      const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: planning ${names.join(", ")}…` }, () =>
+        runner.client.plan(names),
+      );
+      await showJsonDocument(`Plan for ${names.join(", ")}`, plan);
+    }),
+    runCommand("databridge.cancelRun", async (arg) => {
+      let id = typeof arg === "string" ? arg : arg && typeof arg === "object" && typeof (arg as RunView).id === "string" ? (arg as RunView).id : undefined;
+      if (!id) {
+        await runner.ready();
+        const active = (await runner.client.runs({ limit: 50 })).filter((r) => !isTerminal(r.status));
+        if (!active.length) {
+          void vscode.window.showInformationMessage("DataBridge: no run is in progress.");
+          return;
+        }
+        const picked =
+          active.length === 1
+            ? { id: active[0]!.id }
+            : await vscode.window.showQuickPick(active.map((r) => ({ label: r.pipelines.join(", "), description: runDescription(r), id: r.id })), { title: "Cancel which run?" });
+        id = picked?.id;
+      }
+      if (!id) return;
+      await runner.client.cancelRun(id);
+      logger.info(`run ${id}: cancel requested (it stops at the next batch boundary)`);
+      void vscode.window.showInformationMessage("DataBridge: the run stops at its next batch boundary; nothing is half-written.");
+    }),
+    runCommand("databridge.retryRun", async (arg) => {
+      const id = typeof arg === "string" ? arg : (arg as RunView | undefined)?.id;
+      if (!id) throw new Error("no run to retry");
+      await runner.ready();
+      const retried = await runner.client.request<{ id: string }>("POST", `/api/v1/runs/${encodeURIComponent(id)}/retry`, {});
+      logger.info(`run ${retried.id}: retry of ${id}`);
+      panel.showRun(retried.id, true);
+    }),
+    runCommand("databridge.openPanel", async () => panel.show()),
+    runCommand("databridge.openRun", openRun),
+    runCommand("databridge.addConnection", async () => addOrEdit()),
+    runCommand("databridge.editConnection", async (arg) => {
+      const target = await pickConnection(arg, "Edit which connection?");
+      if (!target) return;
+      if (!s.connections.get(target.name)) throw new Error(`connection ${target.name} is defined in databridge.config.ts or elsewhere; only connections added in VS Code can be edited here`);
+      await addOrEdit(target.name);
+    }),
+    runCommand("databridge.removeConnection", async (arg) => {
+      const target = await pickConnection(arg, "Remove which connection?");
+      if (!target || !s.connections.get(target.name)) return;
+      const sure = await vscode.window.showWarningMessage(`Remove connection ${target.name} and its saved password?`, { modal: true }, "Remove");
+      if (sure !== "Remove") return;
+      await runner.forgetConnection(target.name).catch((error: Error) => logger.warn(`connections: the runner kept ${target.name}: ${error.message}`));
+      await s.connections.remove(target.name);
+      logger.info(`connections: removed ${target.name}`);
+    }),
+    runCommand("databridge.testConnection", async (arg) => {
+      const target = await pickConnection(arg, "Test which connection?");
+      if (!target?.id) return;
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: testing ${target.name}…` }, () =>
+        runner.client.testConnection(target.id!),
+      );
+      if (result.ok) {
+        s.views.connections.recordTest(target.name, { ok: true, version: result.serverVersion ?? "", at: Date.now() });
+        logger.info(`connections: ${target.name}: connected (${result.serverVersion ?? ""})`);
+        void vscode.window.showInformationMessage(`DataBridge: connected to ${target.name} — ${result.serverVersion ?? ""}`);
+      } else {
+        s.views.connections.recordTest(target.name, { ok: false, message: result.error ?? "failed", at: Date.now() });
+        logger.error(`connections: ${target.name}: ${result.error ?? "failed"}`);
+        const actions = s.connections.get(target.name) ? ["Edit Connection", "Open Log"] : ["Open Log"];
+        const action = await vscode.window.showErrorMessage(`DataBridge: cannot connect to ${target.name}: ${logger.redactor.redact(result.error ?? "failed")}`, ...actions);
+        if (action === "Edit Connection") await addOrEdit(target.name);
+        if (action === "Open Log") logger.show();
+      }
+    }),
+    runCommand("databridge.refreshSchema", async () => {
+      s.views.connections.forgetSchemas();
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "DataBridge: reading schemas…" }, () => s.language.refreshSchema({}));
+      const connections = result.workspaces.flatMap((w) => w.connections);
+      const bad = connections.filter((c) => c.status === "unreachable");
+      const tables = connections.reduce((n, c) => n + c.tables, 0);
+      logger.info(`schema: refreshed ${connections.length} connection(s), ${tables} tables${bad.length ? `; unreachable: ${bad.map((c) => c.name).join(", ")}` : ""}`);
+      if (bad.length) {
+        const action = await vscode.window.showWarningMessage(
+          `DataBridge: could not read ${bad.map((c) => `${c.name} (${c.error ?? "unreachable"})`).join(", ")}`,
+          "Open Log",
+          "Add Connection",
+        );
+        if (action === "Open Log") logger.show();
+        if (action === "Add Connection") await addOrEdit();
+      } else {
+        void vscode.window.setStatusBarMessage(`DataBridge: schema refreshed (${tables} tables)`, 5000);
+      }
+    }),
+    runCommand("databridge.generateTypes", async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: "1", NO_COLOR: "1" };
+      for (const [name, url] of Object.entries(await s.connections.urls())) env[connectionEnvVar(name)] = url;
+      const cli = vscode.Uri.joinPath(s.context.extensionUri, "dist", "runner", "bin", "databridge.mjs").fsPath;
+      const output = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "DataBridge: generating types…" }, () =>
+        runCli(process.execPath, [cli, "--config", s.configPath, "types"], s.workspaceRoot, env, (line) => logger.info(`types: ${line}`)),
+      );
+      if (output.code !== 0) throw new Error(`databridge types failed (exit code ${output.code}): ${output.lastLine || "see the DataBridge output"}`);
+      void vscode.window.showInformationMessage(`DataBridge: ${output.lastLine || "types generated"}`);
+    }),
+    runCommand("databridge.showRunHistory", async () => {
+      await vscode.commands.executeCommand("databridge.runs.focus");
+      await runner.ready();
+      const runs = await runner.client.runs({ limit: 50 });
+      if (!runs.length) {
+        void vscode.window.showInformationMessage("DataBridge: no runs yet.");
+        return;
+      }
+      const picked = await vscode.window.showQuickPick(
+        runs.map((r) => ({ label: r.pipelines.join(", "), description: runDescription(r), detail: r.error ?? undefined, id: r.id })),
+        { title: "DataBridge: Run History", placeHolder: "Open a run in the panel" },
+      );
+      if (picked) panel.showRun(picked.id);
+    }),
+    runCommand("databridge.showLog", async () => logger.show()),
+    runCommand("databridge.restartRunner", async () => {
+      await runner.restart();
+      if (runner.state.kind !== "running") throw new Error(runner.state.kind === "failed" ? runner.state.message : "the runner did not start");
+    }),
+    runCommand("databridge.setRunnerToken", async () => {
+      const token = await vscode.window.showInputBox({ title: "DataBridge: runner token", prompt: "Token of the runner at databridge.runnerUrl (kept in VS Code's secret storage)", password: true, ignoreFocusOut: true });
+      if (token === undefined) return;
+      if (token) await s.context.secrets.store(RUNNER_TOKEN_SECRET, token);
+      else await s.context.secrets.delete(RUNNER_TOKEN_SECRET);
+      logger.redactor.add(token);
+      await runner.restart();
+    }),
+    runCommand("databridge.refreshViews", async () => {
+      s.views.pipelines.refresh();
+      s.views.runs.refresh();
+      s.views.connections.refresh();
+    }),
+  ];
+
+  // Notifications when a run ends, with the actions that fit.
+  disposables.push({
+    dispose: runner.tracker.onFinished((event: RunFinishedEvent) => {
+      const message = finishedMessage(event);
+      logger.info(`run ${event.runId}: ${message}`);
+      const ok = event.status === "succeeded";
+      const show = ok ? vscode.window.showInformationMessage : event.status === "succeeded_with_rejects" || event.status === "cancelled" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+      const actions = ok ? ["Open Panel"] : ["Open Panel", "Open Log", ...(event.status === "failed" || event.status === "interrupted" ? ["Retry"] : [])];
+      void show(`DataBridge: ${logger.redactor.redact(message)}`, ...actions).then((action) => {
+        if (action === "Open Panel") panel.showRun(event.runId);
+        if (action === "Open Log") logger.show();
+        if (action === "Retry") void vscode.commands.executeCommand("databridge.retryRun", event.runId);
+      });
+    }),
+  });
+  return disposables;
+}
+
+async function showJsonDocument(title: string, value: unknown): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument({ language: "jsonc", content: `// ${title}\n${JSON.stringify(value, null, 2)}\n` });
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+function runCli(node: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<{ code: number; lastLine: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(node, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let lastLine = "";
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split(/\r?\n/)) {
+        if (!line.trim()) continue;
+        lastLine = line.trim();
+        onLine(line);
+      }
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.on("error", (error) => resolve({ code: -1, lastLine: error.message }));
+    child.on("exit", (code) => resolve({ code: code ?? -1, lastLine }));
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The VS Code extension end to end: the packaged .vsix installed into code-server 4.100.3 (VS Code 1.100),
+ * driven by headless Chromium through playwright-core, against real MariaDB and PostgreSQL databases created
+ * here. Screenshots go to test-results/e2e/. Run with `pnpm e2e` (packages the extension first).
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
+import { type CodeServer, filesContaining, filesUnder, startCodeServer, tmpBase } from "./support/code-server.js";
+import { launchBrowser, Workbench } from "./support/workbench.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const vsix = process.env.DATABRIDGE_VSIX ?? path.join(repo, "extension", "databridge-vscode-0.1.0.vsix");
+const screenshots = path.join(repo, "test-results", "e2e");
+const ROWS = 2500;
+const suffix = randomBytes(3).toString("hex");
+/** A column that exists only in the live legacy table: completing it proves the schema came from the database. */
+const liveColumn = `loyalty_tier_${suffix}`;
+const password = `Pw-${randomBytes(9).toString("base64url")}`;
+
+const PIPELINE = `import { concat, pipeline } from "@databridge/core";
+
+export default pipeline({
+  name: "customers",
+  source: { connection: "legacy", table: "customers", key: "id" },
+  target: { connection: "warehouse", table: "public.customers", mode: "upsert", key: ["id"] },
+  columns: {
+    id: "id",
+    full_name: concat(["first_name", "last_name"], " "),
+    email: "email",
+  },
+  batchSize: 500,
+});
+`;
+const EMAIL_LINE = PIPELINE.split("\n").findIndex((l) => l.includes(`email: "email"`)) + 1;
+
+const ok = await requireServers("postgres", "mariadb");
+const timings: Record<string, number> = {};
+const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    timings[name] = Date.now() - started;
+  }
+};
+
+describe.runIf(ok)("DataBridge extension in code-server", () => {
+  let legacy: Awaited<ReturnType<typeof createMariadbDatabase>>;
+  let warehouse: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let reporting: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let base: string;
+  let workspace: string;
+  let server: CodeServer;
+  let browser: Browser;
+  let wb: Workbench;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`pnpm package\` first (pnpm e2e does)`);
+    fs.rmSync(screenshots, { recursive: true, force: true });
+    await timed("databases", async () => {
+      [legacy, warehouse, reporting] = await Promise.all([createMariadbDatabase("e2e_legacy"), createPostgresDatabase("e2e_wh"), createPostgresDatabase("e2e_rep")]);
+      await legacy.query(
+        `CREATE TABLE customers (id INT PRIMARY KEY, first_name VARCHAR(50) NOT NULL, last_name VARCHAR(50) NOT NULL, email VARCHAR(120), ${liveColumn} VARCHAR(20))`,
+      );
+      const values = Array.from({ length: ROWS }, (_, i) => `(${i + 1}, 'First${i + 1}', 'Last${i + 1}', 'c${i + 1}@example.com', 'gold')`);
+      await legacy.query(`INSERT INTO customers VALUES ${values.join(",")}`);
+      await warehouse.query(`CREATE TABLE public.customers (id integer PRIMARY KEY, full_name text NOT NULL, email text, tier text)`);
+    });
+    base = tmpBase("dbx-e2e-");
+    workspace = path.join(base, "workspace");
+    fs.mkdirSync(path.join(workspace, "pipelines"), { recursive: true });
+    fs.writeFileSync(
+      path.join(workspace, "databridge.config.ts"),
+      `import { defineConfig } from "@databridge/core";\n\nexport default defineConfig({\n  connections: {\n    legacy: { url: ${JSON.stringify(legacy.url)} },\n    warehouse: { url: ${JSON.stringify(warehouse.url)} },\n  },\n});\n`,
+    );
+    fs.writeFileSync(path.join(workspace, "pipelines", "customers.etl.ts"), PIPELINE);
+    server = await timed("code-server start (install + listen)", () =>
+      startCodeServer({
+        vsix,
+        baseDir: path.join(base, "code-server"),
+        settings: {
+          "workbench.startupEditor": "none",
+          "security.workspace.trust.enabled": false,
+          "telemetry.telemetryLevel": "off",
+          "workbench.tips.enabled": false,
+          "extensions.ignoreRecommendations": true,
+          "git.enabled": false,
+          "typescript.disableAutomaticTypeAcquisition": true,
+          "editor.codeLens": true,
+          "window.commandCenter": false,
+          "files.autoSave": "off",
+        },
+      }),
+    );
+    browser = await launchBrowser();
+    wb = await timed("workbench load", () => Workbench.open(browser, server.url, workspace, screenshots));
+  }, 300_000);
+
+  afterAll(async () => {
+    console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
+    if (wb) await wb.screenshot("final").catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    await Promise.allSettled([legacy?.drop(), warehouse?.drop(), reporting?.drop()]);
+  }, 120_000);
+
+  it("completes a live column name inside a column string", async () => {
+    await timed("completion", async () => {
+      await wb.openFile("customers.etl.ts");
+      // The code lenses only appear once the language server runs: wait for them first.
+      await wb.page.locator(".codelens-decoration a", { hasText: "Run" }).first().waitFor({ timeout: 90_000 });
+      await wb.goTo(EMAIL_LINE);
+      await wb.page.keyboard.press("End");
+      await wb.page.keyboard.press("Enter");
+      await wb.page.keyboard.type(`tier: "`);
+      let row = wb.page.locator(".suggest-widget .monaco-list-row", { hasText: liveColumn }).first();
+      try {
+        await row.waitFor({ timeout: 20_000 });
+      } catch {
+        // The schema may still be loading on the first keystroke: ask again (the list refreshes from the catalog).
+        await wb.page.keyboard.press("Escape");
+        await wb.page.keyboard.press("Control+Space");
+        row = wb.page.locator(".suggest-widget .monaco-list-row", { hasText: liveColumn }).first();
+        await row.waitFor({ timeout: 60_000 });
+      }
+      await wb.screenshot("completion");
+      const labels = await wb.page.locator(".suggest-widget .monaco-list-row .label-name").allTextContents();
+      expect(labels).toEqual(expect.arrayContaining([liveColumn, "first_name", "last_name", "email"]));
+      await wb.page.keyboard.press("Escape");
+    });
+  }, 180_000);
+
+  it("marks a misspelled column with a squiggle and a Problems entry", async () => {
+    await timed("diagnostic", async () => {
+      // The line now reads `tier: "|"`: type a misspelled column into the string.
+      await wb.page.keyboard.type("emial");
+      await wb.page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30_000 });
+      const rows = await wb.problems();
+      const entry = rows.filter({ hasText: /emial/ }).first();
+      await entry.waitFor({ timeout: 30_000 });
+      await wb.screenshot("diagnostic");
+      expect(await entry.textContent()).toMatch(/email/);
+      // Back to the file on disk before running it (the edits were never saved).
+      await wb.page.locator(".tabs-container .tab.active.dirty").waitFor();
+      await wb.command("File: Revert File");
+      await wb.page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+      await expect.poll(() => wb.page.locator(".editor-instance .view-lines").first().textContent()).not.toContain("tier");
+      expect(fs.readFileSync(path.join(workspace, "pipelines", "customers.etl.ts"), "utf8")).toBe(PIPELINE);
+    });
+  }, 120_000);
+
+  it("runs the pipeline from the code lens and shows live progress to succeeded with the row count", async () => {
+    await timed("run from code lens", async () => {
+      await wb.page.locator(".codelens-decoration a", { hasText: "Run" }).first().click();
+      const frame = wb.panelFrame();
+      const view = frame.locator(".run-view");
+      await view.waitFor({ timeout: 60_000 });
+      await frame.locator('.run-view[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+      await expect.poll(async () => frame.locator('[data-testid="rows-written"]').textContent(), { timeout: 30_000 }).toBe(ROWS.toLocaleString("en-US"));
+      // Progress arrived live over the event stream: the view counted events, and the stages show the pipeline.
+      expect(Number(await view.getAttribute("data-events"))).toBeGreaterThan(0);
+      await frame.locator('[data-testid="stage"][data-pipeline="customers"]').waitFor();
+      await wb.screenshot("run-succeeded");
+      const count = await warehouse.query("SELECT count(*)::int AS n FROM public.customers");
+      expect(count.rows[0].n).toBe(ROWS);
+    });
+  }, 240_000);
+
+  it("keeps the panel's run view after it is hidden and shown again", async () => {
+    await timed("panel restore", async () => {
+      await wb.openFile("databridge.config.ts");
+      // Bring the panel tab back; the webview reloads at the route it showed.
+      await wb.page.locator(".tabs-container .tab", { hasText: "DataBridge" }).first().click();
+      await wb.panelFrame().locator('.run-view[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+      await expect.poll(async () => wb.panelFrame().locator('[data-testid="rows-written"]').textContent(), { timeout: 30_000 }).toBe(ROWS.toLocaleString("en-US"));
+    });
+  }, 120_000);
+
+  it("adds a connection with Test before Save, keeping the password only in SecretStorage", async () => {
+    await timed("add connection", async () => {
+      await wb.command("DataBridge: Add Connection");
+      await wb.pick("New connection name");
+      await wb.answer("reporting", "Connection name");
+      await wb.pick("PostgreSQL");
+      await wb.answer(undefined, "Host");
+      await wb.answer(undefined, "Port");
+      await wb.answer(reporting.name, "Database");
+      await wb.answer("postgres", "User");
+      await wb.answer(password, "Password");
+      const toast = wb.notification(/Connected to reporting/);
+      await toast.waitFor({ timeout: 60_000 });
+      await wb.screenshot("connection-tested");
+      await toast.locator(".monaco-button", { hasText: "Save" }).click();
+      await wb.notification(/connection reporting saved/).waitFor({ timeout: 30_000 });
+    });
+    // The setting has the connection without its password.
+    const settingsFile = path.join(workspace, ".vscode", "settings.json");
+    await expect.poll(() => fs.existsSync(settingsFile) && fs.readFileSync(settingsFile, "utf8"), { timeout: 10_000 }).toContain('"reporting"');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, "utf8"));
+    expect(settings["databridge.connections"].reporting).toEqual({ type: "postgres", host: "127.0.0.1", port: 5432, database: reporting.name, username: "postgres" });
+    // The runner got it from SecretStorage (it reports a password without showing it).
+    const runnerFile = JSON.parse(fs.readFileSync(path.join(workspace, ".databridge", "runner.json"), "utf8")) as { url: string; token: string };
+    await expect
+      .poll(async () => {
+        const response = await fetch(`${runnerFile.url}/api/v1/connections`, { headers: { authorization: `Bearer ${runnerFile.token}` } });
+        const body = (await response.json()) as { connections: { name: string; hasPassword: boolean }[] };
+        return body.connections.find((c) => c.name === "reporting")?.hasPassword;
+      }, { timeout: 20_000 })
+      .toBe(true);
+    // The password is in no settings file, workspace file or log (nor in code-server's output).
+    const leaks = filesContaining([workspace, path.join(server.userDataDir, "User"), path.join(server.userDataDir, "logs")], password);
+    expect(leaks).toEqual([]);
+    expect(server.output()).not.toContain(password);
+  }, 180_000);
+
+  it("activated from the .vsix without errors in the extension host log", async () => {
+    const logs = filesUnder(path.join(server.userDataDir, "logs"));
+    const exthost = logs.filter((f) => /exthost\d*\.log$|remoteexthost\.log$/.test(path.basename(f)));
+    expect(exthost.length).toBeGreaterThan(0);
+    const text = exthost.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+    expect(text).toMatch(/ExtensionService#_doActivateExtension databridge\.databridge-vscode/);
+    expect(text).not.toMatch(/Activating extension .?databridge\.databridge-vscode.? failed/i);
+    expect(text).not.toMatch(/databridge[\s\S]{0,200}(Error|TypeError):/);
+    const output = logs.filter((f) => /DataBridge\.log$/.test(f));
+    expect(output.length).toBeGreaterThan(0);
+    const ours = output.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+    expect(ours).toMatch(/DataBridge activated in \d+ ms/);
+    expect(ours).toMatch(/language server: started/);
+    expect(ours.split("\n").filter((l) => /\[error\]/.test(l))).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+import fs from "node:fs";
+import path from "node:path";
+import { type Browser, type FrameLocator, type Locator, type Page, chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.DATABRIDGE_CHROMIUM ?? "/usr/bin/chromium";
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Drives the VS Code workbench in code-server through the keyboard and DOM, waiting on selectors only. */
+export class Workbench {
+  private shot = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir: string,
+  ) {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+  }
+
+  static async open(browser: Browser, url: string, folder: string, screenshotDir: string): Promise<Workbench> {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    return new Workbench(page, screenshotDir);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.screenshotDir, `${String(++this.shot).padStart(2, "0")}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs a command from the palette by its title. */
+  async command(title: string): Promise<void> {
+    await this.page.keyboard.press("F1");
+    const input = this.page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = this.page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+    await row.waitFor();
+    await this.page.keyboard.press("Enter");
+  }
+
+  /** Opens a workspace file through Quick Open and waits for its editor. */
+  async openFile(name: string): Promise<Locator> {
+    await this.page.keyboard.press("Control+P");
+    const input = this.page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor();
+    await input.fill(name);
+    await this.page.locator(".quick-input-widget .monaco-list-row", { hasText: name }).first().waitFor();
+    await this.page.keyboard.press("Enter");
+    await this.page.locator(".tabs-container .tab.active", { hasText: name }).waitFor();
+    const editor = this.page.locator(".editor-instance .monaco-editor").first();
+    await editor.waitFor();
+    return editor;
+  }
+
+  /** Moves the cursor to a line (1-based) and column with Go to Line. */
+  async goTo(line: number, column = 1): Promise<void> {
+    await this.page.keyboard.press("Control+G");
+    const input = this.page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor();
+    await input.fill(`:${line}:${column}`);
+    await this.page.keyboard.press("Enter");
+    await input.waitFor({ state: "hidden" });
+  }
+
+  /** Answers the visible QuickPick by picking the row with this label. */
+  async pick(label: string): Promise<void> {
+    const row = this.page.locator(".quick-input-widget .monaco-list-row", { hasText: label }).first();
+    await row.waitFor();
+    await row.click();
+  }
+
+  /** Answers the visible InputBox (replacing its value; `undefined` keeps the proposed value). */
+  async answer(value: string | undefined, promptContains?: string): Promise<void> {
+    const widget = this.page.locator(".quick-input-widget");
+    if (promptContains) await widget.locator(".quick-input-message, .quick-input-description, .quick-input-title", { hasText: promptContains }).first().waitFor();
+    const input = widget.locator(".quick-input-box input");
+    await input.waitFor();
+    if (value !== undefined) await input.fill(value);
+    await this.page.keyboard.press("Enter");
+  }
+
+  /** A notification toast containing the text. */
+  notification(text: string | RegExp): Locator {
+    return this.page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
+  }
+
+  /** The DataBridge panel's webview content (two nested frames in VS Code's webview host). */
+  panelFrame(): FrameLocator {
+    return this.page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+  }
+
+  /** The lines of the Problems panel. */
+  async problems(): Promise<Locator> {
+    await this.page.keyboard.press("Control+Shift+M");
+    const panel = this.page.locator(".markers-panel");
+    await panel.waitFor();
+    return panel.locator(".monaco-list-row");
+  }
+}
