@@ -154,9 +154,13 @@ function columnKeyItems(document: TextDocument, pipeline: PipelineModel, offset:
   const columns = pipeline.columns;
   if (!columns || offset <= columns.objectStart || offset >= columns.objectEnd) return [];
   let range: Range | undefined;
+  let withColon = true;
   const text = document.getText();
   for (const entry of columns.entries) {
-    if (offset >= entry.nameStart && offset <= entry.nameEnd) range = rangeOf(document, entry.nameStart, entry.nameEnd);
+    if (offset >= entry.nameStart && offset <= entry.nameEnd) {
+      range = rangeOf(document, entry.nameStart, entry.nameEnd);
+      withColon = !entry.hasColon;
+    }
     else if (offset > entry.nameEnd && offset <= entry.propertyEnd) return valueItems(document, pipeline, entry.valueMissing, offset, context);
     // `name: |` with nothing typed yet: the property ends at the colon.
     else if (entry.valueMissing && offset > entry.propertyEnd && /^[ \t]*$/.test(text.slice(entry.propertyEnd, offset))) return valueItems(document, pipeline, true, offset, context);
@@ -179,7 +183,7 @@ function columnKeyItems(document: TextDocument, pipeline: PipelineModel, offset:
       detail: `${columnDetail(table.table, column)}${isMapped ? " · already mapped" : ""}`,
       sortText: `${isMapped ? 2 : required ? 0 : 1}${String(i).padStart(4, "0")}`,
       filterText: column.name,
-      textEdit: { range: range!, newText: `${propertyKey(column.name)}: ` },
+      textEdit: { range: range!, newText: withColon ? `${propertyKey(column.name)}: ` : propertyKey(column.name) },
       data,
     };
   });

@@ -57,6 +57,8 @@ export interface ColumnEntry {
   opaque: boolean;
   /** `name:` with nothing typed after it yet. */
   valueMissing: boolean;
+  /** `name: value` (or `name:`), not a shorthand `name`. */
+  hasColon: boolean;
   refs: StringRef[];
   /** Every string literal inside the value (a fallback for plugin transforms' columns). */
   literals: StringRef[];
@@ -363,7 +365,7 @@ class PipelineParser {
       const entry: ColumnEntry = {
         name, nameStart: member.name.getStart(this.sf), nameEnd: member.name.end,
         propertyStart: member.getStart(this.sf), propertyEnd: member.end,
-        mapping: OPAQUE_MAPPING, opaque: true, valueMissing: false, refs: [], literals: [],
+        mapping: OPAQUE_MAPPING, opaque: true, valueMissing: false, hasColon: ts.isPropertyAssignment(member), refs: [], literals: [],
       };
       if (ts.isPropertyAssignment(member)) {
         entry.valueMissing = ts.isIdentifier(member.initializer) && member.initializer.text === "";

@@ -168,10 +168,15 @@ describe("completion: target columns", () => {
     expect(byLabel.full_name.textEdit?.newText).toBe("full_name: ");
   });
 
-  it("while typing a key, the edit replaces the typed word", () => {
+  it("while typing a key, the edit replaces the typed word; renaming an existing key keeps its value", () => {
     const { items, document } = complete(pipelineSource(`    id: "CUST_ID",\n    ful|`));
     const item = items.find((i) => i.label === "full_name")!;
     expect(textAt(document, (item.textEdit as { range: never }).range)).toBe("ful");
+    expect(item.textEdit?.newText).toBe("full_name: ");
+    const rename = complete(pipelineSource(`    id: "CUST_ID",\n    ema|l: "EMAIL",`));
+    const email = rename.items.find((i) => i.label === "email")!;
+    expect(textAt(rename.document, (email.textEdit as { range: never }).range)).toBe("emal");
+    expect(email.textEdit?.newText).toBe("email");
   });
 
   it("target.key and idMap.column complete target columns", () => {
