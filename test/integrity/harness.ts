@@ -181,3 +181,70 @@ export async function insertMariadb(query: (sql: string, params?: unknown[]) => 
 
 /** A direct MariaDB connection (for KILL and other admin work). */
 export const mariadbConnection = (url: string) => mysql.createConnection({ uri: url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+
+/**
+ * A cross-process reader/writer lock over the PostgreSQL server, so the suite that restarts the
+ * server (the writer) never does it while another integrity suite (a reader) is talking to it.
+ * Lock files name their process; a dead holder's file is removed. Waiting polls the lock folder.
+ */
+const LOCK_DIR = path.join(os.tmpdir(), "databridge-integrity-locks", "postgres");
+const READERS = path.join(LOCK_DIR, "readers");
+const WRITER = path.join(LOCK_DIR, "writer");
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+const holder = (file: string): number | undefined => {
+  try {
+    return Number(fs.readFileSync(file, "utf8").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+};
+const writerActive = () => {
+  const pid = holder(WRITER);
+  if (pid === undefined) return false;
+  if (alive(pid)) return true;
+  fs.rmSync(WRITER, { force: true });
+  return false;
+};
+const liveReaders = () => fs.readdirSync(READERS).filter((name) => {
+  const pid = holder(path.join(READERS, name));
+  if (pid !== undefined && alive(pid)) return true;
+  fs.rmSync(path.join(READERS, name), { force: true });
+  return false;
+});
+
+/** Shared use of the PostgreSQL server (every suite but the restart one); returns the release. */
+export async function acquirePostgresShared(timeoutMs = 600_000): Promise<() => void> {
+  fs.mkdirSync(READERS, { recursive: true });
+  const mine = path.join(READERS, `${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await waitFor("the PostgreSQL restart suite to finish", async () => {
+    if (writerActive()) return false;
+    fs.writeFileSync(mine, `${process.pid} shared`);
+    if (!writerActive()) return true;
+    fs.rmSync(mine, { force: true });
+    return false;
+  }, timeoutMs, 200);
+  return () => fs.rmSync(mine, { force: true });
+}
+
+/** Exclusive use (restarting the server): waits for every shared user to finish; returns the release. */
+export async function acquirePostgresExclusive(timeoutMs = 600_000): Promise<() => void> {
+  fs.mkdirSync(READERS, { recursive: true });
+  await waitFor("the other PostgreSQL restart suite to finish", async () => {
+    try {
+      fs.writeFileSync(WRITER, `${process.pid} exclusive`, { flag: "wx" });
+      return true;
+    } catch {
+      writerActive(); // removes a dead holder's file
+      return false;
+    }
+  }, timeoutMs, 200);
+  await waitFor("other integrity suites to finish with PostgreSQL", async () => liveReaders().length === 0, timeoutMs, 200);
+  return () => fs.rmSync(WRITER, { force: true });
+}

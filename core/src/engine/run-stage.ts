@@ -116,7 +116,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
       const delayMs = backoffDelay(attempt, policy);
       ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy).then((c) => (stage.incremental ? (c?.watermark as unknown[] | null) : c?.lastKey) ?? null);
+      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy, stage).then((c) => (stage.incremental ? (c?.watermark as unknown[] | null) : c?.lastKey) ?? null);
     }
   }
 
@@ -125,7 +125,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
     await retryable(() => inTransaction(target, async (session) => {
       await strategy.finish?.(session);
       await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status, complete: true }, session);
-    }), policy);
+    }), policy, stage);
   } catch (caught) {
     return outcome("failed", classify(caught, stage));
   }
@@ -340,13 +340,13 @@ function classify(caught: unknown, stage: PreparedStage): DataBridgeError {
   return kind === "transient" ? transientError(message, context, caught) : kind === "data" ? dataError(message, context, caught) : terminalError(message, context, caught);
 }
 
-async function retryable<T>(work: () => Promise<T>, policy: Required<RetryPolicy>): Promise<T> {
+async function retryable<T>(work: () => Promise<T>, policy: Required<RetryPolicy>, stage: PreparedStage): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      const transient = isDataBridgeError(error) ? error.kind === "transient" : /ECONN|terminat|Connection|closed/i.test(String((error as Error)?.message ?? error));
-      if (!transient || attempt >= policy.attempts) throw error;
+      // The connectors' own classification (e.g. 57P03 "the database system is starting up" while a server restarts).
+      if (classify(error, stage).kind !== "transient" || attempt >= policy.attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, policy)));
     }
   }

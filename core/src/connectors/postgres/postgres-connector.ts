@@ -87,7 +87,17 @@ class PostgresConnector implements Connector {
 
 class PostgresSession implements TargetSession {
   private released = false;
-  constructor(private readonly client: PoolClient) {}
+  private failure?: Error;
+  // A checked-out client has no pool listener: a server that goes away between statements (restart,
+  // pg_terminate_backend) would emit an unhandled 'error' and crash the process. Remember it instead;
+  // the next query fails (transient) and the client is discarded on release.
+  private readonly onError = (error: Error) => {
+    this.failure = error;
+  };
+
+  constructor(private readonly client: PoolClient) {
+    client.on("error", this.onError);
+  }
 
   async query<T>(sql: string, params: unknown[] = []) {
     const result = await this.client.query(sql, params);
@@ -106,8 +116,9 @@ class PostgresSession implements TargetSession {
   async release(broken = false) {
     if (this.released) return;
     this.released = true;
+    this.client.off("error", this.onError);
     // A client whose protocol state we cannot trust is destroyed rather than returned to the pool.
-    this.client.release(broken ? new Error("discarded after failure") : undefined);
+    this.client.release(broken || this.failure ? (this.failure ?? new Error("discarded after failure")) : undefined);
   }
 }
 

@@ -1,0 +1,220 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { diffTableHashes, loadWorkspace, openConnections, resolvePipelines, runPipelines, type Connector, type RunEvent, type TableHash } from "@databridge/core";
+import { createMariadbDatabase, createPostgresDatabase, POSTGRES_ADMIN_URL, requireServers } from "../support/servers.js";
+import {
+  acquirePostgresExclusive, collect, createWorkspace, finished, insertMariadb, keyedHash, mariadbConnection, openConnector, pipelineFile,
+  sessionsOf, spawnCli, waitFor, waitForLine, type Workspace,
+} from "../integrity/harness.js";
+
+/**
+ * Losing a server mid-run: PostgreSQL restarted during a COPY, the source's MariaDB connection killed
+ * mid-read, a target backend terminated mid-COPY in a long-lived process. Each run completes after
+ * retrying from its last committed batch; nothing is lost or doubled; no session is leaked or left
+ * idle in transaction.
+ */
+const servers = await requireServers("mariadb", "postgres");
+
+const ROWS = 24_000;
+const COLUMNS = ["name", "payload", "amount"];
+const RETRY = { attempts: 40, initialDelayMs: 100, maxDelayMs: 1_000 };
+const PG_VERSION = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql").sort().at(-1) : undefined;
+
+function pgCtl(action: "restart" | "start") {
+  execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", PG_VERSION!, "main", action], { stdio: "pipe", timeout: 120_000 });
+}
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Whatever happened, PostgreSQL is up again for every other suite. */
+async function ensurePostgresUp() {
+  if (await postgresAnswers()) return;
+  try {
+    pgCtl("start");
+  } catch {
+    // Already starting: wait for it below.
+  }
+  await waitFor("PostgreSQL to accept connections again", postgresAnswers, 120_000, 200);
+}
+
+describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, killed source connection, terminated target backend", () => {
+  let source: Awaited<ReturnType<typeof createMariadbDatabase>>;
+  let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let workspace: Workspace;
+  let sourceDb: Connector;
+  let sourceHash: TableHash;
+  let release: (() => void) | undefined;
+  let targetPool: pg.Pool | undefined;
+
+  beforeAll(async () => {
+    release = await acquirePostgresExclusive();
+    source = await createMariadbDatabase("dbt_conn_src");
+    target = await createPostgresDatabase("dbt_conn_tgt");
+    // Wide rows (≈2 KB): each page takes long enough to be caught in flight.
+    await source.query("CREATE TABLE wide (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, payload TEXT NOT NULL, amount DECIMAL(12,2))");
+    const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `Zoë Łukasz ${i + 1}`, `${"abcdefghij–ü".repeat(160)} ${i}`, ((i * 13) % 100_000 / 100).toFixed(2)]);
+    await insertMariadb(source.query, "wide", ["id", ...COLUMNS], rows, 1_000);
+    // The same rows through a view whose ids 5001–5600 each take 2 ms to read: the page holding them is
+    // in flight for over a second, long enough to be found and killed (MariaDB short-circuits the OR).
+    await source.query("CREATE VIEW slow_wide AS SELECT id, name, payload, amount FROM wide WHERE id <= 5000 OR id > 5600 OR SLEEP(0.002) = 0");
+    for (const table of ["restart_copy", "killed_read", "terminated_copy"]) {
+      await target.query(`CREATE TABLE ${table} (id integer NOT NULL, name varchar(60) NOT NULL, payload text NOT NULL, amount numeric(12,2))`);
+    }
+    workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
+    for (const table of ["restart_copy", "killed_read", "terminated_copy"]) {
+      workspace.pipeline(table, pipelineFile({
+        name: table, source: { connection: "legacy", table: table === "killed_read" ? "slow_wide" : "wide", key: "id" }, target: { connection: "warehouse", table, mode: "insert" },
+        columns: { id: "id", name: "name", payload: "payload", amount: "amount" }, batchSize: 1_000, retry: RETRY,
+      }));
+    }
+    sourceDb = await openConnector("legacy", source.url);
+    sourceHash = await keyedHash(sourceDb, { table: "wide", key: ["id"], columns: COLUMNS });
+    // The support pool has no error listener: a restart would make its idle clients throw. Use our own.
+    await target.close();
+    targetPool = new pg.Pool({ connectionString: target.url, max: 2 });
+    targetPool.on("error", () => {});
+  }, 660_000);
+
+  afterAll(async () => {
+    try {
+      await ensurePostgresUp();
+      await sourceDb?.close();
+      await targetPool?.end();
+      workspace?.remove();
+      await target?.drop();
+      await source?.drop();
+    } finally {
+      release?.();
+    }
+  }, 180_000);
+
+  async function expectExactCopy(table: string) {
+    const counts = await targetPool!.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM ${table}`);
+    expect(counts.rows[0]).toEqual({ n: ROWS, d: ROWS });
+    const targetDb = await openConnector("warehouse", target.url);
+    try {
+      const got = await keyedHash(targetDb, { table, key: ["id"], columns: COLUMNS });
+      expect(diffTableHashes(sourceHash, got, 5)).toEqual({ missing: [], extra: [], changed: [] });
+      expect(got.hash).toBe(sourceHash.hash);
+    } finally {
+      await targetDb.close();
+    }
+  }
+
+  it("PostgreSQL restarted during a COPY: the run retries from the last committed batch and completes", async () => {
+    const child = spawnCli(["run", "restart_copy", "--json"], { cwd: workspace.dir });
+    const result = collect(child, true);
+    await waitForLine(child, (line) => line.includes('"batch.committed"') && line.includes('"batch":2,'));
+    // Restart exactly while a COPY of this run is in flight.
+    const monitor = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await monitor.connect();
+    await waitFor("a COPY in flight", async () => {
+      const { rows } = await monitor.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%'", [target.name]);
+      return rows.length > 0;
+    }, 60_000, 5);
+    await monitor.end().catch(() => {});
+    pgCtl("restart");
+    await waitFor("PostgreSQL to answer after the restart", postgresAnswers, 60_000, 100);
+
+    const done = await result;
+    expect(done.code, `${done.stderr}\n${done.stdout.slice(-3000)}`).toBe(0);
+    const retrying = done.events.filter((e) => e.type === "stage.retrying");
+    expect(retrying.length).toBeGreaterThan(0);
+    expect(finished(done).rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
+    await expectExactCopy("restart_copy");
+    await waitFor("the CLI's sessions to end", async () => (await sessionsOf(target.name)).total === 0);
+  });
+
+  it("the source's MariaDB connection killed mid-read: the run retries and completes", async () => {
+    const child = spawnCli(["run", "killed_read", "--json"], { cwd: workspace.dir });
+    const result = collect(child, true);
+    await waitForLine(child, (line) => line.includes('"batch.committed"') && line.includes('"batch":3,'));
+    const admin = await mariadbConnection(source.url);
+    let killedId: number | undefined;
+    try {
+      killedId = await waitFor("a read of the CLI in flight", async () => {
+        const [rows] = await admin.query(
+          "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND INFO LIKE 'SELECT%slow_wide%' AND INFO NOT LIKE '%count(*)%' AND ID <> CONNECTION_ID()", [source.name]);
+        return (rows as { ID: number }[])[0]?.ID;
+      }, 60_000, 2);
+      await admin.query(`KILL CONNECTION ${Number(killedId)}`);
+    } finally {
+      await admin.end();
+    }
+    const done = await result;
+    expect(done.code, done.stderr).toBe(0);
+    const retrying = done.events.filter((e) => e.type === "stage.retrying") as Extract<RunEvent, { type: "stage.retrying" }>[];
+    expect(retrying.length).toBeGreaterThan(0);
+    expect(retrying[0].message).toMatch(/connection|killed|lost|closed/i);
+    expect(finished(done).rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
+    await expectExactCopy("killed_read");
+    // The source is back to its baseline: only our own sessions, none of the CLI's.
+    const check = await mariadbConnection(source.url);
+    try {
+      await waitFor("the CLI's MariaDB sessions to end", async () => {
+        const [rows] = await check.query("SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", [source.name]);
+        return Number((rows as { n: number }[])[0].n) <= 2; // the suite's own pool
+      });
+    } finally {
+      await check.end();
+    }
+  });
+
+  it("a target backend terminated mid-COPY in a long-lived process: completes, and the pool holds no broken or idle-in-transaction session", async () => {
+    const baseline = await sessionsOf(target.name);
+    const loaded = await loadWorkspace({ from: workspace.dir });
+    const connections = openConnections(loaded, { ...process.env, DATABRIDGE_CONN_LEGACY: undefined, DATABRIDGE_CONN_WAREHOUSE: undefined });
+    const events: RunEvent[] = [];
+    let terminated = 0;
+    try {
+      const pipelines = await resolvePipelines(loaded, ["terminated_copy"]);
+      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await admin.connect();
+      let armed = false;
+      const run = runPipelines(loaded, pipelines, {
+        connections,
+        onEvent: (event) => {
+          events.push(event);
+          if (event.type === "batch.committed" && event.batch === 4) armed = true;
+        },
+      });
+      await waitFor("batch 4 to commit", async () => armed, 60_000, 10);
+      await waitFor("a COPY in flight to terminate", async () => {
+        const { rows } = await admin.query(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%'", [target.name]);
+        terminated += rows.filter((r) => r.ok).length;
+        return terminated > 0;
+      }, 60_000, 2);
+      await admin.end();
+      const result = await run;
+      expect(result.status, result.error?.toLine()).toBe("succeeded");
+      expect(events.some((e) => e.type === "stage.retrying")).toBe(true);
+      expect(result.rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
+      await expectExactCopy("terminated_copy");
+
+      // The connections are still open (as in the runner): every pooled session is idle, none in a transaction, none beyond the pool.
+      const during = await sessionsOf(target.name);
+      const ours = during.states.filter((s) => s.startsWith("databridge:"));
+      expect(ours.length).toBeGreaterThan(0);
+      expect(ours.length).toBeLessThanOrEqual(4);
+      expect(ours.every((s) => s === "databridge:idle"), ours.join(", ")).toBe(true);
+      expect(during.idleInTransaction).toBe(0);
+    } finally {
+      await connections.closeAll();
+    }
+    await waitFor("sessions back to the baseline", async () => (await sessionsOf(target.name)).total === baseline.total);
+  });
+});
