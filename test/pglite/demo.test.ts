@@ -39,7 +39,10 @@ describe("databridge demo (embedded, no servers)", () => {
     if (samples) fs.rmSync(path.dirname(samples), { recursive: true, force: true });
   });
 
-  it("finishes with parity for every pipeline; running it again writes 0 rows", async () => {
+  // Each sample opens two embedded databases that do not exist yet (initdb each): slow on a busy machine.
+  const SLOW = { timeout: 300_000 };
+
+  it("finishes with parity for every pipeline", SLOW, async () => {
     const first = await spawnCli(["demo", "--rows", "150", "--dir", samples], samples);
     expect(first.code, first.stderr).toBe(0);
     expect(stackFrames(first.stderr)).toEqual([]);
@@ -51,7 +54,9 @@ describe("databridge demo (embedded, no servers)", () => {
       expect(row, row.pipeline).toMatchObject({ status: "succeeded", read: "150", written: "150", rejected: "0", source: "150", target: "150", parity: "✔ equal" });
     }
     expect(first.stdout).toMatch(/^Demo finished in /m);
+  });
 
+  it("running it again rewrites nothing (upsert of unchanged rows writes 0)", SLOW, async () => {
     const second = await spawnCli(["demo", "--rows", "150", "--dir", samples], samples);
     expect(second.code, second.stderr).toBe(0);
     for (const row of summary(second.stdout)) {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Catalog, RunEvent } from "@databridge/core";
 import { spawnCli, stackFrames, tempDir, type CliResult } from "./support.js";
 
-describe("databridge init, then run, with zero servers", () => {
+// Every step is a real process opening embedded databases (two of them created from scratch): slow on a busy machine.
+describe("databridge init, then run, with zero servers", { timeout: 240_000 }, () => {
   let root: string;
   let dir: string;
   let init: CliResult;
