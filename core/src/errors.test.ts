@@ -11,6 +11,18 @@ describe("redactSecrets", () => {
       .toBe("mysql://root:***@127.0.0.1:3306/legacy and postgresql://u:***@h/d");
   });
 
+  it("masks a password after an empty user name", () => {
+    expect(redactSecrets("postgres://:s3cret@db/x")).toBe("postgres://:***@db/x");
+  });
+
+  it("masks environment-style assignments (PGPASSWORD, MYSQL_PWD) but not MySQL's 'using password: YES'", () => {
+    expect(redactSecrets("PGPASSWORD=hunter2 psql")).toBe("PGPASSWORD=*** psql");
+    expect(redactSecrets("MYSQL_PWD: 's3'")).toBe("MYSQL_PWD=***");
+    expect(redactSecrets("db_password=abc;x=1")).toBe("db_password=***;x=1");
+    const mysql = "Access denied for user 'root'@'localhost' (using password: YES)";
+    expect(redactSecrets(mysql)).toBe(mysql);
+  });
+
   it("leaves URLs without a password alone", () => {
     const text = "postgres://postgres@127.0.0.1:5432/warehouse and pglite:.databridge/demo";
     expect(redactSecrets(text)).toBe(text);

@@ -90,8 +90,10 @@ export function registerSecret(secret: string | undefined | null): void {
   if (secret && secret.length >= 3) knownSecrets.add(secret);
 }
 
-const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]+):([^\s@/]*)@/gi;
-const passwordAssignments = /\b(password|pwd|passwd)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s;,&]+)/gi;
+// `scheme://user:secret@` (the user may be empty: `postgres://:secret@host`).
+const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s@/]*)@/gi;
+// `password=…`, `Pwd=…`, `PGPASSWORD=…`, `MYSQL_PWD: …`; MySQL's "(using password: YES)" is no secret.
+const passwordAssignments = /\b(\w*?(?:password|passwd|pwd))\s*[=:]\s*(?!(?:YES|NO)\b)("[^"]*"|'[^']*'|[^\s;,&]+)/gi;
 
 /** Masks passwords in any text: `scheme://user:secret@` credentials, `password=…` pairs, and registered secrets. */
 export function redactSecrets(text: string): string {

@@ -30,12 +30,12 @@ const SOURCE_DDL = `CREATE TABLE src (
   id integer PRIMARY KEY,
   first_name text, last_name text, contact text, status_code varchar(2),
   qty integer, price numeric(10,2), a numeric(12,4), b numeric(12,4), big bigint,
-  type_code text, city text, created_txt text, flag text, note text)`;
+  type_code text, city text, created_txt text, flag text, note text, meta jsonb)`;
 const ROWS: unknown[][] = [
-  [1, "Jürgen", "Müller", "Müller, Jürgen", "A", 3, "12.50", "0.1000", "0.2000", "9007199254740993", "P", "Zürich", "2023-02-28", "X", "  padded\t\n"],
-  [2, null, "Solo", null, null, null, null, null, "1.0000", null, null, null, null, null, null],
-  [3, "", "", "", "Z", 0, "0.10", "-0.3000", "0.1000", "-9223372036854775808", "M", "Łódź", "2023-02-29", "", "straße"],
-  [4, "Ærø", null, "Only", "I", 7, "19.99", "1.2345", "2.0000", "9223372036854775806", "p", "zürich", "0000-00-00", "n", "ÄÖÜ ǅ"],
+  [1, "Jürgen", "Müller", "Müller, Jürgen", "A", 3, "12.50", "0.1000", "0.2000", "9007199254740993", "P", "Zürich", "2023-02-28", "X", "  padded\t\n", '{"a": 1, "ü": [true, null]}'],
+  [2, null, "Solo", null, null, null, null, null, "1.0000", null, null, null, null, null, null, null],
+  [3, "", "", "", "Z", 0, "0.10", "-0.3000", "0.1000", "-9223372036854775808", "M", "Łódź", "2023-02-29", "", "straße", "[]"],
+  [4, "Ærø", null, "Only", "I", 7, "19.99", "1.2345", "2.0000", "9223372036854775806", "p", "zürich", "0000-00-00", "n", "ÄÖÜ ǅ", '"text"'],
 ];
 
 beforeAll(async () => {
@@ -74,6 +74,11 @@ describe("concat", () => {
   it("joins with the separator, skips NULL parts, keeps empty strings, and is NULL when every part is NULL", async () => {
     expect(await values(concat(["first_name", "last_name"], " "))).toEqual(["Jürgen Müller", "Solo", " ", "Ærø"]);
     expect(await values(concat(["first_name", "contact"]))).toEqual(["JürgenMüller, Jürgen", null, "", "ÆrøOnly"]);
+  });
+
+  it("renders JSON values as JSON text (never [object Object])", async () => {
+    expect(await values(concat(["status_code", "meta"], ":"))).toEqual(['A:{"a":1,"ü":[true,null]}', null, "Z:[]", "I:text"]);
+    expect(await values(upper("meta"))).toEqual(['{"A":1,"Ü":[TRUE,NULL]}', null, "[]", "TEXT"]);
   });
 
   it("accepts nested transforms and non-text values", async () => {

@@ -8,8 +8,9 @@ import { remapTransform } from "./remap.js";
 
 const TEXT: PortableType = { kind: "text" };
 
-const asText = (value: unknown): string =>
-  typeof value === "string" ? value : value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : String(value);
+/** Text of a value the way `convert(…, "string")` renders it: bytes as UTF-8, objects (JSON columns) as JSON, Dates in UTC. */
+const asText = (value: unknown): string => (typeof value === "string" ? value : (stringConverter(value) as string));
+const stringConverter = makeConverter("string");
 
 /** Columns read by a mapping (a column name or a transform spec), through the transforms that are registered. */
 export function mappingColumns(mapping: unknown, registry: ReadonlyMap<string, TransformDefinition<never>>): string[] {
