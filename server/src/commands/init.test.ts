@@ -13,7 +13,8 @@ describe("initWorkspace", () => {
       expect(initWorkspace(dir)).toEqual(["databridge.config.ts", path.join("pipelines", "customers.etl.ts"), "tsconfig.json", ".gitignore"]);
       const config = fs.readFileSync(path.join(dir, "databridge.config.ts"), "utf8");
       expect(config).toContain('legacy: { url: "pglite:.databridge/legacy" }');
-      expect(config).not.toMatch(/:\/\/[^@\s]*:[^@\s]*@/);
+      // Passwords belong in the environment: no URL in the config carries one.
+      expect(config.match(/url: "[^"]*"/g)).toEqual(['url: "pglite:.databridge/legacy"', 'url: "pglite:.databridge/warehouse"']);
       expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8")).toContain(".databridge/");
       expect(JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.json"), "utf8")).compilerOptions.strict).toBe(true);
 
