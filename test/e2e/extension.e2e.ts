@@ -181,6 +181,25 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     });
   }, 120_000);
 
+  it("previews the pipeline from the code lens: source rows beside the rows they become", async () => {
+    await timed("preview", async () => {
+      await wb.openFile("customers.etl.ts");
+      await wb.page.locator(".codelens-decoration a", { hasText: "Preview" }).first().click();
+      await wb.page.locator(".tabs-container .tab", { hasText: "preview-customers.md" }).first().waitFor({ timeout: 60_000 });
+      // The Markdown preview is a webview of its own: find the frame showing the transformed row.
+      await expect
+        .poll(async () => {
+          for (const frame of wb.page.frames()) {
+            const text = await frame.locator("body").textContent({ timeout: 1000 }).catch(() => null);
+            if (text?.includes("Preview of customers") && text.includes("First1 Last1")) return true;
+          }
+          return false;
+        }, { timeout: 60_000 })
+        .toBe(true);
+      await wb.screenshot("preview");
+    });
+  }, 120_000);
+
   it("adds a connection with Test before Save, keeping the password only in SecretStorage", async () => {
     await timed("add connection", async () => {
       await wb.command("DataBridge: Add Connection");
@@ -217,6 +236,21 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     expect(leaks).toEqual([]);
     expect(server.output()).not.toContain(password);
   }, 180_000);
+
+  it("shows connections (with the live schema) and pipelines with their last run in the DataBridge views", async () => {
+    await timed("views", async () => {
+      await wb.page.locator('.activitybar .action-item a[aria-label^="DataBridge"]').first().click();
+      const connections = wb.page.locator(".pane", { has: wb.page.locator(".pane-header", { hasText: "Connections" }) });
+      for (const name of ["legacy", "warehouse", "reporting"]) await connections.locator(".monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30_000 });
+      // Expand legacy → its table → the live column.
+      await connections.locator(".monaco-list-row", { hasText: "legacy" }).first().click();
+      await connections.locator(".monaco-list-row", { hasText: "customers" }).first().click();
+      await connections.locator(".monaco-list-row", { hasText: liveColumn }).first().waitFor({ timeout: 30_000 });
+      const pipelines = wb.page.locator(".pane", { has: wb.page.locator(".pane-header", { hasText: "Pipelines" }) });
+      await pipelines.locator(".monaco-list-row", { hasText: "customers" }).filter({ hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+      await wb.screenshot("views");
+    });
+  }, 120_000);
 
   it("activated from the .vsix without errors in the extension host log", async () => {
     const logs = filesUnder(path.join(server.userDataDir, "logs"));

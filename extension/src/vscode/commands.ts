@@ -6,8 +6,10 @@ import type { RunFinishedEvent } from "../../../core/src/protocol.js";
 import { namesForFiles, pipelineTargetFromArgs } from "../commands/pipeline-args.js";
 import { runAddConnectionFlow } from "../connections/add-connection-flow.js";
 import { connectionEnvVar, describeSpec } from "../connections/connection-spec.js";
+import type { PlanReport, PreviewResult } from "../../../core/src/index.js";
 import { isTerminal, RunnerError, type RunView } from "../runner/runner-client.js";
 import { finishedMessage } from "../runs/run-tracker.js";
+import { planMarkdown, previewMarkdown } from "../views/reports.js";
 import { runDescription } from "../views/tree-model.js";
 import { vscodeFlowUi } from "./add-connection-ui.js";
 import type { ConnectionStore } from "./connection-store.js";
@@ -33,6 +35,7 @@ export interface CommandServices {
 /** Every DataBridge command; each reports failures as a notification with an action and a log line. */
 export function registerCommands(s: CommandServices): vscode.Disposable[] {
   const { logger, runner, panel } = s;
+  const reports = new Reports();
 
   /** Runs a command body; an error becomes one log line and a notification offering the log (and more). */
   const guarded =
@@ -136,6 +139,8 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
   const runCommand = (id: string, body: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(id.replace(/^databridge\./, ""), body));
 
   const disposables: vscode.Disposable[] = [
+    reports,
+    vscode.workspace.registerTextDocumentContentProvider(Reports.scheme, reports),
     runCommand("databridge.runPipeline", async (...args) => {
       const names = await pipelineNames(args, { many: true, title: "DataBridge: Run Pipeline" });
       if (names) await startRun(names);
@@ -153,7 +158,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const preview = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: previewing ${names[0]}…` }, () =>
         runner.client.preview(names[0]!, 20),
       );
-      await showJsonDocument(`Preview of ${names[0]}`, preview);
+      await reports.show(`preview-${names[0]}.md`, previewMarkdown(preview as PreviewResult));
     }),
     runCommand("databridge.planPipeline", async (...args) => {
       const names = await pipelineNames(args, { many: true, title: "DataBridge: Plan Pipeline" });
@@ -162,7 +167,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: planning ${names.join(", ")}…` }, () =>
         runner.client.plan(names),
       );
-      await showJsonDocument(`Plan for ${names.join(", ")}`, plan);
+      await reports.show(`plan-${names.join("+")}.md`, planMarkdown(plan as PlanReport));
     }),
     runCommand("databridge.cancelRun", async (arg) => {
       let id = typeof arg === "string" ? arg : arg && typeof arg === "object" && typeof (arg as RunView).id === "string" ? (arg as RunView).id : undefined;
@@ -310,9 +315,27 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
   return disposables;
 }
 
-async function showJsonDocument(title: string, value: unknown): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: "jsonc", content: `// ${title}\n${JSON.stringify(value, null, 2)}\n` });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+/** Read-only Markdown reports (preview, plan) shown in VS Code's Markdown preview. */
+class Reports implements vscode.TextDocumentContentProvider {
+  static readonly scheme = "databridge-report";
+  private readonly contents = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.contents.get(uri.toString()) ?? "";
+  }
+
+  async show(name: string, markdown: string): Promise<void> {
+    const uri = vscode.Uri.from({ scheme: Reports.scheme, path: `/${name.replace(/[^\w.+-]/g, "_")}` });
+    this.contents.set(uri.toString(), markdown);
+    this.changed.fire(uri);
+    await vscode.commands.executeCommand("markdown.showPreviewToSide", uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
 function runCli(node: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Promise<{ code: number; lastLine: string }> {

@@ -48,15 +48,24 @@ export class Workbench {
     await this.page.keyboard.press("Enter");
   }
 
-  /** Opens a workspace file through Quick Open and waits for its editor. */
+  /** Opens a workspace file (its tab when it is open, else Quick Open) and waits for its editor. */
   async openFile(name: string): Promise<Locator> {
+    const tab = this.page.locator(".tabs-container .tab", { hasText: name }).first();
+    if (await tab.count()) {
+      // Clicking the tab also takes the focus back from a webview, which keeps keystrokes to itself.
+      await tab.click();
+      await this.page.locator(".tabs-container .tab.active", { hasText: name }).first().waitFor();
+      const editor = this.page.locator(".editor-instance .monaco-editor").first();
+      await editor.waitFor();
+      return editor;
+    }
     await this.page.keyboard.press("Control+P");
     const input = this.page.locator(".quick-input-widget .quick-input-box input");
     await input.waitFor();
     await input.fill(name);
     await this.page.locator(".quick-input-widget .monaco-list-row", { hasText: name }).first().waitFor();
     await this.page.keyboard.press("Enter");
-    await this.page.locator(".tabs-container .tab.active", { hasText: name }).waitFor();
+    await this.page.locator(".tabs-container .tab.active", { hasText: name }).first().waitFor();
     const editor = this.page.locator(".editor-instance .monaco-editor").first();
     await editor.waitFor();
     return editor;

@@ -1,0 +1,56 @@
+import type { PlanReport, PreviewResult } from "../../../core/src/index.js";
+
+const cell = (value: unknown): string => {
+  let text: string;
+  if (value === null) text = "NULL";
+  else if (value === undefined) text = "";
+  else if (typeof value === "string") text = value;
+  else if (value instanceof Date) text = value.toISOString();
+  else if (typeof value === "object") text = JSON.stringify(value);
+  else text = String(value);
+  if (text.length > 80) text = `${text.slice(0, 77)}…`;
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
+};
+
+const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+
+/**
+ * A preview as Markdown: each source row beside the row it becomes (or the reason it would be rejected),
+ * source columns on the left, target columns on the right.
+ */
+export function previewMarkdown(result: PreviewResult): string {
+  const lines = [`# Preview of ${result.pipeline}`, "", `${result.rows.length} source row${result.rows.length === 1 ? "" : "s"}, transformed; nothing is written.`, ""];
+  if (!result.rows.length) return [...lines, "_The source has no rows._", ""].join("\n");
+  const header = [...result.sourceColumns.map((c) => `${cell(c)}`), "→", ...result.targetColumns.map((c) => `**${cell(c)}**`)];
+  lines.push(row(header), row(header.map(() => "---")));
+  for (const r of result.rows) {
+    const source = result.sourceColumns.map((c) => cell(r.source[c]));
+    const target = r.target
+      ? result.targetColumns.map((c) => cell(r.target![c]))
+      : result.targetColumns.map((c, i) => (i === 0 ? `⚠ rejected${r.error?.column ? ` (${cell(r.error.column)})` : ""}: ${cell(r.error?.message ?? "")}` : c === r.error?.column ? "⚠" : ""));
+    lines.push(row([...source, "→", ...target]));
+  }
+  const rejected = result.rows.filter((r) => !r.target).length;
+  if (rejected) lines.push("", `**${rejected} of ${result.rows.length} rows would be rejected.**`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A plan as Markdown: the pipelines in run order with their mappings and problems. */
+export function planMarkdown(report: PlanReport): string {
+  const lines = ["# Plan", ""];
+  if (!report.pipelines.length) lines.push("_No pipelines._");
+  for (const p of report.pipelines) {
+    lines.push(`## ${p.order}. ${p.pipeline}`, "", `${cell(p.source)} → ${cell(p.target)} (${p.mode})${p.estimatedRows !== null ? `, about ${p.estimatedRows.toLocaleString("en-US")} rows` : ""}`, "");
+    if (p.dependsOn.length) lines.push(`Depends on: ${p.dependsOn.join(", ")}`, "");
+    if (p.key.length) lines.push(`Key: ${p.key.join(", ")}${p.targetKey.length ? ` → ${p.targetKey.join(", ")}` : ""}`, "");
+    lines.push(row(["target column", "from"]), row(["---", "---"]), ...p.columns.map((c) => row([cell(c.target), `\`${cell(c.mapping)}\``])), "");
+    if (p.ddl) lines.push("Creates the target:", "", "```sql", p.ddl, "```", "");
+    for (const problem of p.problems) lines.push(`- **${problem.severity}** ${cell(problem.message)}`);
+    if (p.problems.length) lines.push("");
+  }
+  const general = report.problems.filter((problem) => !report.pipelines.some((p) => p.pipeline === problem.pipeline));
+  if (general.length) lines.push("## Problems", "", ...general.map((problem) => `- **${problem.severity}** ${cell(problem.message)}`), "");
+  const errors = report.pipelines.flatMap((p) => p.problems).concat(general).filter((problem) => problem.severity === "error").length;
+  lines.push(errors ? `**${errors} error${errors === 1 ? "" : "s"}: a run would fail.**` : "No errors: the pipelines can run.");
+  return `${lines.join("\n")}\n`;
+}
