@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector, type TableHash } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { collect, finished, insertMariadb, keyedHash, openConnector, pipelineFile, sessionsOf, spawnCli, waitFor, createWorkspace, type Workspace } from "../integrity/harness.js";
+import { acquirePostgresShared, collect, finished, insertMariadb, keyedHash, openConnector, pipelineFile, sessionsOf, spawnCli, waitFor, createWorkspace, type Workspace } from "../integrity/harness.js";
 
 /**
  * Acceptance 2: `kill -9` of `databridge run --json` at 20 seeded random points — right after a
@@ -96,9 +96,11 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
   let workspace: Workspace;
   let sourceDb: Connector;
   let targetDb: Connector;
+  let release: (() => void) | undefined;
   let sourceHash: TableHash;
 
   beforeAll(async () => {
+    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_kill_src");
     target = await createPostgresDatabase("dbt_kill_tgt");
     await source.query("CREATE TABLE ledger_src (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, amount DECIMAL(12,2), happened DATETIME(3), note TEXT)");
@@ -121,7 +123,7 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
     sourceDb = await openConnector("legacy", source.url);
     targetDb = await openConnector("warehouse", target.url);
     sourceHash = await keyedHash(sourceDb, { table: "ledger_src", key: ["id"], columns: COLUMNS });
-  });
+  }, 660_000);
 
   afterAll(async () => {
     await sourceDb?.close();
@@ -129,6 +131,7 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
     workspace?.remove();
     await target?.drop();
     await source?.drop();
+    release?.();
   });
 
   /** What the target holds must be exactly what the ledger says was committed: no partial batch. */

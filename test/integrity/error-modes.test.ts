@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, sessionsOf, type Workspace } from "./harness.js";
+import { acquirePostgresShared, createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, sessionsOf, type Workspace } from "./harness.js";
 
 /**
  * onError "fail" (the failing batch leaves nothing behind), `maxRejected` thresholds, and duplicate
@@ -15,8 +15,10 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
   let workspace: Workspace;
   let sourceDb: Connector;
   let targetDb: Connector;
+  let release: (() => void) | undefined;
 
   beforeAll(async () => {
+    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_modes_src");
     target = await createPostgresDatabase("dbt_modes_tgt");
     await source.query("CREATE TABLE people (id INT NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL)");
@@ -30,7 +32,7 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
     workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
     sourceDb = await openConnector("legacy", source.url);
     targetDb = await openConnector("warehouse", target.url);
-  });
+  }, 660_000);
 
   afterAll(async () => {
     await sourceDb?.close();
@@ -38,6 +40,7 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
     workspace?.remove();
     await target?.drop();
     await source?.drop();
+    release?.();
   });
 
   const peoplePipeline = (name: string, onError: unknown) => workspace.pipeline(name, pipelineFile({
