@@ -6,7 +6,7 @@ import { readRunnerFile, runnerFilePath } from "../../server/src/runner/discover
 import { RunnerAlreadyRunning, startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
 import { SseParser, type SseMessage } from "../../server/src/dashboard/sse-parser.js";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
-import { apiClient, createWorkspace, pipelineSource, readSse, sseFrame, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
+import { apiClient, createWorkspace, pipelineSource, readSse, seedStateDir, sseFrame, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 /** A raw HTTP request (so Host and Origin are exactly what we send), body as text. */
 function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
@@ -51,6 +51,7 @@ describe("runner over real HTTP (default PGlite state)", () => {
       name: "copy", source: { connection: "legacy", table: "src", key: "id" }, target: { connection: "warehouse", table: "public.dst", mode: "insert" },
       columns: { id: "id", label: "label" }, batchSize: 100,
     }));
+    await seedStateDir(workspace.dir);
     await start();
   });
 

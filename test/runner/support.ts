@@ -1,8 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { SseParser, type SseMessage } from "../../server/src/dashboard/sse-parser.js";
+import { MIGRATIONS_FOLDER, openStateDatabase } from "../../server/src/state/database.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO_ROOT, "server/bin/databridge.mjs");
@@ -133,4 +135,31 @@ export function waitForRun(api: ApiClient, id: string, timeoutMs = 90_000) {
     const run = await api.get(`/runs/${id}`);
     return TERMINAL.includes(run.body?.status) ? run.body : undefined;
   }, `run ${id} to finish`, timeoutMs);
+}
+
+/**
+ * Gives a workspace an empty, migrated default state store (`.databridge/state`). A new embedded
+ * database costs an initdb (seconds; far more on a busy machine), so it is made once per set of
+ * migrations, by the runner's own `openStateDatabase`, and copied: the suites still run on the real
+ * embedded PGlite state store, just without paying for initdb each time.
+ */
+export async function seedStateDir(workspaceDir: string): Promise<void> {
+  const hash = createHash("sha256");
+  for (const file of fs.readdirSync(MIGRATIONS_FOLDER, { recursive: true }).map(String).sort()) {
+    const full = path.join(MIGRATIONS_FOLDER, file);
+    if (fs.statSync(full).isFile()) hash.update(file).update(fs.readFileSync(full));
+  }
+  hash.update(fs.readFileSync(path.join(REPO_ROOT, "server/node_modules/@electric-sql/pglite/package.json")));
+  const template = path.join(os.tmpdir(), `databridge-state-template-${hash.digest("hex").slice(0, 16)}`);
+  if (!fs.existsSync(path.join(template, "PG_VERSION"))) {
+    const building = `${template}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    const state = await openStateDatabase({ workspaceRoot: workspaceDir, url: `pglite:${building}` });
+    await state.close();
+    try {
+      fs.renameSync(building, template);
+    } catch {
+      fs.rmSync(building, { recursive: true, force: true }); // another suite made it first
+    }
+  }
+  fs.cpSync(template, path.join(workspaceDir, ".databridge", "state"), { recursive: true });
 }

@@ -39,6 +39,7 @@ export interface RunView {
   etaMs: number | null;
   error: string | null;
   lastEventId: number;
+  heldAtBoundary: boolean;
   stages: StageView[];
 }
 

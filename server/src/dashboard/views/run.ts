@@ -70,7 +70,7 @@ export function runView(ctx: ViewContext, runId: string): View {
     if (!run) return;
     const state = run.status;
     replace(status, statusBadge(state, "run-status"));
-    buttons.pause.disabled = state !== "running";
+    buttons.pause.disabled = state !== "running" && state !== "queued";
     buttons.resume.disabled = state !== "paused";
     buttons.cancel.disabled = !["queued", "running", "paused"].includes(state);
     buttons.retry.disabled = !["failed", "interrupted", "cancelled"].includes(state);
@@ -79,6 +79,7 @@ export function runView(ctx: ViewContext, runId: string): View {
       h("span", {}, `Started ${formatTime(run.startedAt ?? run.createdAt)}`),
       run.retryOf ? h("span", {}, "Retry of ", h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); ctx.navigate({ name: "run", id: run!.retryOf! }); } }, run.retryOf)) : null,
       h("span", { class: `stream stream-${streamState}`, "data-testid": "stream-state" }, streamState === "live" ? "● live" : streamState),
+      state === "paused" ? h("span", { "data-testid": run.heldAtBoundary ? "held" : "pausing" }, run.heldAtBoundary ? "held at a batch boundary" : "pausing at the next batch boundary…") : null,
     );
     const all = [...stages.values()];
     const read = all.reduce((n, s) => n + s.rows.read, 0);
@@ -230,7 +231,11 @@ export function runView(ctx: ViewContext, runId: string): View {
     });
     if (run && (run.rows.rejected > 0 || TERMINAL.includes(run.status))) loadRejects();
   });
-  const ticker = setInterval(() => run && !TERMINAL.includes(run.status) && scheduleRender(), 1000);
+  const ticker = setInterval(() => {
+    if (!run || TERMINAL.includes(run.status)) return;
+    if (run.status === "paused" && !run.heldAtBoundary) void refresh();
+    else scheduleRender();
+  }, 1000);
 
   return {
     element,

@@ -1,0 +1,152 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs build script
+import { buildDashboard } from "../../server/scripts/build-dashboard.mjs";
+import { startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
+import { createPostgresDatabase, requireServers } from "../support/servers.js";
+import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROWS = 20_000;
+const BAD_ROWS = [777, 4242, 19_999];
+
+/** Like requireServers: without Chromium the suite skips loudly, or fails with CI=true. */
+function requireChromium(): boolean {
+  if (fs.existsSync(CHROMIUM)) return true;
+  const message = `Chromium is not installed at ${CHROMIUM} (apt-get update && apt-get install -y chromium); the dashboard suite cannot run`;
+  if (process.env.CI === "true") throw new Error(`${message} — failing because CI=true`);
+  console.warn(`\n\n!!!!! SKIPPED: ${message} !!!!!\n`);
+  return false;
+}
+
+/**
+ * The dashboard bundle in headless Chromium against a real runner: a run started from the page,
+ * paused and resumed from the page, shown live to completion, with rejected rows and their source data.
+ */
+describe("dashboard in headless Chromium", () => {
+  let ready = false;
+  let db: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let workspace: RunnerWorkspace;
+  let runner: RunningRunner;
+  let api: ApiClient;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ready = (await requireServers("postgres")) && requireChromium();
+    if (!ready) return;
+    db = await createPostgresDatabase("dbt_runner_ui");
+    await db.query(`CREATE TABLE src_customers (id int PRIMARY KEY, name text NOT NULL);
+      INSERT INTO src_customers SELECT g, 'customer ' || g FROM generate_series(1, ${ROWS}) g;
+      CREATE TABLE src_orders (id int PRIMARY KEY, customer_id int, amount numeric(10,2));
+      INSERT INTO src_orders SELECT g, CASE WHEN g IN (${BAD_ROWS.join(", ")}) THEN NULL ELSE g % 500 END, g / 100.0 FROM generate_series(1, ${ROWS}) g;
+      CREATE TABLE customers (id int, name text);
+      CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, amount numeric(10,2));
+      CREATE TABLE invoices (id int);`);
+    workspace = createWorkspace({ legacy: db.url, warehouse: db.url });
+    workspace.pipeline("customers", pipelineSource({
+      name: "customers", source: { connection: "legacy", table: "src_customers", key: "id" }, target: { connection: "warehouse", table: "public.customers", mode: "insert" },
+      columns: { id: "id", name: "name" }, batchSize: 100,
+    }));
+    workspace.pipeline("orders", pipelineSource({
+      name: "orders", description: "orders with a customer", onError: "skip", source: { connection: "legacy", table: "src_orders", key: "id" },
+      target: { connection: "warehouse", table: "public.orders", mode: "insert" }, columns: { id: "id", customer_id: "customer_id", amount: "amount" }, batchSize: 100,
+    }));
+    workspace.pipeline("invoices", pipelineSource({
+      name: "invoices", dependsOn: ["orders"], source: { connection: "warehouse", table: "public.orders", key: "id" },
+      target: { connection: "warehouse", table: "public.invoices", mode: "insert" }, columns: { id: "id" },
+    }));
+    await seedStateDir(workspace.dir);
+    const dashboardDir = await buildDashboard({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "databridge-dashboard-")) });
+    runner = await startRunner({ configPath: workspace.configPath, port: 0, maxConcurrentRuns: 1, dashboardDir, env: { ...process.env, DATABRIDGE_STATE_URL: "" } });
+    api = apiClient((p, init) => fetch(`${runner.url}${p}`, init), runner.token);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+    page.on("pageerror", (e) => problems.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runner?.close();
+    workspace?.remove();
+    await db?.drop();
+  });
+
+  it("shows a run live: started from the page, paused, resumed, to completion; rejected rows with their source data", async (ctx) => {
+    if (!ready) return ctx.skip();
+    // The only run slot is held by a paused run, so the page's run waits deterministically.
+    const blocker = (await api.post("/runs", { pipelines: ["customers"] })).body.id;
+    await api.post(`/runs/${blocker}/pause`);
+
+    await page.goto(runner.dashboardUrl);
+    await page.waitForSelector("button[data-tab=runs].active");
+    expect(page.url()).not.toContain("token");
+    expect(page.url()).toBe(`${runner.url}/#/runs`);
+    await page.waitForSelector(`tr[data-run-id="${blocker}"]`);
+    await page.check("input[data-pipeline=orders]");
+    await page.click("[data-action=start-run]");
+    await page.waitForSelector("section.run-view [data-testid=run-status][data-status=queued]");
+    const runId = await page.getAttribute("section.run-view", "data-run-id");
+    expect(runId).toMatch(/^\d{8}T\d{6}-[0-9a-f]{8}$/);
+
+    await page.click("[data-action=pause]");
+    await page.waitForSelector("[data-testid=run-status][data-status=paused]");
+    // Record every value the "rows read" figure shows from now on.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { rowsSeen: string[] }).rowsSeen = []);
+      new MutationObserver(() => {
+        const text = document.querySelector("[data-testid=rows-read]")?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+
+    await api.post(`/runs/${blocker}/resume`);
+    await page.waitForSelector("[data-testid=held]", { timeout: 60_000 });
+    expect(await page.textContent("[data-testid=rows-read]")).toBe("0");
+    await page.click("[data-action=resume]");
+    await page.waitForSelector("[data-testid=run-status][data-status=running]");
+    await page.waitForSelector("[data-testid=stream-state]:has-text('live')");
+    await page.waitForSelector("[data-testid=run-status][data-status=succeeded_with_rejects]", { timeout: 90_000 });
+
+    const seen = await page.evaluate(() => (window as unknown as { rowsSeen: string[] }).rowsSeen.map((t) => Number(t.replace(/,/g, ""))));
+    expect(seen.at(-1)).toBe(ROWS);
+    expect(seen.some((n) => n > 0 && n < ROWS)).toBe(true);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(await page.textContent("[data-testid=rows-written]")).toBe((ROWS - BAD_ROWS.length).toLocaleString("en-US"));
+    expect(await page.textContent("[data-testid=rows-rejected]")).toBe(String(BAD_ROWS.length));
+    expect(await page.getAttribute("[data-testid=stage-progress][data-pipeline=orders]", "aria-valuenow")).toBe("100");
+    expect(Number(await page.getAttribute("[data-testid=rate-chart] svg", "data-points"))).toBe(ROWS / 100);
+    await page.waitForSelector("[data-testid=rejected-row]");
+    const rejected = await page.$$eval("[data-testid=rejected-row]", (rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent, r.querySelector("dd.bad")?.textContent]));
+    expect(rejected).toEqual(BAD_ROWS.map((id) => [String(id), "customer_id", "NULL"]));
+    expect((await api.get(`/runs/${runId}`)).body).toMatchObject({ status: "succeeded_with_rejects", rows: { read: ROWS, written: ROWS - BAD_ROWS.length, rejected: BAD_ROWS.length } });
+
+    const file = path.join(REPO_ROOT, "test-results", "dashboard-run.png");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await page.screenshot({ path: file, fullPage: true });
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
+  });
+
+  it("shows the pipeline dependency graph and tests connections", async (ctx) => {
+    if (!ready) return ctx.skip();
+    await page.click("button[data-tab=pipelines]");
+    await page.waitForSelector("[data-testid=dependency-graph]");
+    expect(await page.$$eval("[data-testid=dependency-graph] .graph-node", (nodes) => nodes.map((n) => n.getAttribute("data-pipeline")).sort())).toEqual(["customers", "invoices", "orders"]);
+    expect(await page.$("[data-testid=dependency-graph] path.graph-edge[data-from=orders][data-to=invoices]")).not.toBeNull();
+    await page.screenshot({ path: path.join(REPO_ROOT, "test-results", "dashboard-pipelines.png"), fullPage: true });
+
+    await page.click("button[data-tab=connections]");
+    await page.waitForSelector("tr[data-connection=legacy]");
+    await page.click("tr[data-connection=legacy] button:has-text('Test')");
+    await waitFor(async () => /^✓ PostgreSQL \d+/.test((await page.textContent("tr[data-connection=legacy] [data-testid=test-result]")) ?? ""), "the connection test result");
+    expect(problems).toEqual([]);
+  });
+});
