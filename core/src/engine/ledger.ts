@@ -114,16 +114,25 @@ export interface Checkpoint {
   watermark: unknown;
 }
 
-/** Keys are stored as JSON; bigints as their decimal text, which binds back as a parameter exactly. */
+const isPlainJson = (value: unknown) =>
+  value === null || typeof value === "number" || typeof value === "boolean" || (typeof value === "string" && !value.includes("\u0000"));
+
+/**
+ * Keys are stored as JSON; bigints as their decimal text, which binds back as a parameter exactly.
+ * Arrays (of arrays) of plain values, the common case (a batch's written keys), take JSON.stringify's
+ * fast path without a replacer.
+ */
 const toJson = (value: unknown) =>
-  JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
-    const raw = this[key];
-    if (typeof raw === "bigint") return raw.toString();
-    if (raw instanceof Uint8Array) return `\\x${Buffer.from(raw).toString("hex")}`;
-    // PostgreSQL's jsonb rejects NUL characters; keep them visible instead.
-    if (typeof raw === "string" && raw.includes("\u0000")) return raw.replace(/\u0000/g, "\\u0000");
-    return v;
-  });
+  Array.isArray(value) && value.every((v) => (Array.isArray(v) ? v.every(isPlainJson) : isPlainJson(v)))
+    ? JSON.stringify(value)
+    : JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
+        const raw = this[key];
+        if (typeof raw === "bigint") return raw.toString();
+        if (raw instanceof Uint8Array) return `\\x${Buffer.from(raw).toString("hex")}`;
+        // PostgreSQL's jsonb rejects NUL characters; keep them visible instead.
+        if (typeof raw === "string" && raw.includes("\u0000")) return raw.replace(/\u0000/g, "\\u0000");
+        return v;
+      });
 
 export class Ledger {
   private ensured?: Promise<void>;

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
 import { buildKeysetSelect } from "../keyset.js";
-import { encodeCopyText } from "./postgres-copy.js";
+import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
@@ -109,7 +109,8 @@ class PostgresSession implements TargetSession {
     const { from } = await import("pg-copy-streams");
     const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN`;
     const stream = this.client.query(from(sql));
-    await pipeline(Readable.from([encodeCopyText(rows)]), stream);
+    // Chunks encoded straight into buffers as the stream pulls them: no batch-sized string.
+    await pipeline(Readable.from(encodeCopyChunks(rows)), stream);
     return Number(stream.rowCount ?? rows.length);
   }
 

@@ -15,6 +15,82 @@ export function encodeCopyText(rows: readonly unknown[][]): string {
   return out;
 }
 
+/**
+ * The same bytes as {@link encodeCopyText}, produced as Buffer chunks of about `chunkBytes` and
+ * written value by value straight into the chunk (UTF-8, escapes applied to the bytes): no row or
+ * batch string is ever built, so a million rows allocate little more than their chunks. COPY data
+ * may split anywhere, so a row can span two chunks.
+ */
+export function* encodeCopyChunks(rows: readonly unknown[][], chunkBytes = 256 * 1024): Generator<Buffer> {
+  let chunk = Buffer.allocUnsafe(chunkBytes);
+  let used = 0;
+  for (const row of rows) {
+    const last = row.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const value = row[i];
+      // A value needs at most 3 bytes per UTF-16 unit (escapes included), plus the separator.
+      const text = typeof value === "string" ? value : value === null || value === undefined ? null : value instanceof Uint8Array ? undefined : encodeCopyValue(value);
+      const need = text === null ? 3 : text === undefined ? 4 + (value as Uint8Array).byteLength * 2 : text.length * 3 + 1;
+      if (used + need > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+        used = 0;
+      }
+      if (text === null) {
+        chunk[used++] = BACKSLASH;
+        chunk[used++] = 0x4e; // N
+      } else if (text === undefined) {
+        used = writeHexBytea(chunk, used, value as Uint8Array);
+      } else {
+        const written = chunk.write(text, used, "utf8");
+        used = typeof value === "string" && needsEscape.test(text) ? escapeBytes(chunk, used, written) : used + written;
+      }
+      chunk[used++] = i === last ? NEWLINE : TAB;
+    }
+  }
+  if (used > 0) yield chunk.subarray(0, used);
+}
+
+const BACKSLASH = 0x5c;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const escapedByte: Record<number, number> = { [BACKSLASH]: BACKSLASH, [TAB]: 0x74, [NEWLINE]: 0x6e, [CARRIAGE_RETURN]: 0x72 };
+const HEX = Buffer.from("0123456789abcdef", "latin1");
+
+/** Escapes backslash, tab, newline and CR in `length` bytes written at `start`, in place (UTF-8 never uses these bytes inside a character). Returns the new end. */
+function escapeBytes(chunk: Buffer, start: number, length: number): number {
+  const end = start + length;
+  let specials = 0;
+  for (let i = start; i < end; i++) {
+    const b = chunk[i];
+    if (b === BACKSLASH || b === TAB || b === NEWLINE || b === CARRIAGE_RETURN) specials++;
+  }
+  let to = end + specials;
+  for (let from = end - 1; from >= start; from--) {
+    const b = chunk[from];
+    const escaped = b === BACKSLASH || b === TAB || b === NEWLINE || b === CARRIAGE_RETURN ? escapedByte[b] : -1;
+    if (escaped < 0) chunk[--to] = b;
+    else {
+      chunk[--to] = escaped;
+      chunk[--to] = BACKSLASH;
+    }
+  }
+  return end + specials;
+}
+
+/** `\\x` and hex digits: COPY's text escape of a bytea's hex input. */
+function writeHexBytea(chunk: Buffer, at: number, bytes: Uint8Array): number {
+  chunk[at++] = BACKSLASH;
+  chunk[at++] = BACKSLASH;
+  chunk[at++] = 0x78; // x
+  for (let i = 0; i < bytes.length; i++) {
+    chunk[at++] = HEX[bytes[i] >> 4];
+    chunk[at++] = HEX[bytes[i] & 15];
+  }
+  return at;
+}
+
 const needsEscape = /[\\\t\n\r]/;
 const escapes = /[\\\t\n\r]/g;
 const escapeOf: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
