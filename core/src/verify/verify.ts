@@ -5,7 +5,7 @@ import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies } from "../engine/analysis.js";
 import { compileMappings, findTable, parseTableName, prepareStage, type PreparedStage } from "../engine/prepare.js";
 import type { ConnectionManager } from "../workspace/connections.js";
-import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
+import { findPipelineFiles, loadPipelineFiles, type LoadedPipeline, type Workspace } from "../workspace/loader.js";
 import { normalizeValue } from "./table-hash.js";
 
 export type CheckStatus = "passed" | "failed" | "skipped";
@@ -67,6 +67,8 @@ const digest = (values: (string | null)[]) => {
 export async function verifyPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager, options: VerifyOptions = {}): Promise<VerifyReport> {
   const stages: VerifyStageResult[] = [];
   const { ordered } = orderByDependencies(pipelines);
+  // Orphan checks need the parents (the pipelines owning the id maps) even when only children are verified.
+  const known = await withWorkspacePipelines(workspace, pipelines);
   for (const loaded of ordered) {
     for (const source of effectiveSources(loaded.pipeline)) {
       const result: VerifyStageResult = { pipeline: loaded.pipeline.name, tenant: source.tenant ?? "", target: `${loaded.pipeline.target.connection}:${loaded.pipeline.target.table}`, checks: [] };
@@ -85,7 +87,7 @@ export async function verifyPipelines(workspace: Workspace, pipelines: LoadedPip
       }
       result.checks.push(await timed("count", () => countCheck(stage)));
       result.checks.push(await timed("row-hash", () => rowHashCheck(workspace, stage, options)));
-      result.checks.push(...(await orphanChecks(stage, pipelines, connections)));
+      result.checks.push(...(await orphanChecks(stage, known, connections)));
     }
   }
   const checks = stages.flatMap((s) => s.checks);
@@ -96,6 +98,11 @@ export async function verifyPipelines(workspace: Workspace, pipelines: LoadedPip
     skipped: checks.filter((c) => c.status === "skipped").length,
   };
   return { ok: summary.failed === 0, generatedAt: new Date().toISOString(), sample: options.sample ?? null, stages, summary };
+}
+
+async function withWorkspacePipelines(workspace: Workspace, selected: LoadedPipeline[]): Promise<LoadedPipeline[]> {
+  const all = await loadPipelineFiles(workspace, findPipelineFiles(workspace)).catch(() => [] as LoadedPipeline[]);
+  return [...selected, ...all.filter((p) => !selected.some((s) => s.pipeline.name === p.pipeline.name))];
 }
 
 async function timed(name: string, check: () => Promise<Omit<VerifyCheck, "name" | "durationMs">>): Promise<VerifyCheck> {
