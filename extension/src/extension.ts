@@ -51,13 +51,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await runner.dispose();
   };
 
-  // The language server does not need the runner; start both side by side.
+  // Completions first: the language server starts now, the runner (whose first start initializes its state
+  // database) right after it, so the two do not compete for the CPU. Activation does not wait for either.
   const lsp = language.start().catch((error: Error) => {
     logger.error(`language server: could not start: ${error.message}`);
     void vscode.window.showErrorMessage(`DataBridge: the language server did not start: ${error.message}`, "Open Log").then((a) => a && logger.show());
   });
   if (configPath) {
-    runner.start().catch((error: Error) => {
+    void lsp.then(() => runner.start()).catch((error: Error) => {
       void vscode.window.showErrorMessage(`DataBridge: the runner did not start: ${logger.redactor.redact(error.message)}`, "Open Log", "Retry").then((action) => {
         if (action === "Open Log") logger.show();
         if (action === "Retry") void vscode.commands.executeCommand("databridge.restartRunner");
@@ -66,7 +67,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   } else {
     logger.warn("no databridge.config.ts in this workspace: the runner is not started (run `databridge init` to create one)");
   }
-  await lsp;
   logger.info(`DataBridge activated in ${Date.now() - started} ms (workspace ${workspaceRoot})`);
 }
 

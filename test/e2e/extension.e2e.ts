@@ -252,6 +252,16 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     });
   }, 120_000);
 
+  it("generates types for plain tsc from the live schemas", async () => {
+    await timed("generate types", async () => {
+      await wb.command("DataBridge: Generate Types");
+      await wb.notification(/Wrote .*databridge-schema\.d\.ts/).waitFor({ timeout: 90_000 });
+    });
+    const declarations = fs.readFileSync(path.join(workspace, ".databridge", "types", "databridge-schema.d.ts"), "utf8");
+    expect(declarations).toContain(liveColumn);
+    expect(declarations).not.toContain(password);
+  }, 120_000);
+
   it("activated from the .vsix without errors in the extension host log", async () => {
     const logs = filesUnder(path.join(server.userDataDir, "logs"));
     const exthost = logs.filter((f) => /exthost\d*\.log$|remoteexthost\.log$/.test(path.basename(f)));

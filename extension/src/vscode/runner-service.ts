@@ -52,6 +52,8 @@ export class RunnerService implements vscode.Disposable {
       },
       log: (line) => logger.info(line),
       onState: (state) => this.onState(state),
+      // The first start of a workspace's runner initializes its state database, which is slow on a busy machine.
+      readyTimeoutMs: 180_000,
     });
     this.client = new RunnerClient(() => this.supervisor.endpoint);
     this.statusItem = vscode.window.createStatusBarItem("databridge.runner", vscode.StatusBarAlignment.Left, 20);
@@ -86,7 +88,7 @@ export class RunnerService implements vscode.Disposable {
     if (state.kind === "running") return state.endpoint;
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: "DataBridge: starting the runner…" },
-      () => (state.kind === "failed" || state.kind === "stopped" ? this.supervisor.start() : this.supervisor.ready()),
+      () => (state.kind === "failed" || state.kind === "stopped" ? this.supervisor.start() : this.supervisor.ready(180_000)),
     );
   }
 
