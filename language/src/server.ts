@@ -138,13 +138,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   documents.onDidOpen(({ document }) => {
     const workspace = service?.forUri(document.uri);
-    if (workspace && isPipelineFile(document.uri) && workspace.documentChanged(document.uri, document.getText())) onWorkspaceChange(workspace, false);
+    if (workspace && isPipelineFile(document.uri) && workspace.documentChanged(document.uri, document)) onWorkspaceChange(workspace, false);
     schedule(document, 0);
   });
   documents.onDidChangeContent(({ document }) => {
     const workspace = service?.forUri(document.uri);
     if (workspace && isConfigFile(document.uri)) workspace.configChanged(document.getText());
-    if (workspace && isPipelineFile(document.uri) && workspace.documentChanged(document.uri, document.getText())) onWorkspaceChange(workspace, false);
+    if (workspace && isPipelineFile(document.uri) && workspace.documentChanged(document.uri, document)) onWorkspaceChange(workspace, false);
     schedule(document);
   });
   documents.onDidSave(({ document }) => {

@@ -6,8 +6,9 @@ import {
 } from "@databridge/core";
 import { parseConfigDocument, type ConfigDocument } from "./config-document.js";
 import { introspectConnections } from "./introspect.js";
-import { createLanguageContext, type LanguageContext, type PipelineInfo } from "./language-context.js";
-import { parsePipelineDocument } from "./pipeline-document.js";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { createLanguageContext, pipelineDocument, type LanguageContext, type PipelineInfo } from "./language-context.js";
+import { parsePipelineDocument, type PipelineDocument } from "./pipeline-document.js";
 import type { ConnectionStatus, SchemaStatus } from "./protocol.js";
 import { readSchemaCache, schemaCachePath, updateSchemaCache, type CachedConnection } from "./schema-cache.js";
 import { SchemaIndex, type ConnectionSchema } from "./schema-index.js";
@@ -23,9 +24,9 @@ export interface WorkspaceServiceOptions {
   onChange(workspace: WorkspaceState, schemaChanged: boolean): void;
 }
 
-/** Pipelines declared in a file's text, as the workspace index keeps them. */
-export function pipelineInfos(uri: string, text: string): PipelineInfo[] {
-  const document = parsePipelineDocument(text, uri);
+/** Pipelines declared in a file's text (or parsed model), as the workspace index keeps them. */
+export function pipelineInfos(uri: string, source: string | PipelineDocument): PipelineInfo[] {
+  const document = typeof source === "string" ? parsePipelineDocument(source, uri) : source;
   return document.pipelines.flatMap((p) => {
     if (!p.name) return [];
     const start = document.sourceFile.getLineAndCharacterOfPosition(p.name.start);
@@ -208,11 +209,11 @@ export class WorkspaceState {
     });
   }
 
-  /** An open pipeline document's current pipelines (they override the file on disk). */
-  documentChanged(uri: string, text: string | undefined): boolean {
+  /** An open pipeline document's current pipelines (they override the file on disk); undefined when closed. */
+  documentChanged(uri: string, document: TextDocument | undefined): boolean {
     const before = JSON.stringify(this.openPipelines.get(uri)?.map((p) => [p.name, p.dependsOn]));
-    if (text === undefined) this.openPipelines.delete(uri);
-    else this.openPipelines.set(uri, pipelineInfos(uri, text));
+    if (document === undefined) this.openPipelines.delete(uri);
+    else this.openPipelines.set(uri, pipelineInfos(uri, pipelineDocument(document)));
     return before !== JSON.stringify(this.openPipelines.get(uri)?.map((p) => [p.name, p.dependsOn]));
   }
 
