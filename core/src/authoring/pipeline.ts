@@ -31,6 +31,9 @@ export interface SourceSpec {
   tenant?: string;
 }
 
+/** A source without its connection: the shared part of `sources` pipelines. */
+export type SourceTemplate = Partial<SourceSpec>;
+
 export interface TargetSpec {
   connection: string;
   table: string;
@@ -68,9 +71,10 @@ export interface IdMapSpec {
 export interface PipelineDefinition {
   name: string;
   description?: string;
-  source?: SourceSpec;
-  /** Many sources into one target (same table in each); each needs a `tenant`. */
-  sources?: SourceSpec[];
+  /** The source; with `sources`, a template each of them fills in (typically `{ table, key }`). */
+  source?: SourceSpec | SourceTemplate;
+  /** Many sources into one target (same table in each); each needs a `connection` and a `tenant`. */
+  sources?: (SourceTemplate & { connection: string; tenant: string })[];
   target: TargetSpec;
   columns: Record<string, ColumnMapping>;
   batchSize?: number;
@@ -215,7 +219,8 @@ function validatePipeline(p: PipelineDefinition): void {
  * (so `source: { table, key }` plus `sources: [{ connection, tenant }, …]` reads the same table everywhere).
  */
 export function effectiveSources(p: Pick<PipelineDefinition, "source" | "sources">): SourceSpec[] {
-  if (!p.sources?.length) return p.source ? [p.source] : [];
+  // validatePipeline guarantees every effective source has a connection.
+  if (!p.sources?.length) return p.source ? [p.source as SourceSpec] : [];
   return p.sources.map((source) => {
     const merged = { ...p.source, ...source } as SourceSpec;
     // A source that names its own query does not inherit the template's table, and vice versa.

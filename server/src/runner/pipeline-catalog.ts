@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { didYouMean, findPipelineFiles, type LoadedPipeline, loadPipelineFiles, orderByDependencies, type Workspace } from "@databridge/core";
+import { didYouMean, effectiveSources, findPipelineFiles, type LoadedPipeline, loadPipelineFiles, orderByDependencies, type Workspace } from "@databridge/core";
 import { badRequest, notFound } from "./errors.js";
 import type { WorkspaceSource } from "./workspace-source.js";
 
@@ -77,7 +77,7 @@ export class PipelineCatalog {
 
   summary(workspace: Workspace, loaded: LoadedPipeline): PipelineSummary {
     const { pipeline } = loaded;
-    const first = pipeline.sources?.[0] ?? pipeline.source!;
+    const first = effectiveSources(pipeline)[0];
     return {
       name: pipeline.name,
       description: pipeline.description ?? null,
