@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pglite, type Connector, type RunEvent } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, finished, openConnector, REPO_ROOT, runCli } from "./harness.js";
+import { acquirePostgresShared, collect, finished, openConnector, REPO_ROOT, runCli, spawnCli, waitForLine } from "./harness.js";
 
 /**
  * Acceptance 5: the district sample — three legacy district databases with overlapping legacy ids
@@ -160,17 +160,78 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
     release?.();
   });
 
-  it("seeds MariaDB, runs, verifies 100% with no orphans; a school deleted by hand shows up as orphans naming the rows", async () => {
+  it("seeds MariaDB; a run killed mid-enrollments resumes per tenant; verify 100% with no orphans", async () => {
     const seeded = await seed(dir, 1_500, env);
     expect(seeded.code, seeded.stderr).toBe(0);
     const legacy = (await districts[1].query("SELECT count(*) AS n FROM STUDENTS")) as { n: number }[];
     expect(Number(legacy[0].n)).toBe(1_050);
-    await runAndVerify(dir, env, seeded.stdout);
+
+    // kill -9 in the middle of the three parallel enrollment stages (small batches: many commits per tenant).
+    const child = spawnCli(["run", "--json", "--batch-size", "250"], { cwd: dir, env });
+    const killed = collect(child, false);
+    let enrollmentBatches = 0;
+    await waitForLine(child, (line) => line.includes('"type":"batch.committed","pipeline":"enrollments"') && ++enrollmentBatches === 6);
+    child.kill("SIGKILL");
+    expect((await killed).signal).toBe("SIGKILL");
+    const resumed = await runCli(["run", "--resume", "--json", "--batch-size", "250"], { cwd: dir, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const stages = finished(resumed).stages;
+    expect(stages.filter((s) => s.pipeline.startsWith("schools") || s.pipeline.startsWith("students")).map((s) => s.status)).toEqual(Array(6).fill("skipped"));
+    expect(stages.filter((s) => s.pipeline.startsWith("enrollments")).every((s) => s.status === "succeeded")).toBe(true);
+
+    const reportDir = path.join(dir, "report-resumed");
+    const verify = await runCli(["verify", "--json", "--report-dir", reportDir], { cwd: dir, env });
+    expect(verify.code, verify.stdout.slice(0, 3000) + verify.stderr).toBe(0);
+    expect((JSON.parse(verify.stdout) as VerifyReportJson).summary).toEqual({ checks: 27, passed: 27, failed: 0, skipped: 0 });
 
     const target = await openConnector("warehouse", warehouse.url);
     try {
       await expectConsolidated(target, seeded.stdout);
-      // Orphans are detected: remove one school of tenant b by hand.
+      const enrollmentIds = await target.query<{ n: unknown; d: unknown }>("SELECT count(*) AS n, count(DISTINCT (tenant_id, legacy_id)) AS d FROM district.enrollments");
+      expect(Number(enrollmentIds.rows[0].n)).toBe(Number(enrollmentIds.rows[0].d));
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("a broken legacy reference: the student and its enrollments are rejected (no orphans); fixed at the source, replay loads all three", async () => {
+    await districts[1].query("INSERT INTO STUDENTS (StudentID, SchoolID, FirstName, LastName, BirthDate, Email) VALUES (100001, 999, 'Anaïs', 'Lefèvre', '2012-04-01', NULL)");
+    await districts[1].query("INSERT INTO ENROLLMENTS (EnrollmentID, StudentID, SchoolID, CourseCode, Term, Grade) VALUES (900001, 100001, 1, 'MATH-101', '2024-S1', 2.0), (900002, 100001, 1, 'FRA-130', '2024-S1', NULL)");
+    const run = await runCli(["run", "--json"], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(3);
+    const done = finished(run);
+    expect(done.rows.rejected).toBe(3);
+    const errors = await runCli(["errors", done.runId, "--json"], { cwd: dir, env });
+    const rejected = (JSON.parse(errors.stdout) as { pipeline: string; tenant: string; key: number[]; column: string; message: string }[])
+      .map((r) => ({ pipeline: r.pipeline, tenant: r.tenant, key: r.key, column: r.column, message: r.message }));
+    expect(rejected).toEqual([
+      { pipeline: "enrollments", tenant: "b", key: [900001], column: "StudentID", message: 'no student with legacy id "100001" in tenant b (remap)' },
+      { pipeline: "enrollments", tenant: "b", key: [900002], column: "StudentID", message: 'no student with legacy id "100001" in tenant b (remap)' },
+      { pipeline: "students", tenant: "b", key: [100001], column: "SchoolID", message: 'no school with legacy id "999" in tenant b (remap)' },
+    ]);
+    // Nothing half-loaded: verify still passes (the rejected rows are accounted for) and finds no orphans.
+    const verify = await runCli(["verify", "--json", "--report-dir", path.join(dir, "report-rejects")], { cwd: dir, env });
+    expect(verify.code, verify.stdout.slice(0, 3000)).toBe(0);
+    const counts = (JSON.parse(verify.stdout) as VerifyReportJson).stages.filter((s) => s.tenant === "b").map((s) => s.checks[0].message);
+    expect(counts).toContain("district.students [b]: source 1051 rows (1 in the dead-letter table), target 1050 rows");
+
+    await districts[1].query("UPDATE STUDENTS SET SchoolID = 1 WHERE StudentID = 100001");
+    const replay = await runCli(["replay", done.runId, "--json"], { cwd: dir, env });
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toEqual([
+      { pipeline: "students", tenant: "b", replayed: 1, loaded: 1, stillRejected: 0 },
+      { pipeline: "enrollments", tenant: "b", replayed: 2, loaded: 2, stillRejected: 0 },
+    ]);
+    const after = await runCli(["verify", "--json", "--report-dir", path.join(dir, "report-replayed")], { cwd: dir, env });
+    expect(after.code, after.stdout.slice(0, 3000)).toBe(0);
+    const report = JSON.parse(after.stdout) as VerifyReportJson;
+    expect(report.summary.failed).toBe(0);
+    expect(report.stages.find((s) => s.pipeline === "students" && s.tenant === "b")!.checks[0].message).toBe("district.students [b]: source 1051 rows, target 1051 rows");
+  });
+
+  it("orphans are detected: a school deleted by hand makes verify fail naming the rows", async () => {
+    const target = await openConnector("warehouse", warehouse.url);
+    try {
       const { rows } = await target.query<{ id: string }>("DELETE FROM district.schools WHERE tenant_id = 'b' AND legacy_id = 2 RETURNING id::text AS id");
       expect(rows).toHaveLength(1);
       const orphans = await target.query<{ n: unknown }>("SELECT count(*) AS n FROM district.students WHERE school_id = $1", [rows[0].id]);

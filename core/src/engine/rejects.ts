@@ -5,7 +5,9 @@ import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { IdMapService } from "./id-map.js";
 import { loadStrategy } from "./load-modes.js";
 import { compileMappings, prepareStage } from "./prepare.js";
-import { inTransaction } from "./run-stage.js";
+import { orderByDependencies } from "./analysis.js";
+import type { RejectedRow } from "./ledger.js";
+import { inTransaction, mappingsOfLoadedRows } from "./run-stage.js";
 import { ledgerTargets } from "./rollback.js";
 
 export interface RejectedRowRecord {
@@ -61,7 +63,10 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
     groups.set(id, [...(groups.get(id) ?? []), r]);
   }
   const results: ReplayResult[] = [];
-  for (const group of groups.values()) {
+  // Parents before children (dependsOn): a replayed student must exist before its enrollments are replayed.
+  const order = orderByDependencies(pipelines).ordered.map((p) => p.pipeline.name);
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  for (const group of [...groups.values()].sort((a, b) => rank(a[0].pipeline) - rank(b[0].pipeline))) {
     const { pipeline: name, tenant } = group[0];
     const loaded = pipelines.find((p) => p.pipeline.name === name);
     if (!loaded) throw configError(`run ${runId} has rejected rows of pipeline "${name}", which is not in the workspace`, { pipeline: name });
@@ -82,8 +87,9 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
       });
       await compiled.beforeBatch(batch.rows);
       const byKey = new Map(batch.rows.map((row) => [JSON.stringify(stage.keyIndexes.map((i) => row[i])), row]));
+      const pending = compiled.idMap.takePending();
       await inTransaction(stage.target, async (session) => {
-        await IdMapService.persist(session, compiled.idMap.takePending());
+        const stillFailing: RejectedRow[] = [];
         for (const reject of chunk) {
           const row = byKey.get(JSON.stringify(reject.key));
           let failure: { message: string; column?: string; code?: string } | undefined;
@@ -108,6 +114,7 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
             }
           }
           if (failure) {
+            if (row) stillFailing.push({ key: reject.key, row: Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]])), stage: "transform", message: failure.message });
             result.stillRejected++;
             await session.query("UPDATE databridge.rejected_rows SET message = $2, column_name = $3, error_code = $4, rejected_at = clock_timestamp() WHERE id = $1",
               [reject.id, failure.message, failure.column ?? null, failure.code ?? null]);
@@ -116,6 +123,8 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
             await session.query("DELETE FROM databridge.rejected_rows WHERE id = $1", [reject.id]);
           }
         }
+        // New ids only for the rows that loaded (as in a run).
+        await IdMapService.persist(session, mappingsOfLoadedRows(stage, pending, stillFailing));
       });
     }
     results.push(result);

@@ -5,7 +5,7 @@ import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "
 import { BoundedQueue } from "./bounded-queue.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
-import { IdMapService, type IdMapping } from "./id-map.js";
+import { IdMapService, legacyKeyText, type IdMapping } from "./id-map.js";
 import type { CompiledMappings, PreparedStage } from "./prepare.js";
 
 export interface StageContext {
@@ -176,12 +176,15 @@ async function pump(
       const next = await queue.take();
       if (next.done) break;
       const batch = next.value;
+      let idMappings = batch.idMappings;
       const written = await inTransaction(stage.target, async (session) => {
-        await IdMapService.persist(session, batch.idMappings);
         const meta = { runId: ctx.runId, batch: batch.number };
         const loaded = isolateRejects
           ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
           : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
+        // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
+        idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
+        await IdMapService.persist(session, idMappings);
         if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
           const keys = batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)).map((row) => targetKeyIndexes.map((i) => row[i]));
           await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys });
@@ -195,7 +198,7 @@ async function pump(
         });
         return loaded;
       });
-      ctx.compiled.idMap.confirm(batch.idMappings);
+      ctx.compiled.idMap.confirm(idMappings);
       const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
       state.counts.read += batchRows.read;
       state.counts.written += batchRows.written;
@@ -265,6 +268,14 @@ function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: 
 function passesRowsThrough(stage: PreparedStage): boolean {
   const { targetColumns, readColumns, pipeline } = stage;
   return targetColumns.length === readColumns.length && targetColumns.every((column, i) => pipeline.columns[column] === readColumns[i]);
+}
+
+/** The new ids created for a batch, minus those of its rejected rows (their legacy key is in the rejected source row). */
+export function mappingsOfLoadedRows(stage: PreparedStage, mappings: IdMapping[], rejects: RejectedRow[]): IdMapping[] {
+  const idMap = stage.pipeline.idMap;
+  if (!idMap || !rejects.length || !mappings.length) return mappings;
+  const rejected = new Set(rejects.map((r) => r.row[idMap.key]).filter((v) => v !== null && v !== undefined).map(legacyKeyText));
+  return mappings.filter((m) => !(m.entity === idMap.entity && m.tenant === stage.tenant && rejected.has(m.legacyKey)));
 }
 
 function rowObject(stage: PreparedStage, row: unknown[]): Record<string, unknown> {
