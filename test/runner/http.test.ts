@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRunnerFile, runnerFilePath } from "../../server/src/runner/discovery.js";
 import { RunnerAlreadyRunning, startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
-import { SseParser, type SseMessage } from "../../server/src/dashboard/sse-parser.js";
+import { SseParser, type SseMessage } from "../../server/src/runner/sse-parser.js";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, readSse, seedStateDir, sseFrame, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 

@@ -110,7 +110,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
 
   it("lists pipelines with source, target, mode and dependencies; plans and previews", async (ctx) => {
     if (!ready) return ctx.skip();
-    const { body } = await api.get("/pipelines");
+    const { body, status, text } = await api.get("/pipelines");
+    expect(status, text).toBe(200);
     expect(body.pipelines.map((p: { name: string }) => p.name).sort()).toEqual(["items", "items_b", "items_c", "items_copy", "notes", "vault_copy"]);
     expect(body.pipelines.find((p: { name: string }) => p.name === "items_copy")).toMatchObject({
       source: "warehouse:public.items", target: "warehouse:public.items_copy", mode: "insert", dependsOn: ["items"], file: "pipelines/items_copy.etl.ts",
@@ -121,7 +122,7 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect(one.body.code).toContain('"name": "notes"');
     expect((await api.get("/pipelines/nope")).status).toBe(404);
     const plan = await api.post("/pipelines/plan", { pipelines: ["items", "items_copy"] });
-    expect(plan.status).toBe(200);
+    expect(plan.status, plan.text).toBe(200);
     expect(plan.body.pipelines.map((p: { pipeline: string }) => p.pipeline)).toEqual(["items", "items_copy"]);
     expect(plan.body.pipelines[0]).toMatchObject({ key: ["id"], target: "warehouse:public.items", problems: [] });
     const preview = await api.get("/pipelines/notes/preview?limit=3");
@@ -228,7 +229,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     // Now the paused queued run starts and holds before reading anything.
     const held = await waitFor(async () => {
       const view = (await api.get(`/runs/${queued}`)).body;
-      return view.heldAtBoundary ? view : undefined;
+      // Held at the gate; its stage.started event may still be on its way to the state store.
+      return view.heldAtBoundary && view.stages[0]?.status === "running" ? view : undefined;
     }, "the queued run to start held");
     expect(held.status).toBe("paused");
     expect(held.stages[0]).toMatchObject({ pipeline: "items_c", status: "running", batches: 0, rows: { read: 0 } });
@@ -394,5 +396,17 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect(page.runs.map((r: { id: string }) => r.id)).toEqual(all.runs.slice(1, 3).map((r: { id: string }) => r.id));
     expect(page.total).toBe(all.total);
     expect(all.runs.find((r: { id: string }) => r.id === itemsRun)).toMatchObject({ rowsPerSecond: expect.any(Number), durationMs: expect.any(Number) });
+  });
+
+  it("on shutdown, stops in-flight runs at a batch boundary and records them interrupted (retryable)", async (ctx) => {
+    if (!ready) return ctx.skip();
+    const id = (await api.post("/runs", { pipelines: ["items_b"] })).body.id;
+    await api.post(`/runs/${id}/pause`);
+    await waitFor(async () => (await api.get(`/runs/${id}`)).body.heldAtBoundary, "the run to hold");
+    await services.runs.shutdown(10_000);
+    const run = (await api.get(`/runs/${id}`)).body;
+    expect(run).toMatchObject({ status: "interrupted", error: expect.stringMatching(/interrupted/) });
+    expect(run.rows.written % 50).toBe(0);
+    expect((await api.post("/runs", { pipelines: ["items"] })).body.error.code).toBe("shutting_down");
   });
 });

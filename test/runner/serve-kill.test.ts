@@ -44,11 +44,16 @@ describe("databridge serve: discovery, and SIGKILL of the runner mid-run", () =>
     db = await createPostgresDatabase("dbt_runner_kill");
     await db.query(`CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, total numeric(10,2) NOT NULL);
       INSERT INTO orders SELECT g, 'customer ' || (g % 977), (g % 10000) / 100.0 FROM generate_series(1, ${ROWS}) g;
-      CREATE TABLE orders_copy (id int NOT NULL, customer text NOT NULL, total numeric(10,2) NOT NULL);`);
+      CREATE TABLE orders_copy (id int NOT NULL, customer text NOT NULL, total numeric(10,2) NOT NULL);
+      CREATE TABLE tiny (id int PRIMARY KEY); INSERT INTO tiny SELECT generate_series(1, 25);
+      CREATE TABLE tiny_copy (id int NOT NULL);`);
     workspace = createWorkspace({ legacy: db.url, warehouse: db.url });
     workspace.pipeline("orders", pipelineSource({
       name: "orders", source: { connection: "legacy", table: "orders", key: "id" }, target: { connection: "warehouse", table: "public.orders_copy", mode: "insert" },
       columns: { id: "id", customer: "customer", total: "total" }, batchSize: BATCH,
+    }));
+    workspace.pipeline("tiny", pipelineSource({
+      name: "tiny", source: { connection: "legacy", table: "tiny", key: "id" }, target: { connection: "warehouse", table: "public.tiny_copy", mode: "insert" }, columns: { id: "id" }, batchSize: 10,
     }));
     await seedStateDir(workspace.dir);
   });
@@ -117,6 +122,20 @@ describe("databridge serve: discovery, and SIGKILL of the runner mid-run", () =>
     expect(done.stages[0].resumeAfter).toEqual([committedBeforeKill]);
     expect((await db.query("SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, min(id) AS lo, max(id) AS hi FROM orders_copy")).rows[0]).toEqual({ n: ROWS, d: ROWS, lo: 1, hi: ROWS });
     expect((await db.query("SELECT count(*)::int AS n FROM orders o JOIN orders_copy c USING (id) WHERE o.customer <> c.customer OR o.total <> c.total")).rows[0].n).toBe(0);
+
+    // `databridge run --runner` submits to this runner and prints its events like a local run.
+    const submit = spawn(process.execPath, [CLI, "run", "tiny", "--runner", "--json"], { cwd: workspace.dir, env: { ...process.env, DATABRIDGE_STATE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let submitOut = "";
+    submit.stdout!.setEncoding("utf8").on("data", (c: string) => (submitOut += c));
+    expect(await new Promise((resolve) => submit.on("exit", resolve))).toBe(0);
+    const lines = submitOut.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.type)).toEqual(["run.started", "stage.started", "batch.committed", "batch.committed", "batch.committed", "stage.finished", "run.finished"]);
+    expect((await api.get(`/runs/${lines[0].runId}`)).body).toMatchObject({ status: "succeeded", pipelines: ["tiny"], rows: { written: 25 } });
+    const unreachable = spawn(process.execPath, [CLI, "run", "tiny", "--runner", "http://127.0.0.1:9"], { cwd: workspace.dir, env: { ...process.env, DATABRIDGE_RUNNER_TOKEN: "x".repeat(20) }, stdio: ["ignore", "pipe", "pipe"] });
+    let unreachableErr = "";
+    unreachable.stderr!.setEncoding("utf8").on("data", (c: string) => (unreachableErr += c));
+    expect(await new Promise((resolve) => unreachable.on("exit", resolve))).toBe(1);
+    expect(unreachableErr).toMatch(/^error: cannot reach the runner at http:\/\/127\.0\.0\.1:9/);
 
     restarted.child.kill("SIGTERM");
     expect((await restarted.exited).code).toBe(0);

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { SseParser, type SseMessage } from "../../server/src/dashboard/sse-parser.js";
+import { SseParser, type SseMessage } from "../../server/src/runner/sse-parser.js";
 import { MIGRATIONS_FOLDER, openStateDatabase } from "../../server/src/state/database.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core";
 import { type CommandIO, ExitCode } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
+import { resolveRunnerTarget, runOnRunner } from "../runner/client.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 
 export interface RunCommandOptions {
@@ -11,6 +12,8 @@ export interface RunCommandOptions {
   resume?: boolean;
   fullRefresh?: boolean;
   batchSize?: number;
+  /** Submit to a runner (`databridge serve`) instead of running in-process; `true`: this workspace's runner. */
+  runner?: string | boolean;
 }
 
 export async function runCommand(targets: string[], options: RunCommandOptions, global: GlobalOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
@@ -18,6 +21,11 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
     const pipelines = await resolvePipelines(workspace, resolved);
     const render = options.json ? jsonRunRenderer(io) : humanRunRenderer(io, { verbose: global.verbose });
+    if (options.runner) {
+      const target = resolveRunnerTarget({ url: typeof options.runner === "string" ? options.runner : undefined, workspaceRoot: workspace.rootDir, env: io.env });
+      const finished = await runOnRunner({ target, pipelines: pipelines.map((p) => p.pipeline.name), resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, signal, onEvent: render });
+      return finished.status === "succeeded" ? ExitCode.ok : finished.status === "succeeded_with_rejects" ? ExitCode.rejects : ExitCode.failed;
+    }
     const result = await runPipelines(workspace, pipelines, {
       resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
       onEvent: (event: RunEvent) => render(event),
@@ -43,6 +51,7 @@ export function registerRun(program: Command, io: CommandIO, run: (work: () => P
     .option("--resume", "continue each pipeline after its last committed batch")
     .option("--full-refresh", "incremental pipelines: ignore the watermark and read everything again")
     .option("--batch-size <n>", "rows per batch (overrides the pipeline)", (v) => parsePositiveInt(v, "--batch-size"))
+    .option("--runner [url]", "submit to a runner and follow it (default: this workspace's `databridge serve`; token from DATABRIDGE_RUNNER_TOKEN or .databridge/runner.json)")
     .action((targets: string[], options: RunCommandOptions, command: Command) => {
       const controller = new AbortController();
       const stop = () => controller.abort();

@@ -1,4 +1,4 @@
-import { SseParser, type SseMessage } from "./sse-parser.js";
+import { SseParser, type SseMessage } from "../runner/sse-parser.js";
 
 /**
  * What the page hosting the dashboard provides. In a browser tab (served by the runner) it is the

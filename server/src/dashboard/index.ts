@@ -8,7 +8,7 @@ import type { Route, View } from "./views/view.js";
 
 export type { DashboardHost } from "./api.js";
 export type { Route } from "./views/view.js";
-export { SseParser } from "./sse-parser.js";
+export { SseParser } from "../runner/sse-parser.js";
 
 export interface DashboardHandle {
   navigate(route: Route): void;

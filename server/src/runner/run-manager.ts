@@ -10,6 +10,8 @@ export interface RunRequest {
   pipelines: string[];
   /** Continue each pipeline after its last committed batch. */
   resume?: boolean;
+  /** Incremental pipelines: ignore the watermark and read everything again. */
+  fullRefresh?: boolean;
   batchSize?: number;
   retryOf?: string;
   trigger?: "api" | "schedule" | "cli";
@@ -276,6 +278,7 @@ export class RunManager {
       await runPipelines(lease.workspace, pipelines, {
         runId: active.id,
         resume: request.resume,
+        fullRefresh: request.fullRefresh,
         batchSize: request.batchSize,
         signal: active.controller.signal,
         gate: () => (active.paused ? new Promise<void>((resolve) => active.waiters.push(resolve)) : Promise.resolve()),

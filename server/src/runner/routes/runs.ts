@@ -15,6 +15,7 @@ const RUN_STATUSES = ["queued", "running", "paused", "succeeded", "succeeded_wit
 const startRunSchema = z.object({
   pipelines: z.array(pipelineName).min(1, "needs at least one pipeline name"),
   resume: z.boolean().optional(),
+  fullRefresh: z.boolean().optional(),
   batchSize: z.number().int().min(1).max(1_000_000).optional(),
 }).strict();
 
@@ -52,7 +53,7 @@ export function runRoutes(services: RunnerServices): Hono {
     })
     .post("/runs", async (c) => {
       const body = await parseBody(c, startRunSchema);
-      const run = await runs.submit({ pipelines: body.pipelines, resume: body.resume, batchSize: body.batchSize, trigger: "api" });
+      const run = await runs.submit({ pipelines: body.pipelines, resume: body.resume, fullRefresh: body.fullRefresh, batchSize: body.batchSize, trigger: "api" });
       c.header("Location", `/api/v1/runs/${run.id}`);
       return sendJson(c, { id: run.id, status: run.status }, 202);
     })

@@ -1,4 +1,4 @@
-/** One Server-Sent Events message. */
+/** One Server-Sent Events message (this parser is shared by the dashboard bundle and the CLI's runner client). */
 export interface SseMessage {
   event: string;
   data: string;
