@@ -10,8 +10,9 @@ import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ROWS = 20_000;
-const BAD_ROWS = [777, 4242, 19_999];
+const ROWS = 10_000;
+const BLOCKER_ROWS = 5_000;
+const BAD_ROWS = [777, 4242, 9_999];
 
 /** Like requireServers: without Chromium the suite skips loudly, or fails with CI=true. */
 function requireChromium(): boolean {
@@ -41,7 +42,7 @@ describe("dashboard in headless Chromium", () => {
     if (!ready) return;
     db = await createPostgresDatabase("dbt_runner_ui");
     await db.query(`CREATE TABLE src_customers (id int PRIMARY KEY, name text NOT NULL);
-      INSERT INTO src_customers SELECT g, 'customer ' || g FROM generate_series(1, ${ROWS}) g;
+      INSERT INTO src_customers SELECT g, 'customer ' || g FROM generate_series(1, ${BLOCKER_ROWS}) g;
       CREATE TABLE src_orders (id int PRIMARY KEY, customer_id int, amount numeric(10,2));
       INSERT INTO src_orders SELECT g, CASE WHEN g IN (${BAD_ROWS.join(", ")}) THEN NULL ELSE g % 500 END, g / 100.0 FROM generate_series(1, ${ROWS}) g;
       CREATE TABLE customers (id int, name text);
