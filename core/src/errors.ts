@@ -74,7 +74,8 @@ export function formatErrorLine(message: string, context: ErrorContext): string 
 
 export function formatKey(key: unknown): string {
   if (Array.isArray(key)) return key.length === 1 ? formatKey(key[0]) : `(${key.map(formatKey).join(", ")})`;
-  if (typeof key === "string") return JSON.stringify(key);
+  // Numbers that arrive as text (int8, decimal) read better unquoted; other strings keep quotes so spaces show.
+  if (typeof key === "string") return /^-?\d+(\.\d+)?$/.test(key) ? key : JSON.stringify(key);
   if (typeof key === "bigint") return key.toString();
   return String(key);
 }

@@ -5,6 +5,14 @@ import type { ConnectorCapabilities, ReadRequest, SqlDialect } from "./connector
  * Composite keys use a row-value comparison where the dialect pages with it efficiently,
  * otherwise the expanded `a > ? OR (a = ? AND b > ?)` form.
  */
+/**
+ * A source query as a derived table: trailing `;` dropped, and the closing parenthesis on its own line
+ * so a trailing `-- comment` cannot swallow it.
+ */
+export function asDerivedTable(sql: string, alias = "databridge_source"): string {
+  return `(${sql.trim().replace(/;\s*$/, "")}\n) ${alias}`;
+}
+
 export function buildKeysetSelect(
   dialect: SqlDialect,
   capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
@@ -19,7 +27,7 @@ export function buildKeysetSelect(
   const from = "table" in request.from
     ? dialect.quoteTable(request.from.table)
     // The newline ends a trailing `-- comment` in the user's query before our closing parenthesis.
-    : `(${request.from.query.trim().replace(/;\s*$/, "")}\n) ${q("databridge_source")}`;
+    : asDerivedTable(request.from.query, q("databridge_source"));
   const select = request.columns ? request.columns.map(q).join(", ") : "*";
   const conditions: string[] = [];
   if (request.where) {

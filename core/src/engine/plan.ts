@@ -61,9 +61,13 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       }
     } catch (error) {
       const context = isDataBridgeError(error) ? error.context : {};
+      const message = isDataBridgeError(error) ? error.message : messageOf(error);
       base.problems.push({
         severity: "error",
-        code: /connection/i.test(messageOf(error)) && !context.table ? "unreachable-connection" : "unknown-table",
+        code: /^unknown connection/.test(message) ? "unknown-connection"
+          : context.table ? "unknown-table"
+          : isDataBridgeError(error) && error.kind === "config" ? "type-error"
+          : "unreachable-connection",
         pipeline: pipeline.name, table: context.table, message: isDataBridgeError(error) ? error.message : messageOf(error),
       });
     }

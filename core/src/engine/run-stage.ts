@@ -3,6 +3,7 @@ import type { TargetSession } from "../connectors/connector.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
 import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
 import { BoundedQueue } from "./bounded-queue.js";
+import { asDerivedTable } from "../connectors/keyset.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
 import { IdMapService, legacyKeyText, type IdMapping } from "./id-map.js";
@@ -404,7 +405,7 @@ async function tableExists(stage: PreparedStage, ref: { schema?: string; name: s
 async function countParity(stage: PreparedStage): Promise<{ source: number; target: number }> {
   const sourceSql = "table" in stage.from
     ? `SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`
-    : `SELECT count(*) AS n FROM (${stage.from.query.replace(/;\s*$/, "")}) databridge_source`;
+    : `SELECT count(*) AS n FROM ${asDerivedTable(stage.from.query)}`;
   const tenantColumn = stage.pipeline.sources ? stage.pipeline.target.tenantColumn ?? "tenant_id" : undefined;
   const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${tenantColumn ? ` WHERE ${stage.target.dialect.quoteIdentifier(tenantColumn)} = $1` : ""}`;
   const [s, t] = await Promise.all([

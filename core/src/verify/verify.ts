@@ -7,6 +7,7 @@ import { compileMappings, findTable, parseTableName, prepareStage, type Prepared
 import type { ConnectionManager } from "../workspace/connections.js";
 import { findPipelineFiles, loadPipelineFiles, type LoadedPipeline, type Workspace } from "../workspace/loader.js";
 import { normalizeValue } from "./table-hash.js";
+import { asDerivedTable } from "../connectors/keyset.js";
 
 export type CheckStatus = "passed" | "failed" | "skipped";
 
@@ -123,7 +124,7 @@ function tenantFilter(stage: PreparedStage): { sql: string; params: unknown[] } 
 async function countCheck(stage: PreparedStage): Promise<Omit<VerifyCheck, "name" | "durationMs">> {
   const sourceSql = "table" in stage.from
     ? `SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`
-    : `SELECT count(*) AS n FROM (${stage.from.query.replace(/;\s*$/, "")}) databridge_source`;
+    : `SELECT count(*) AS n FROM ${asDerivedTable(stage.from.query)}`;
   const filter = tenantFilter(stage);
   const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${filter ? ` WHERE ${filter.sql.replace("{1}", "$1")}` : ""}`;
   const [s, t] = await Promise.all([stage.source.query<{ n: unknown }>(sourceSql), stage.target.query<{ n: unknown }>(targetSql, filter?.params ?? [])]);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core";
 import { type CommandIO, ExitCode } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
@@ -64,8 +64,9 @@ export function registerRun(program: Command, io: CommandIO, run: (work: () => P
     });
 }
 
+/** Commander option parser: a usage error (exit 2) for anything but a positive whole number. */
 export function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} needs a positive whole number (got ${JSON.stringify(value)})`);
   return n;
 }

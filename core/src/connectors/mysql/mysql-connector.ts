@@ -1,7 +1,7 @@
 import type { Pool, FieldPacket } from "mysql2/promise";
 import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
-import { buildKeysetSelect } from "../keyset.js";
+import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialect } from "./mysql-dialect.js";
 import { classifyMysqlError } from "./mysql-errors.js";
 import { portableFromMysqlField, portableFromMysqlType } from "./mysql-types.js";
@@ -49,7 +49,7 @@ class MysqlConnector implements Connector {
   }
 
   async describeQuery(sql: string): Promise<ResultColumn[]> {
-    const [, fields] = await this.pool.query({ sql: `SELECT * FROM (${sql.trim().replace(/;\s*$/, "")}) databridge_source LIMIT 0`, rowsAsArray: true });
+    const [, fields] = await this.pool.query({ sql: `SELECT * FROM ${asDerivedTable(sql)} LIMIT 0`, rowsAsArray: true });
     return (fields as FieldPacket[]).map(fieldColumn);
   }
 
@@ -144,6 +144,8 @@ export const mysqlConnectorFactory: ConnectorFactory = {
       bigNumberStrings: true,
       decimalNumbers: false,
       dateStrings: true,
+      // JSON as its text: a parsed scalar ("x", true) would reach a jsonb column as a bare word.
+      jsonStrings: true,
       charset: "utf8mb4_general_ci",
       connectTimeout: 10_000,
     });

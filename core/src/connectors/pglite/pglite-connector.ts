@@ -2,12 +2,15 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
-import { buildKeysetSelect } from "../keyset.js";
+import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { introspectPostgres } from "../postgres/postgres-introspector.js";
-import { POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "../postgres/postgres-types.js";
+import { POSTGRES_JSON_OIDS, POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "../postgres/postgres-types.js";
+
+/** Moving data keeps json/jsonb as text, so a JSON scalar reaches the target as JSON. */
+const jsonAsText = Object.fromEntries(POSTGRES_JSON_OIDS.map((oid) => [oid, (value: string) => value]));
 
 /**
  * Embedded PostgreSQL (PGlite): one in-process session per database folder. Sessions are
@@ -96,14 +99,14 @@ class PgliteConnector implements Connector {
   read(request: ReadRequest): Promise<RowBatch> {
     const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
     return this.locked(async (db) => {
-      const result = await db.query<unknown[]>(sql, params, { rowMode: "array" });
+      const result = await db.query<unknown[]>(sql, params, { rowMode: "array", parsers: jsonAsText });
       return { columns: result.fields.map(fieldColumn), rows: result.rows };
     });
   }
 
   describeQuery(sql: string): Promise<ResultColumn[]> {
     return this.locked(async (db) => {
-      const result = await db.query(`SELECT * FROM (${sql.trim().replace(/;\s*$/, "")}) databridge_source LIMIT 0`, [], { rowMode: "array" });
+      const result = await db.query(`SELECT * FROM ${asDerivedTable(sql)} LIMIT 0`, [], { rowMode: "array" });
       return result.fields.map(fieldColumn);
     });
   }

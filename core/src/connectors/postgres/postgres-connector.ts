@@ -1,14 +1,14 @@
-import type { Pool, PoolClient, FieldDef } from "pg";
+import type { Pool, PoolClient, FieldDef, CustomTypesConfig } from "pg";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
-import { buildKeysetSelect } from "../keyset.js";
+import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
-import { POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
+import { POSTGRES_JSON_OIDS, POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
 
 /** The server's config from a `postgres://` URL, as separate fields so the URL (and its password) is never echoed by the driver. */
 export function postgresClientConfig(url: URL) {
@@ -36,7 +36,7 @@ class PostgresConnector implements Connector {
   private version?: string;
   private schema?: string;
 
-  constructor(readonly name: string, private readonly pool: Pool) {}
+  constructor(readonly name: string, private readonly pool: Pool, private readonly dataTypes: CustomTypesConfig) {}
 
   async defaultSchema() {
     this.schema ??= (await this.query<{ s: string }>("SELECT current_schema() AS s")).rows[0]?.s ?? "public";
@@ -55,12 +55,12 @@ class PostgresConnector implements Connector {
 
   async read(request: ReadRequest): Promise<RowBatch> {
     const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
-    const result = await this.pool.query({ text: sql, values: params, rowMode: "array" });
+    const result = await this.pool.query({ text: sql, values: params, rowMode: "array", types: this.dataTypes });
     return { columns: result.fields.map(fieldColumn), rows: result.rows as unknown[][] };
   }
 
   async describeQuery(sql: string): Promise<ResultColumn[]> {
-    const result = await this.pool.query({ text: `SELECT * FROM (${sql.trim().replace(/;\s*$/, "")}) databridge_source LIMIT 0`, rowMode: "array" });
+    const result = await this.pool.query({ text: `SELECT * FROM ${asDerivedTable(sql)} LIMIT 0`, rowMode: "array" });
     return result.fields.map(fieldColumn);
   }
 
@@ -137,9 +137,14 @@ export const postgresConnectorFactory: ConnectorFactory = {
       getTypeParser: ((oid: number, format?: string) =>
         textOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
+    const dataOids = new Set<number>([...POSTGRES_TEXT_OIDS, ...POSTGRES_JSON_OIDS]);
+    const dataTypes = {
+      getTypeParser: ((oid: number, format?: string) =>
+        dataOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    };
     const pool = new pg.Pool({ ...postgresClientConfig(options.url), max: 4, types });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on("error", () => {});
-    return new PostgresConnector(options.name, pool);
+    return new PostgresConnector(options.name, pool, dataTypes);
   },
 };

@@ -78,3 +78,6 @@ export function postgresNativeType(type: PortableType): string {
  * dates and timestamps (never shifted through the machine's time zone).
  */
 export const POSTGRES_TEXT_OIDS = [20, 1700, 1082, 1083, 1114, 1184, 1266, 1186] as const;
+
+/** json and jsonb: parsed for our own (ledger) queries, kept as text when moving data so scalars stay JSON. */
+export const POSTGRES_JSON_OIDS = [114, 3802] as const;
