@@ -15,6 +15,8 @@ export async function launchBrowser(): Promise<Browser> {
 /** Drives the VS Code workbench in code-server through the keyboard and DOM, waiting on selectors only. */
 export class Workbench {
   private shot = 0;
+  /** Console lines of the page and every frame in it (webviews included). */
+  readonly console: string[] = [];
 
   constructor(
     readonly page: Page,
@@ -26,9 +28,11 @@ export class Workbench {
   static async open(browser: Browser, url: string, folder: string, screenshotDir: string): Promise<Workbench> {
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
+    const workbench = new Workbench(page, screenshotDir);
+    page.on("console", (message) => workbench.console.push(`[${message.type()}] ${message.text()}`));
     await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    return new Workbench(page, screenshotDir);
+    return workbench;
   }
 
   async screenshot(name: string): Promise<string> {
