@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
 import { type CodeServer, filesContaining, filesUnder, startCodeServer, tmpBase } from "./support/code-server.js";
 import { launchBrowser, Workbench } from "./support/workbench.js";
@@ -58,8 +58,14 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
   let server: CodeServer;
   let browser: Browser;
   let wb: Workbench;
+  let failed = false;
+
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") failed = true;
+  });
 
   beforeAll(async () => {
+    failed = true; // until the setup completes
     if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`pnpm package\` first (pnpm e2e does)`);
     fs.rmSync(screenshots, { recursive: true, force: true });
     await timed("databases", async () => {
@@ -99,6 +105,7 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     );
     browser = await launchBrowser();
     wb = await timed("workbench load", () => Workbench.open(browser, server.url, workspace, screenshots));
+    failed = false;
   }, 300_000);
 
   afterAll(async () => {
@@ -107,6 +114,9 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     await browser?.close().catch(() => {});
     await server?.stop().catch(() => {});
     await Promise.allSettled([legacy?.drop(), warehouse?.drop(), reporting?.drop()]);
+    // Keep the workspace, VS Code's logs and settings for inspection when something failed.
+    if (failed) console.log(`e2e: workspace and code-server folders kept in ${base}`);
+    else if (base) fs.rmSync(base, { recursive: true, force: true });
   }, 120_000);
 
   it("completes a live column name inside a column string", async () => {
