@@ -17,6 +17,8 @@ export interface StageContext {
   resume: boolean;
   /** Incremental pipelines: ignore the watermark and read everything again. */
   fullRefresh?: boolean;
+  /** Retry semantics: resume only checkpoints left by these runs; anything else starts fresh. */
+  resumeRuns?: string[];
   signal?: AbortSignal;
   /** Called between batches; resolves when the run may go on (pause support). */
   gate?: () => Promise<void>;
@@ -77,6 +79,15 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
     // The watermark advances with every committed batch, so it is also where an interrupted run resumes.
     after = ctx.fullRefresh ? null : (checkpoint?.watermark as unknown[] | null) ?? null;
     resumedFrom = checkpoint?.runId;
+  } else if (ctx.resumeRuns) {
+    if (checkpoint && ctx.resumeRuns.includes(checkpoint.runId)) {
+      if (checkpoint.complete) {
+        ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: completed in run ${checkpoint.runId}; nothing to retry` });
+        return outcome("skipped");
+      }
+      after = checkpoint.lastKey;
+      resumedFrom = checkpoint.runId;
+    }
   } else if (ctx.resume && checkpoint) {
     if (checkpoint.complete) {
       ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: the last run completed; nothing to resume` });

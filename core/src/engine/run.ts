@@ -16,6 +16,11 @@ export interface RunOptions {
   resume?: boolean;
   /** Incremental pipelines: ignore the watermark and read everything. */
   fullRefresh?: boolean;
+  /**
+   * A retry: continue only checkpoints these runs left (skip what they completed); a pipeline they
+   * never started runs from the beginning. Takes precedence over `resume`.
+   */
+  resumeRuns?: string[];
   batchSize?: number;
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -57,7 +62,8 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
 
   emit({ type: "run.started", pipeline: label, pipelines: names, resume: Boolean(options.resume) });
   try {
-    const { ordered, problems } = orderByDependencies(pipelines);
+    // A dependency outside this selection is taken as already run; only cycles are errors here.
+    const { ordered, problems } = orderByDependencies(pipelines, [...names, ...pipelines.flatMap((p) => p.pipeline.dependsOn ?? [])]);
     if (problems.length) throw configError(problems[0].message, { pipeline: problems[0].pipeline });
     const failed = new Set<string>();
     for (const { pipeline } of ordered) {
@@ -87,7 +93,7 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
           let ledger = ledgers.get(prepared.target.name);
           if (!ledger) ledgers.set(prepared.target.name, (ledger = new Ledger(prepared.target)));
           const compiled = compileMappings(prepared, workspace.registry);
-          outcome = await runStage(prepared, { runId, emit, ledger, compiled, resume: Boolean(options.resume), fullRefresh: options.fullRefresh, signal: options.signal, gate: options.gate });
+          outcome = await runStage(prepared, { runId, emit, ledger, compiled, resume: Boolean(options.resume || options.resumeRuns), resumeRuns: options.resumeRuns, fullRefresh: options.fullRefresh, signal: options.signal, gate: options.gate });
         } catch (caught) {
           const error = isDataBridgeError(caught) ? caught.withContext({ pipeline: pipeline.name }) : terminalError(messageOf(caught), { pipeline: pipeline.name }, caught);
           outcome = { pipeline: pipeline.name, tenant: source.tenant ?? "", status: "failed", rows: emptyCounts(), durationMs: Date.now() - stageStarted, error };

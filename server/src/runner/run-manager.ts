@@ -14,6 +14,8 @@ export interface RunRequest {
   fullRefresh?: boolean;
   batchSize?: number;
   retryOf?: string;
+  /** A retry: the runs whose checkpoints it continues (itself first, then what it retried). */
+  resumeRuns?: string[];
   trigger?: "api" | "schedule" | "cli";
   scheduleId?: string;
 }
@@ -125,7 +127,13 @@ export class RunManager {
     if (!RETRYABLE_STATUSES.includes(run.status)) {
       throw conflict(`run ${id} is ${run.status}; only ${RETRYABLE_STATUSES.join(", ")} runs can be retried`, "not_retryable");
     }
-    return this.submit({ pipelines: run.pipelines, resume: true, batchSize: run.batchSize ?? undefined, retryOf: id, trigger: "api" });
+    // The chain of runs this retry continues: their checkpoints resume, pipelines they never started run fresh.
+    const chain = [id];
+    for (let previous = run.retryOf; previous && !chain.includes(previous) && chain.length < 100;) {
+      chain.push(previous);
+      previous = (await this.options.store.getRun(previous))?.retryOf ?? null;
+    }
+    return this.submit({ pipelines: run.pipelines, resume: true, resumeRuns: chain, batchSize: run.batchSize ?? undefined, retryOf: id, trigger: "api" });
   }
 
   /**
@@ -278,6 +286,7 @@ export class RunManager {
       await runPipelines(lease.workspace, pipelines, {
         runId: active.id,
         resume: request.resume,
+        resumeRuns: request.resumeRuns,
         fullRefresh: request.fullRefresh,
         batchSize: request.batchSize,
         signal: active.controller.signal,
