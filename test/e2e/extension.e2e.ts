@@ -261,6 +261,12 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
       await connections.locator(".monaco-list-row", { hasText: liveColumn }).first().waitFor({ timeout: 30_000 });
       const pipelines = wb.page.locator(".pane", { has: wb.page.locator(".pane-header", { hasText: "Pipelines" }) });
       await pipelines.locator(".monaco-list-row", { hasText: "customers" }).filter({ hasText: "succeeded" }).first().waitFor({ timeout: 30_000 });
+      const runs = wb.page.locator(".pane", { has: wb.page.locator(".pane-header", { hasText: "Runs" }) });
+      await runs.locator(".monaco-list-row", { hasText: `succeeded · ${ROWS.toLocaleString("en-US")} rows` }).first().waitFor({ timeout: 30_000 });
+      // The status bar shows the runner (idle now: no run in progress).
+      const status = wb.page.locator(".statusbar-item", { has: wb.page.locator(".codicon-database") }).filter({ hasText: "DataBridge" }).first();
+      await status.waitFor();
+      expect((await status.textContent())?.trim()).toBe("DataBridge");
       await wb.screenshot("views");
     });
   }, 120_000);
