@@ -4,7 +4,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const report = path.resolve("test-results/vitest.json");
+// One report per suite (the default one, or the one a --config names), so CI can add them up.
+const configIndex = process.argv.indexOf("--config");
+const suite = configIndex > 0 ? path.basename(path.dirname(path.resolve(process.argv[configIndex + 1]))) : "main";
+const report = path.resolve(`test-results/vitest-${suite}.json`);
 fs.mkdirSync(path.dirname(report), { recursive: true });
 fs.rmSync(report, { force: true });
 const result = spawnSync(
