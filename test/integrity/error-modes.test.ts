@@ -90,6 +90,24 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
     await target.query("TRUNCATE people");
   });
 
+  it("verify after a re-run that loaded previously rejected rows compares them instead of calling them extra", async () => {
+    // The dead-letter table still holds people_lenient's three rejects; the target is widened and the pipeline re-run as an upsert.
+    await target.query("ALTER TABLE people ALTER COLUMN name TYPE varchar(80)");
+    const file = workspace.pipeline("people_lenient", pipelineFile({
+      name: "people_lenient", source: { connection: "legacy", table: "people", key: "id" }, target: { connection: "warehouse", table: "people", mode: "upsert" },
+      columns: { id: "id", name: "name" }, onError: { maxRejected: "1%" }, batchSize: 1_000,
+    }));
+    const rerun = await runCli(["run", file, "--json"], { cwd: workspace.dir });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(finished(rerun).rows).toEqual({ read: 5_000, written: 5_000, rejected: 0 });
+    const verify = await runCli(["verify", file, "--json", "--report-dir", "reports"], { cwd: workspace.dir });
+    expect(verify.code, verify.stdout.slice(0, 2000)).toBe(0);
+    const [count, rowHash] = JSON.parse(verify.stdout).stages[0].checks;
+    expect(count.message).toBe("public.people: source 5000 rows (3 in the dead-letter table), target 5000 rows");
+    expect(rowHash.details).toMatchObject({ compared: 5_000, extra: [], missing: [], changed: [] });
+    await target.query("TRUNCATE people");
+  });
+
   it("duplicate keys inside one upsert batch: the last row of each key wins (also across batches)", async () => {
     const expected = () => keyedHash(sourceDb, {
       query: "SELECT `Code`, val, id FROM events e WHERE id = (SELECT max(id) FROM events d WHERE d.`Code` = e.`Code`)", key: ["Code"], columns: ["val", "id"],
