@@ -185,8 +185,6 @@ describe.skipIf(!servers)("bad rows: 200k MariaDB rows, 37 planted bad rows, onE
     const nul = records.find((r) => planted.get(r.key[0]) === "nul")!;
     expect(String(nul.row['Customer "Nick"'])).toContain("Null\\u0000Byte");
 
-    const human = await runCli(["errors", runId], { cwd: workspace.dir });
-    expect(human.stdout).toContain(`37 rejected rows in run ${runId}`);
 
     // A replay before anything is fixed keeps every row in the dead-letter table.
     const early = await runCli(["replay", runId, "--json"], { cwd: workspace.dir });
@@ -208,8 +206,6 @@ describe.skipIf(!servers)("bad rows: 200k MariaDB rows, 37 planted bad rows, onE
     expect(JSON.parse(replay.stdout)).toEqual([{ pipeline: "order_lines", tenant: "", replayed: 37, loaded: 37, stillRejected: 0 }]);
     const left = await target.query(`SELECT count(*)::int AS n FROM databridge.rejected_rows WHERE run_id = $1`, [runId]);
     expect(left.rows[0].n).toBe(0);
-    const again = await runCli(["errors", runId], { cwd: workspace.dir });
-    expect(again.stdout).toContain("no rejected rows");
 
     // Now the whole table equals the whole (fixed) source.
     const [want, got] = await Promise.all([

@@ -112,17 +112,14 @@ describe("district consolidation sample, embedded (PGlite) default (acceptance 5
   beforeAll(() => {
     dir = copySample();
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
 
-  it("seeds, runs three tenants in parallel, verifies 100% with no orphans; a re-run reuses every id", async () => {
-    const seeded = await seed(dir, 600);
+  // Four embedded databases are created (initdb) by the seed: the slowest part of this suite.
+  it("seeds, runs three tenants in parallel, verifies 100% with no orphans", { timeout: 300_000 }, async () => {
+    const seeded = await seed(dir, 400);
     expect(seeded.code, seeded.stderr).toBe(0);
-    expect(seeded.stdout).toContain("district_c (tenant c): ");
+    expect(seeded.stdout).toContain("district_c (tenant c): 3 schools, 520 students");
     await runAndVerify(dir, {}, seeded.stdout);
-
-    const again = await runCli(["run", "--json"], { cwd: dir });
-    expect(again.code, again.stderr).toBe(0);
-    expect(finished(again).rows.written).toBe(0);
 
     const warehouse = await pglite.pgliteConnectorFactory.create({ name: "warehouse", url: new URL("pglite:.databridge/warehouse"), baseDir: dir });
     try {
@@ -154,7 +151,7 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
   }, 660_000);
 
   afterAll(async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     await warehouse?.drop();
     for (const d of districts) await d.drop();
     release?.();
@@ -183,6 +180,10 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
     const verify = await runCli(["verify", "--json", "--report-dir", reportDir], { cwd: dir, env });
     expect(verify.code, verify.stdout.slice(0, 3000) + verify.stderr).toBe(0);
     expect((JSON.parse(verify.stdout) as VerifyReportJson).summary).toEqual({ checks: 27, passed: 27, failed: 0, skipped: 0 });
+    // A fresh run reads everything again and writes nothing: every legacy id maps to the UUID it already has.
+    const again = await runCli(["run", "--json"], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(finished(again).rows.written).toBe(0);
 
     const target = await openConnector("warehouse", warehouse.url);
     try {

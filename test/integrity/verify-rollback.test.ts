@@ -99,14 +99,6 @@ describe.skipIf(!servers)("verify and rollback", () => {
     const junit = fs.readFileSync(path.join(badDir, "verify.junit.xml"), "utf8");
     expect(junit).toMatch(/<testsuites name="databridge verify" tests="2" failures="1"/);
     expect(junit).toMatch(/<testcase classname="databridge\.verify\.items" name="row-hash"[^>]*><failure message="[^"]*4242/);
-
-    // Undo the hand edits: verify passes again.
-    await target.query("DELETE FROM items WHERE id = 999999");
-    await target.query("UPDATE items SET price = price - 0.01 WHERE id = 4242");
-    await target.query("INSERT INTO items (id, name, price, made, label) SELECT 77, 'x', NULL, NULL, NULL");
-    const stillBad = await runCli(["verify", "items", "--json", "--report-dir", badDir], { cwd: workspace.dir });
-    expect(stillBad.code).toBe(1);
-    expect(JSON.parse(stillBad.stdout).stages[0].checks[1].details.changed).toEqual([{ key: '["77"]', columns: ["name", "price", "made", "label"] }]);
   });
 
   it("rollback of an insert run removes exactly its rows and puts the watermark back (by hash)", async () => {
@@ -131,8 +123,7 @@ describe.skipIf(!servers)("verify and rollback", () => {
     const checkpointAfter = (await target.query("SELECT run_id, last_key, complete, watermark FROM databridge.checkpoints WHERE pipeline = 'items_log'")).rows[0];
     expect(checkpointAfter).toEqual(checkpointBefore);
 
-    // From the restored watermark the next run loads the 800 rows again; a second rollback of the same run is refused.
-    expect((await run("items_log")).rows.written).toBe(800);
+    // A second rollback of the same run is refused.
     const again = await runCli(["rollback", second.runId], { cwd: workspace.dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("was already rolled back");
