@@ -198,7 +198,8 @@ async function pump(
         idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
         await IdMapService.persist(session, idMappings);
         if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
-          const keys = batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)).map((row) => targetKeyIndexes.map((i) => row[i]));
+          const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
+          const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
           await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys });
         }
         checkRejectThreshold(stage, state.counts, batch);
