@@ -103,6 +103,10 @@ describe("databridge run: --json, exit codes and error lines (MariaDB → Postgr
     const unknownOption = await cli(["run", okFile, "--no-such-flag"]);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toMatch(/unknown option '--no-such-flag'/);
+
+    const badBatchSize = await cli(["run", okFile, "--batch-size", "0"]);
+    expect(badBatchSize.code).toBe(2);
+    expect(expectOneLineError(badBatchSize, /--batch-size/)).toMatch(/positive whole number/);
   });
 
   it("a password in DATABRIDGE_CONN_* that fails authentication never appears in any output, even with --verbose", async (ctx) => {
