@@ -160,12 +160,12 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
     expect(first.killed, `${context}: the kill point was reached`).toBe(true);
     await expectLedgerMatchesData(`${context}, after the first kill`);
     // The dead process's sessions go away (the server notices the closed socket).
-    await waitFor("the killed CLI's sessions to end", async () => (await sessionsOf(target.name)).total === 0);
+    await waitFor("the killed CLI's sessions to end", async () => (await sessionsOf(target.name)).databridge === 0);
 
     if (plan.second) {
       const second = await runAndKill(workspace, ["run", "--resume", "--json"], plan.second);
       if (second.killed) await expectLedgerMatchesData(`${context}, after the second kill`);
-      await waitFor("the killed CLI's sessions to end", async () => (await sessionsOf(target.name)).total === 0);
+      await waitFor("the killed CLI's sessions to end", async () => (await sessionsOf(target.name)).databridge === 0);
     }
 
     const resumed = collect(spawnCli(["run", "--resume", "--json"], { cwd: workspace.dir }), true);

@@ -109,7 +109,7 @@ export function keyedHash(connector: Connector, options: TableHashOptions): Prom
 }
 
 /** Sessions the target database has, by state (for leak checks). */
-export async function sessionsOf(database: string): Promise<{ total: number; idleInTransaction: number; states: string[] }> {
+export async function sessionsOf(database: string): Promise<{ total: number; databridge: number; idleInTransaction: number; states: string[] }> {
   const client = new pg.Client({ connectionString: process.env.DATABRIDGE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres" });
   await client.connect();
   try {
@@ -117,6 +117,8 @@ export async function sessionsOf(database: string): Promise<{ total: number; idl
       "SELECT state, application_name FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()", [database]);
     return {
       total: rows.length,
+      // The engine's sessions (its connector sets application_name); the test's own pools are not counted.
+      databridge: rows.filter((r) => r.application_name === "databridge").length,
       idleInTransaction: rows.filter((r) => r.state?.startsWith("idle in transaction")).length,
       states: rows.map((r) => `${r.application_name}:${r.state}`),
     };
