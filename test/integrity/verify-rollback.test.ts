@@ -29,6 +29,7 @@ describe.skipIf(!servers)("verify and rollback", () => {
     await source.query("CREATE TABLE items (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, price DECIMAL(10,2), made DATE, updated_at DATETIME NOT NULL)");
     const rows = Array.from({ length: ITEMS }, (_, i) => [i + 1, `Schraube Ø ${i + 1} – Größe ${i % 7}`, ((i * 31) % 100_000 / 100).toFixed(2), i % 11 === 0 ? null : `20${10 + (i % 14)}-0${1 + (i % 9)}-1${i % 10}`, "2024-05-01 08:00:00"]);
     await insertMariadb(source.query, "items", ["id", "name", "price", "made", "updated_at"], rows);
+    await target.query("CREATE TABLE items_names (name varchar(80) NOT NULL)");
     for (const table of ["items", "items_log", "items_prices", "items_blind"]) {
       await target.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name varchar(80) NOT NULL, price numeric(10,2), made date, label text)`);
     }
@@ -41,6 +42,7 @@ describe.skipIf(!servers)("verify and rollback", () => {
     workspace.pipeline("items_prices", pipelineFile(`{ name: "items_prices", source: ${source_}, target: { connection: "warehouse", table: "items_prices", mode: "upsert" }, columns: ${columns},
       rollback: "before-images", batchSize: 700 }`, ["upper", "concat"]));
     workspace.pipeline("items_blind", pipelineFile(`{ name: "items_blind", source: ${source_}, target: { connection: "warehouse", table: "items_blind", mode: "upsert" }, columns: ${columns}, batchSize: 1000 }`, ["upper", "concat"]));
+    workspace.pipeline("items_names", pipelineFile({ name: "items_names", source: { connection: "legacy", table: "items", key: "id" }, target: { connection: "warehouse", table: "items_names", mode: "insert" }, columns: { name: "name" } }));
     targetDb = await openConnector("warehouse", target.url);
   }, 660_000);
 
@@ -173,5 +175,14 @@ describe.skipIf(!servers)("verify and rollback", () => {
     expect((await tableHash("items_blind", columns)).hash).toBe(before.hash);
     const status = await target.query("SELECT status FROM databridge.runs WHERE run_id = $1", [second.runId]);
     expect(status.rows[0].status).toBe("succeeded");
+  });
+
+  it("rollback of an insert into a table without any key is refused with one clear line", async () => {
+    const done = await run("items_names");
+    const refused = await runCli(["rollback", done.runId], { cwd: workspace.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: .*items_names.*which has no key.*nothing was rolled back.*primary key/)]);
+    const kept = await target.query("SELECT count(*)::int AS n FROM items_names");
+    expect(kept.rows[0].n).toBe(done.rows.written);
   });
 });

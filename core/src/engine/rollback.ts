@@ -114,6 +114,11 @@ async function deleteWrittenKeys(session: TargetSession, target: Connector, tabl
   let deleted = 0;
   const ref = target.dialect.quoteTable({ schema: table.schema, name: table.name });
   for (const batch of batches.rows) {
+    if (!batch.key_columns.length) {
+      throw configError(`run ${runId} inserted into ${run.target_table}, which has no key, so its rows cannot be told from others; nothing was rolled back`, {
+        pipeline: run.pipeline, table: run.target_table, fix: "give the target table a primary key or set target.key for future runs",
+      });
+    }
     const result = await session.query(
       `DELETE FROM ${ref} AS t USING jsonb_array_elements($1::jsonb) AS k(v) WHERE ${keyMatch(target, table, batch.key_columns, "k.v")}`,
       [JSON.stringify(batch.keys)],
