@@ -17,7 +17,7 @@ import {
  */
 const servers = await requireServers("mariadb", "postgres");
 
-const ROWS = 24_000;
+const ROWS = 16_000;
 const COLUMNS = ["name", "payload", "amount"];
 const RETRY = { attempts: 40, initialDelayMs: 100, maxDelayMs: 1_000 };
 const PG_VERSION = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql").sort().at(-1) : undefined;
@@ -63,9 +63,8 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     release = await acquirePostgresExclusive();
     source = await createMariadbDatabase("dbt_conn_src");
     target = await createPostgresDatabase("dbt_conn_tgt");
-    // Wide rows (≈2 KB): each page takes long enough to be caught in flight.
     await source.query("CREATE TABLE wide (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, payload TEXT NOT NULL, amount DECIMAL(12,2))");
-    const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `Zoë Łukasz ${i + 1}`, `${"abcdefghij–ü".repeat(160)} ${i}`, ((i * 13) % 100_000 / 100).toFixed(2)]);
+    const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `Zoë Łukasz ${i + 1}`, `${"abcdefghij–ü".repeat(16)} ${i}`, ((i * 13) % 100_000 / 100).toFixed(2)]);
     await insertMariadb(source.query, "wide", ["id", ...COLUMNS], rows, 1_000);
     // The same rows through a view whose ids 5001–5600 each take 2 ms to read: the page holding them is
     // in flight for over a second, long enough to be found and killed (MariaDB short-circuits the OR).
@@ -73,7 +72,17 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     for (const table of ["restart_copy", "killed_read", "terminated_copy"]) {
       await target.query(`CREATE TABLE ${table} (id integer NOT NULL, name varchar(60) NOT NULL, payload text NOT NULL, amount numeric(12,2))`);
     }
+    await target.query("CREATE TABLE narrow_fail (id integer NOT NULL, name varchar(14) NOT NULL)");
+    await target.query("CREATE TABLE narrow_skip (id integer NOT NULL, name varchar(14) NOT NULL)");
     workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
+    // Names of ids 1000–1003 are too long for varchar(14): COPY fails (fail) or is bisected down to those rows (skip).
+    for (const onError of ["fail", "skip"]) {
+      workspace.pipeline(`narrow_${onError}`, pipelineFile({
+        name: `narrow_${onError}`, source: { connection: "legacy", query: "SELECT id, name FROM wide WHERE id <= 1003", key: "id" },
+        target: { connection: "warehouse", table: `narrow_${onError}`, mode: "insert" },
+        columns: { id: "id", name: "name" }, batchSize: 64, onError,
+      }));
+    }
     for (const table of ["restart_copy", "killed_read", "terminated_copy"]) {
       workspace.pipeline(table, pipelineFile({
         name: table, source: { connection: "legacy", table: table === "killed_read" ? "slow_wide" : "wide", key: "id" }, target: { connection: "warehouse", table, mode: "insert" },
@@ -204,6 +213,14 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
       expect(events.some((e) => e.type === "stage.retrying")).toBe(true);
       expect(result.rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
       await expectExactCopy("terminated_copy");
+
+      // Failed COPYs (a data error failing the run; a batch bisected down to its bad rows) leave no session in a transaction either.
+      const failing = await runPipelines(loaded, await resolvePipelines(loaded, ["narrow_fail"]), { connections });
+      expect(failing.status).toBe("failed");
+      expect(failing.error?.toLine()).toMatch(/narrow_fail.*value too long/);
+      const skipping = await runPipelines(loaded, await resolvePipelines(loaded, ["narrow_skip"]), { connections });
+      expect(skipping.status).toBe("succeeded_with_rejects");
+      expect(skipping.rows).toEqual({ read: 1_003, written: 999, rejected: 4 });
 
       // The connections are still open (as in the runner): every pooled session is idle, none in a transaction, none beyond the pool.
       const during = await sessionsOf(target.name);
