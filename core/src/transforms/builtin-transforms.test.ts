@@ -76,9 +76,9 @@ describe("concat", () => {
     expect(await values(concat(["first_name", "contact"]))).toEqual(["JürgenMüller, Jürgen", null, "", "ÆrøOnly"]);
   });
 
-  it("renders JSON values as JSON text (never [object Object])", async () => {
-    expect(await values(concat(["status_code", "meta"], ":"))).toEqual(['A:{"a":1,"ü":[true,null]}', null, "Z:[]", "I:text"]);
-    expect(await values(upper("meta"))).toEqual(['{"A":1,"Ü":[TRUE,NULL]}', null, "[]", "TEXT"]);
+  it("renders JSON values as the database's JSON text (never [object Object]; a string scalar keeps its quotes)", async () => {
+    expect(await values(concat(["status_code", "meta"], ":"))).toEqual(['A:{"a": 1, "ü": [true, null]}', null, "Z:[]", 'I:"text"']);
+    expect(await values(upper("meta"))).toEqual(['{"A": 1, "Ü": [TRUE, NULL]}', null, "[]", '"TEXT"']);
   });
 
   it("accepts nested transforms and non-text values", async () => {
