@@ -1,16 +1,16 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { diffTableHashes, loadWorkspace, openConnections, resolvePipelines, runPipelines, type Connector, type RunEvent, type TableHash } from "@databridge/core";
-import { createMariadbDatabase, createPostgresDatabase, POSTGRES_ADMIN_URL, requireServers } from "../support/servers.js";
+import { createMariadbDatabase, requireServers } from "../support/servers.js";
+import { createScratchPostgres, postgresVersion, type ScratchPostgres } from "../support/scratch-postgres.js";
 import {
-  acquirePostgresExclusive, collect, createWorkspace, finished, insertMariadb, keyedHash, mariadbConnection, openConnector, pipelineFile,
+  collect, createWorkspace, finished, insertMariadb, keyedHash, mariadbConnection, openConnector, pipelineFile,
   sessionsOf, spawnCli, waitFor, waitForLine, type Workspace,
 } from "../integrity/harness.js";
 
 /**
- * Losing a server mid-run: PostgreSQL restarted during a COPY, the source's MariaDB connection killed
+ * Losing a server mid-run, against a PostgreSQL server of this suite's own (so restarting it never
+ * disturbs suites running in parallel): PostgreSQL restarted during a COPY, the source's MariaDB connection killed
  * mid-read, a target backend terminated mid-COPY in a long-lived process. Each run completes after
  * retrying from its last committed batch; nothing is lost or doubled; no session is leaked or left
  * idle in transaction.
@@ -20,14 +20,12 @@ const servers = await requireServers("mariadb", "postgres");
 const ROWS = 16_000;
 const COLUMNS = ["name", "payload", "amount"];
 const RETRY = { attempts: 40, initialDelayMs: 100, maxDelayMs: 1_000 };
-const PG_VERSION = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql").sort().at(-1) : undefined;
-
-function pgCtl(action: "restart" | "start") {
-  execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", PG_VERSION!, "main", action], { stdio: "pipe", timeout: 120_000 });
-}
+const PG_VERSION = postgresVersion();
+if (!PG_VERSION && process.env.CI === "true") throw new Error("pg_createcluster is not available: the restart suite cannot run (CI=true)");
+let scratch: ScratchPostgres | undefined;
 
 async function postgresAnswers(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  const client = new pg.Client({ connectionString: scratch!.url(), connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
     await client.query("SELECT 1");
@@ -39,11 +37,11 @@ async function postgresAnswers(): Promise<boolean> {
   }
 }
 
-/** Whatever happened, PostgreSQL is up again for every other suite. */
+/** Whatever happened, the scratch server is up again (so its sessions can be checked and it can be dropped cleanly). */
 async function ensurePostgresUp() {
   if (await postgresAnswers()) return;
   try {
-    pgCtl("start");
+    scratch!.start();
   } catch {
     // Already starting: wait for it below.
   }
@@ -52,17 +50,23 @@ async function ensurePostgresUp() {
 
 describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, killed source connection, terminated target backend", () => {
   let source: Awaited<ReturnType<typeof createMariadbDatabase>>;
-  let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let target: { name: string; url: string; query: (sql: string) => Promise<unknown> };
   let workspace: Workspace;
   let sourceDb: Connector;
   let sourceHash: TableHash;
-  let release: (() => void) | undefined;
   let targetPool: pg.Pool | undefined;
 
   beforeAll(async () => {
-    release = await acquirePostgresExclusive();
+    scratch = await createScratchPostgres();
     source = await createMariadbDatabase("dbt_conn_src");
-    target = await createPostgresDatabase("dbt_conn_tgt");
+    const admin = new pg.Client({ connectionString: scratch.url() });
+    await admin.connect();
+    await admin.query("CREATE DATABASE dbt_conn_tgt");
+    await admin.end();
+    targetPool = new pg.Pool({ connectionString: scratch.url("dbt_conn_tgt"), max: 2 });
+    // Idle clients of this pool see the restart: without a listener they would throw.
+    targetPool.on("error", () => {});
+    target = { name: "dbt_conn_tgt", url: scratch.url("dbt_conn_tgt"), query: (sql) => targetPool!.query(sql) };
     await source.query("CREATE TABLE wide (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, payload TEXT NOT NULL, amount DECIMAL(12,2))");
     const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, `Zoë Łukasz ${i + 1}`, `${"abcdefghij–ü".repeat(16)} ${i}`, ((i * 13) % 100_000 / 100).toFixed(2)]);
     await insertMariadb(source.query, "wide", ["id", ...COLUMNS], rows, 1_000);
@@ -91,22 +95,17 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     }
     sourceDb = await openConnector("legacy", source.url);
     sourceHash = await keyedHash(sourceDb, { table: "wide", key: ["id"], columns: COLUMNS });
-    // The support pool has no error listener: a restart would make its idle clients throw. Use our own.
-    await target.close();
-    targetPool = new pg.Pool({ connectionString: target.url, max: 2 });
-    targetPool.on("error", () => {});
   }, 660_000);
 
   afterAll(async () => {
     try {
-      await ensurePostgresUp();
+      if (scratch) await ensurePostgresUp().catch(() => {});
       await sourceDb?.close();
       await targetPool?.end();
       workspace?.remove();
-      await target?.drop();
       await source?.drop();
     } finally {
-      release?.();
+      scratch?.drop();
     }
   }, 180_000);
 
@@ -128,14 +127,14 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     const result = collect(child, true);
     await waitForLine(child, (line) => line.includes('"batch.committed"') && line.includes('"batch":2,'));
     // Restart exactly while a COPY of this run is in flight.
-    const monitor = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    const monitor = new pg.Client({ connectionString: scratch!.url() });
     await monitor.connect();
     await waitFor("a COPY in flight", async () => {
       const { rows } = await monitor.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%'", [target.name]);
       return rows.length > 0;
     }, 60_000, 5);
     await monitor.end().catch(() => {});
-    pgCtl("restart");
+    scratch!.restart();
     await waitFor("PostgreSQL to answer after the restart", postgresAnswers, 60_000, 100);
 
     const done = await result;
@@ -144,7 +143,7 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     expect(retrying.length).toBeGreaterThan(0);
     expect(finished(done).rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
     await expectExactCopy("restart_copy");
-    await waitFor("the CLI's sessions to end", async () => (await sessionsOf(target.name)).databridge === 0);
+    await waitFor("the CLI's sessions to end", async () => (await sessionsOf(target.name, scratch!.url())).databridge === 0);
   });
 
   it("the source's MariaDB connection killed mid-read: the run retries and completes", async () => {
@@ -183,14 +182,14 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
   });
 
   it("a target backend terminated mid-COPY in a long-lived process: completes, and the pool holds no broken or idle-in-transaction session", async () => {
-    const baseline = await sessionsOf(target.name);
+    const baseline = await sessionsOf(target.name, scratch!.url());
     const loaded = await loadWorkspace({ from: workspace.dir });
     const connections = openConnections(loaded, { ...process.env, DATABRIDGE_CONN_LEGACY: undefined, DATABRIDGE_CONN_WAREHOUSE: undefined });
     const events: RunEvent[] = [];
     let terminated = 0;
     try {
       const pipelines = await resolvePipelines(loaded, ["terminated_copy"]);
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      const admin = new pg.Client({ connectionString: scratch!.url() });
       await admin.connect();
       let armed = false;
       const run = runPipelines(loaded, pipelines, {
@@ -223,7 +222,7 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
       expect(skipping.rows).toEqual({ read: 1_003, written: 999, rejected: 4 });
 
       // The connections are still open (as in the runner): every pooled session is idle, none in a transaction, none beyond the pool.
-      const during = await sessionsOf(target.name);
+      const during = await sessionsOf(target.name, scratch!.url());
       const ours = during.states.filter((s) => s.startsWith("databridge:"));
       expect(ours.length).toBeGreaterThan(0);
       expect(ours.length).toBeLessThanOrEqual(4);
@@ -232,6 +231,6 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     } finally {
       await connections.closeAll();
     }
-    await waitFor("sessions back to the baseline", async () => (await sessionsOf(target.name)).total === baseline.total);
+    await waitFor("sessions back to the baseline", async () => (await sessionsOf(target.name, scratch!.url())).total === baseline.total);
   });
 });

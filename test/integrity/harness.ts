@@ -109,8 +109,11 @@ export function keyedHash(connector: Connector, options: TableHashOptions): Prom
 }
 
 /** Sessions the target database has, by state (for leak checks). */
-export async function sessionsOf(database: string): Promise<{ total: number; databridge: number; idleInTransaction: number; states: string[] }> {
-  const client = new pg.Client({ connectionString: process.env.DATABRIDGE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres" });
+export async function sessionsOf(
+  database: string,
+  adminUrl = process.env.DATABRIDGE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+): Promise<{ total: number; databridge: number; idleInTransaction: number; states: string[] }> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ state: string | null; application_name: string }>(
