@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { DataBridgeError } from "../errors.js";
-import { compileExpression, fromMathValue, isNumericKind, math, mathFunctionNames, parseExpression, toMathValue } from "./expression.js";
+import { compileExpression, fromMathValue, isNumericKind, mathjs, mathFunctionNames, parseExpression, toMathValue } from "./expression.js";
+
+const math = mathjs();
 
 const evaluate = (source: string, scope: Record<string, unknown> = {}) => fromMathValue(compileExpression(parseExpression(source)).evaluate(scope));
 

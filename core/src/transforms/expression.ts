@@ -1,21 +1,33 @@
-import { create, all, type MathNode, type EvalFunction } from "mathjs";
+import { createRequire } from "node:module";
+import type { MathJsInstance, MathNode, EvalFunction } from "mathjs";
 import { dataError } from "../errors.js";
+
+const require = createRequire(import.meta.url);
+let instance: MathJsInstance | undefined;
 
 /**
  * mathjs configured for exact decimal arithmetic: numbers are BigNumbers, so a DECIMAL(10,2) × INT
  * gives the same digits the database would. `==` and `!=` also compare strings (mathjs alone
- * converts both sides to numbers), so `status == 'A'` works in conditions.
+ * converts both sides to numbers), so `status == 'A'` works in conditions. Loaded on first use:
+ * loading it costs about a second and 100 MB, which commands without expressions should not pay.
  */
-export const math = create(all, { number: "BigNumber", precision: 64 });
+export function mathjs(): MathJsInstance {
+  if (!instance) {
+    const { create, all } = require("mathjs") as typeof import("mathjs");
+    instance = create(all, { number: "BigNumber", precision: 64 });
+    configure(instance);
+  }
+  return instance;
+}
 
 const isNull = (value: unknown) => value === null || value === undefined;
 const looseEqual = (a: unknown, b: unknown): boolean => {
   if (typeof a === "string" || typeof b === "string") return String(a) === String(b);
-  return Boolean(math.equal(a as never, b as never));
+  return Boolean(mathjs().equal(a as never, b as never));
 };
 // SQL semantics: comparing a NULL value is unknown, which conditions treat as false, for `==` and `!=`
 // alike; comparing with the literal `null` (`x == null`, `x != null`) tests for NULL, like IS [NOT] NULL.
-math.import({
+const configure = (math: MathJsInstance) => math.import({
   databridgeEqual: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : looseEqual(a, b)),
   databridgeUnequal: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : !looseEqual(a, b)),
   databridgeIsNull: (a: unknown) => isNull(a),
@@ -35,6 +47,7 @@ export interface ParsedExpression {
 
 /** Parses once; throws a config-friendly Error with the position when the text is not a valid expression. */
 export function parseExpression(source: string): ParsedExpression {
+  const math = mathjs();
   const node = math.parse(source).transform((n) => {
     if ((n as { isOperatorNode?: boolean }).isOperatorNode) {
       const op = n as unknown as { fn: string; args: MathNode[] };
@@ -59,7 +72,7 @@ function expressionSymbols(node: MathNode): string[] {
   node.traverse((n) => {
     const symbol = n as unknown as { isSymbolNode?: boolean; name: string };
     if (!symbol.isSymbolNode || functionNames.has(symbol.name) || reservedSymbols.has(symbol.name)) return;
-    if (symbol.name in math && typeof (math as unknown as Record<string, unknown>)[symbol.name] !== "function") return;
+    if (symbol.name in mathjs() && typeof (mathjs() as unknown as Record<string, unknown>)[symbol.name] !== "function") return;
     if (!names.includes(symbol.name)) names.push(symbol.name);
   });
   return names;
@@ -67,7 +80,7 @@ function expressionSymbols(node: MathNode): string[] {
 
 /** Names of mathjs functions, for completions. */
 export function mathFunctionNames(): string[] {
-  return Object.keys(math).filter((name) => typeof (math as unknown as Record<string, unknown>)[name] === "function" && /^[a-z][A-Za-z0-9]*$/.test(name) && !name.startsWith("databridge"));
+  return Object.keys(mathjs()).filter((name) => typeof (mathjs() as unknown as Record<string, unknown>)[name] === "function" && /^[a-z][A-Za-z0-9]*$/.test(name) && !name.startsWith("databridge"));
 }
 
 const bigNumberKinds = new Set(["smallint", "integer", "bigint", "decimal", "float"]);
@@ -75,9 +88,9 @@ const bigNumberKinds = new Set(["smallint", "integer", "bigint", "decimal", "flo
 /** A mathjs value for a source value: numbers become BigNumbers (exact), everything else passes as is. */
 export function toMathValue(value: unknown, numeric: boolean): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === "number") return math.bignumber(value);
-  if (typeof value === "bigint") return math.bignumber(value.toString());
-  if (numeric && typeof value === "string") return math.bignumber(value);
+  if (typeof value === "number") return mathjs().bignumber(value);
+  if (typeof value === "bigint") return mathjs().bignumber(value.toString());
+  if (numeric && typeof value === "string") return mathjs().bignumber(value);
   return value;
 }
 
@@ -91,7 +104,7 @@ export function fromMathValue(value: unknown): unknown {
   }
   if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") return value;
   if (typed.isFraction) return String(value);
-  return math.format(value as never);
+  return mathjs().format(value as never);
 }
 
 export interface CompiledExpression {

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { findConfigFile } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { findRunningRunner } from "../runner/discovery.js";
-import { isLoopback, RunnerAlreadyRunning, startRunner } from "../runner/runner.js";
 import type { GlobalOptions } from "./context.js";
 import { parsePositiveInt } from "./run.js";
 
@@ -21,6 +20,8 @@ export interface ServeOptions {
  * (mode 0600) tells editor clients where it is. A second `serve` reports the running one.
  */
 export async function serveCommand(options: ServeOptions, global: GlobalOptions, io: CommandIO, stop: Promise<void>): Promise<number> {
+  // Loaded here, not at CLI start: the runner brings hono, drizzle and the embedded state database.
+  const { isLoopback, RunnerAlreadyRunning, startRunner } = await import("../runner/runner.js");
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) {
     if (!options.allowRemote) {

@@ -2,9 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { loadWorkspace, type Catalog } from "@databridge/core";
-import {
-  introspectConnections, readSchemaCache, renderSchemaTypes, schemaCachePath, updateSchemaCache, SCHEMA_TYPES_FILE, type CachedConnection,
-} from "@databridge/language";
+import type { CachedConnection } from "@databridge/language";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -18,6 +16,8 @@ export interface TypesOptions {
  * language server's cache) and writes a declaration file that makes `tsc` check pipelines' tables and columns.
  */
 export async function typesCommand(options: TypesOptions, global: GlobalOptions, io: CommandIO): Promise<number> {
+  // Loaded here, not at CLI start: the language package brings the TypeScript compiler.
+  const { introspectConnections, readSchemaCache, renderSchemaTypes, schemaCachePath, updateSchemaCache, SCHEMA_TYPES_FILE } = await import("@databridge/language");
   const workspace = await loadWorkspace({ configPath: global.config, from: io.cwd });
   const timeoutMs = options.timeout ? Number(options.timeout) * 1000 : 60_000;
   const results = await introspectConnections(workspace, { env: io.env, includeEmbedded: true, timeoutMs });
@@ -59,7 +59,7 @@ export function registerTypes(program: Command, io: CommandIO, run: (work: () =>
   program
     .command("types")
     .description("introspect the connections, refresh the schema cache and write table/column types so tsc checks pipelines")
-    .option("--out <file>", `declaration file to write (default ${SCHEMA_TYPES_FILE})`)
+    .option("--out <file>", `declaration file to write (default .databridge/types/databridge-schema.d.ts)`)
     .option("--timeout <seconds>", "give up on a connection after this long", "60")
     .action((options: TypesOptions, command: Command) => run(() => typesCommand(options, command.optsWithGlobals(), io)));
 }
