@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector, type TableHash } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, collect, finished, insertMariadb, keyedHash, openConnector, pipelineFile, sessionsOf, spawnCli, waitFor, createWorkspace, type Workspace } from "../integrity/harness.js";
+import { collect, finished, insertMariadb, keyedHash, openConnector, pipelineFile, sessionsOf, spawnCli, waitFor, createWorkspace, type Workspace } from "../integrity/harness.js";
 
 /**
  * Acceptance 2: `kill -9` of `databridge run --json` at 20 seeded random points — right after a
@@ -95,11 +95,9 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
   let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let workspace: Workspace;
   let sourceDb: Connector;
-  let release: (() => void) | undefined;
   let sourceHash: TableHash;
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_kill_src");
     target = await createPostgresDatabase("dbt_kill_tgt");
     await source.query("CREATE TABLE ledger_src (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, amount DECIMAL(12,2), happened DATETIME(3), note TEXT)");
@@ -128,7 +126,6 @@ describe.skipIf(!servers)("kill -9 at 20 random points, then --resume (acceptanc
     workspace?.remove();
     await target?.drop();
     await source?.drop();
-    release?.();
   });
 
   /** What the target holds must be exactly what the ledger says was committed: no partial batch. */

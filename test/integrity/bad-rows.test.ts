@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
+import { createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
 
 /**
  * Acceptance 1: a 200,000-row MariaDB table with 37 planted bad rows of six kinds, loaded with
@@ -69,7 +69,6 @@ describe.skipIf(!servers)("bad rows: 200k MariaDB rows, 37 planted bad rows, onE
   let workspace: Workspace;
   let sourceDb: Connector;
   let targetDb: Connector;
-  let release: (() => void) | undefined;
   const planted = plantedRows();
   let runId = "";
 
@@ -93,7 +92,6 @@ describe.skipIf(!servers)("bad rows: 200k MariaDB rows, 37 planted bad rows, onE
   }`, ["lookup", "convert"]);
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     expect(planted.size).toBe(37);
     expect(new Set([...planted.values()].map((k) => (k === "convert" ? "lookup" : k))).size).toBe(6);
     source = await createMariadbDatabase("dbt_bad_src");
@@ -118,7 +116,6 @@ describe.skipIf(!servers)("bad rows: 200k MariaDB rows, 37 planted bad rows, onE
     workspace?.remove();
     await target?.drop();
     await source?.drop();
-    release?.();
   });
 
   it("rejects exactly the 37 planted rows with a reason each, loads every other row, exits 3", async () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pglite, type Connector, type RunEvent } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, collect, finished, openConnector, REPO_ROOT, runCli, spawnCli, waitForLine } from "./harness.js";
+import { collect, finished, openConnector, REPO_ROOT, runCli, spawnCli, waitForLine } from "./harness.js";
 
 /**
  * Acceptance 5: the district sample — three legacy district databases with overlapping legacy ids
@@ -137,10 +137,8 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
   let districts: Awaited<ReturnType<typeof createMariadbDatabase>>[] = [];
   let warehouse: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let env: Record<string, string>;
-  let release: (() => void) | undefined;
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     dir = copySample();
     districts = await Promise.all(TENANTS.map((t) => createMariadbDatabase(`dbt_district_${t}`)));
     warehouse = await createPostgresDatabase("dbt_district_wh");
@@ -154,7 +152,6 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     await warehouse?.drop();
     for (const d of districts) await d.drop();
-    release?.();
   });
 
   it("seeds MariaDB; a run killed mid-enrollments resumes per tenant; verify 100% with no orphans", async () => {

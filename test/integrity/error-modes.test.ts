@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, sessionsOf, type Workspace } from "./harness.js";
+import { createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, sessionsOf, type Workspace } from "./harness.js";
 
 /**
  * onError "fail" (the failing batch leaves nothing behind), `maxRejected` thresholds, and duplicate
@@ -15,10 +15,8 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
   let workspace: Workspace;
   let sourceDb: Connector;
   let targetDb: Connector;
-  let release: (() => void) | undefined;
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_modes_src");
     target = await createPostgresDatabase("dbt_modes_tgt");
     await source.query("CREATE TABLE people (id INT NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL)");
@@ -40,7 +38,6 @@ describe.skipIf(!servers)("error modes and duplicate keys", () => {
     workspace?.remove();
     await target?.drop();
     await source?.drop();
-    release?.();
   });
 
   const peoplePipeline = (name: string, onError: unknown) => workspace.pipeline(name, pipelineFile({

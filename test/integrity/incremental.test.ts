@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, type Connector } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
+import { createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
 
 /**
  * Acceptance 3: incremental sync on `updated_at` (MariaDB → PostgreSQL, upsert). Cursor values are
@@ -27,10 +27,8 @@ describe.skipIf(!servers)("incremental sync with a watermark (acceptance 3)", ()
   let workspace: Workspace;
   let sourceDb: Connector;
   let targetDb: Connector;
-  let release: (() => void) | undefined;
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_incr_src");
     target = await createPostgresDatabase("dbt_incr_tgt");
     await source.query("CREATE TABLE contacts (id INT NOT NULL PRIMARY KEY, name VARCHAR(80) NOT NULL, email VARCHAR(120), updated_at DATETIME(3) NOT NULL, KEY by_cursor (updated_at, id))");
@@ -59,7 +57,6 @@ describe.skipIf(!servers)("incremental sync with a watermark (acceptance 3)", ()
     workspace?.remove();
     await target?.drop();
     await source?.drop();
-    release?.();
   });
 
   const run = async (...flags: string[]) => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { acquirePostgresShared, createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
+import { createWorkspace, finished, insertMariadb, keyedHash, openConnector, pipelineFile, runCli, type Workspace } from "./harness.js";
 
 /**
  * Acceptance 4 (`databridge verify` passes, then fails naming the table and keys after a hand edit,
@@ -19,11 +19,9 @@ describe.skipIf(!servers)("verify and rollback", () => {
   let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let workspace: Workspace;
   let targetDb: Connector;
-  let release: (() => void) | undefined;
   const tableHash = (table: string, columns: string[]) => keyedHash(targetDb, { table, key: ["id"], columns });
 
   beforeAll(async () => {
-    release = await acquirePostgresShared();
     source = await createMariadbDatabase("dbt_vr_src");
     target = await createPostgresDatabase("dbt_vr_tgt");
     await source.query("CREATE TABLE items (id INT NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL, price DECIMAL(10,2), made DATE, updated_at DATETIME NOT NULL)");
@@ -51,7 +49,6 @@ describe.skipIf(!servers)("verify and rollback", () => {
     workspace?.remove();
     await target?.drop();
     await source?.drop();
-    release?.();
   });
 
   const run = async (pipeline: string) => {
