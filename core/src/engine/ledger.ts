@@ -205,21 +205,20 @@ export class Ledger {
 
   /** Inside the batch's transaction: the batch row, the run's totals and the checkpoint. */
   async recordBatch(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown }) {
-    const lastKey = toJson(args.lastKey);
+    // One round trip per batch: the batch row, the run's totals and the checkpoint as data-modifying CTEs.
     await session.query(
-      `INSERT INTO databridge.batches (run_id, pipeline, tenant, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9)`,
-      [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), lastKey, args.counts.read, args.counts.written, args.counts.rejected],
-    );
-    await session.query(
-      `UPDATE databridge.runs SET last_key = $4::jsonb, batches = batches + 1, rows_read = rows_read + $5, rows_written = rows_written + $6, rows_rejected = rows_rejected + $7
-        WHERE run_id = $1 AND pipeline = $2 AND tenant = $3`,
-      [args.runId, args.pipeline, args.tenant, lastKey, args.counts.read, args.counts.written, args.counts.rejected],
-    );
-    await session.query(
-      `UPDATE databridge.checkpoints SET last_key = $4::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($5::jsonb, watermark)
-        WHERE pipeline = $1 AND tenant = $2 AND run_id = $3`,
-      [args.pipeline, args.tenant, args.runId, lastKey, args.watermark === undefined ? null : toJson(args.watermark)],
+      `WITH batch AS (
+         INSERT INTO databridge.batches (run_id, pipeline, tenant, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::int, $9::int)
+       ), run AS (
+         UPDATE databridge.runs SET last_key = $6::jsonb, batches = batches + 1,
+                rows_read = rows_read + $7::int, rows_written = rows_written + $8::int, rows_rejected = rows_rejected + $9::int
+          WHERE run_id = $1 AND pipeline = $2 AND tenant = $3
+       )
+       UPDATE databridge.checkpoints SET last_key = $6::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($10::jsonb, watermark)
+        WHERE pipeline = $2 AND tenant = $3 AND run_id = $1`,
+      [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), toJson(args.lastKey), args.counts.read, args.counts.written, args.counts.rejected,
+        args.watermark === undefined ? null : toJson(args.watermark)],
     );
   }
 

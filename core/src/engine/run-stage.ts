@@ -190,6 +190,10 @@ async function pump(
       const batch = next.value;
       let idMappings = batch.idMappings;
       const written = await inTransaction(stage.target, async (session) => {
+        // A batch's rows and its checkpoint commit together, so they cannot disagree even if the server
+        // crashes before flushing the commit: at worst the last batches are read again on resume. Not
+        // waiting for each flush keeps WAL fsyncs off the hot path; the stage's final commit still waits.
+        await session.query("SET LOCAL synchronous_commit = off");
         const meta = { runId: ctx.runId, batch: batch.number };
         const loaded = isolateRejects
           ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)

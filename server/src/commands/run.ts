@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core";
 import { type CommandIO, ExitCode } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
+import { heapGovernor } from "../output/heap-governor.js";
 import { resolveRunnerTarget, runOnRunner } from "../runner/client.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 
@@ -21,6 +22,7 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
     const pipelines = await resolvePipelines(workspace, resolved);
     const render = options.json ? jsonRunRenderer(io) : humanRunRenderer(io, { verbose: global.verbose });
+    const governHeap = heapGovernor();
     if (options.runner) {
       const target = resolveRunnerTarget({ url: typeof options.runner === "string" ? options.runner : undefined, workspaceRoot: workspace.rootDir, env: io.env });
       const finished = await runOnRunner({ target, pipelines: pipelines.map((p) => p.pipeline.name), resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, signal, onEvent: render });
@@ -28,7 +30,10 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
     }
     const result = await runPipelines(workspace, pipelines, {
       resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
-      onEvent: (event: RunEvent) => render(event),
+      onEvent: (event: RunEvent) => {
+        render(event);
+        if (event.type === "batch.committed") governHeap();
+      },
     });
     if (result.status === "succeeded") return ExitCode.ok;
     if (result.status === "succeeded_with_rejects") return ExitCode.rejects;
