@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Connector } from "@databridge/core";
+import { random } from "../seed-random.js";
 
 /**
  * Seeds the district sample: the same legacy schema (SCHOOLS, STUDENTS, ENROLLMENTS) in each of the
@@ -59,23 +60,6 @@ export const LEGACY_DDL = {
   STUDENTS: [["StudentID", "integer NOT NULL"], ["SchoolID", "integer NOT NULL"], ["FirstName", "varchar(50) NOT NULL"], ["LastName", "varchar(50) NOT NULL"], ["BirthDate", "date"], ["Email", "varchar(120)"]],
   ENROLLMENTS: [["EnrollmentID", "integer NOT NULL"], ["StudentID", "integer NOT NULL"], ["SchoolID", "integer NOT NULL"], ["CourseCode", "varchar(10) NOT NULL"], ["Term", "varchar(7) NOT NULL"], ["Grade", "decimal(3,1)"]],
 } as const;
-
-/** A small deterministic PRNG (mulberry32): every seeded database holds the same rows. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
-    chance: (p: number) => next() < p,
-  };
-}
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 const day = (base: number, days: number) => {
