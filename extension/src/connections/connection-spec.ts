@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /** The database kinds the Add Connection flow offers (those core has connectors for). */
-export type ConnectionType = "postgres" | "mysql" | "pglite";
+export type ConnectionType = "postgres" | "mysql" | "mssql" | "oracle" | "pglite";
 
 /**
  * A connection as the extension keeps it in the `databridge.connections` setting: everything but the password,
@@ -32,6 +32,8 @@ export interface ConnectionTypeInfo {
 export const CONNECTION_TYPES: readonly ConnectionTypeInfo[] = [
   { type: "postgres", label: "PostgreSQL", detail: "PostgreSQL 12 or later", defaultPort: 5432, scheme: "postgres", server: true },
   { type: "mysql", label: "MySQL / MariaDB", detail: "MySQL 5.7+, MariaDB 10.3+", defaultPort: 3306, scheme: "mysql", server: true },
+  { type: "mssql", label: "SQL Server", detail: "Source only; not integration-tested by DataBridge yet", defaultPort: 1433, scheme: "mssql", server: true },
+  { type: "oracle", label: "Oracle", detail: "Source only (thin mode, no Oracle client); not integration-tested by DataBridge yet", defaultPort: 1521, scheme: "oracle", server: true },
   { type: "pglite", label: "PGlite (embedded folder)", detail: "An embedded PostgreSQL in a workspace folder; no server, no password", scheme: "pglite", server: false },
 ];
 
