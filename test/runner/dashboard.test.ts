@@ -125,7 +125,8 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("[data-testid=rows-rejected]")).toBe(String(BAD_ROWS.length));
     expect(await page.getAttribute("[data-testid=stage-progress][data-pipeline=orders]", "aria-valuenow")).toBe("100");
     expect(Number(await page.getAttribute("[data-testid=rate-chart] svg", "data-points"))).toBe(ROWS / 100);
-    await page.waitForSelector("[data-testid=rejected-row]");
+    // The list refreshes (throttled) as rejects arrive: wait for the final one, not the first.
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=rejected-row]").length === n, BAD_ROWS.length, { timeout: 30_000 });
     const rejected = await page.$$eval("[data-testid=rejected-row]", (rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent, r.querySelector("dd.bad")?.textContent]));
     expect(rejected).toEqual(BAD_ROWS.map((id) => [String(id), "customer_id", "NULL"]));
     expect((await api.get(`/runs/${runId}`)).body).toMatchObject({ status: "succeeded_with_rejects", rows: { read: ROWS, written: ROWS - BAD_ROWS.length, rejected: BAD_ROWS.length } });

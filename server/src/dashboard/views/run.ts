@@ -133,9 +133,14 @@ export function runView(ctx: ViewContext, runId: string): View {
     );
   };
 
+  let rejectsRequest = 0;
   const loadRejects = throttle(async () => {
+    const request = ++rejectsRequest;
     try {
-      rejects = await api.get(`/runs/${runId}/rejects?limit=100`);
+      const result: typeof rejects = await api.get(`/runs/${runId}/rejects?limit=100`);
+      // Responses can arrive out of order; only the newest request's answer is shown.
+      if (request !== rejectsRequest) return;
+      rejects = result;
       scheduleRender();
     } catch {
       // shown as the live count until the next try
