@@ -93,10 +93,14 @@ describe("RunnerSupervisor with the real databridge serve", () => {
     });
     expect(readopted.token).toBe(restarted.token);
 
-    // Stopping the adopter leaves the runner alone; stopping the owner ends it and removes runner.json.
-    await second.stop();
+    // Both windows saw the death; whichever brought the new runner up owns it. Stopping the adopter
+    // leaves the runner alone; stopping the owner ends it and removes runner.json.
+    const ownedBy = (s: RunnerSupervisor) => s.current.kind === "running" && s.current.owned;
+    expect(ownedBy(first) !== ownedBy(second)).toBe(true);
+    const [owner, adopter] = ownedBy(first) ? [first, second] : [second, first];
+    await adopter.stop();
     expect(isProcessAlive(restarted.pid!)).toBe(true);
-    await first.stop();
+    await owner.stop();
     await waitFor("the runner to exit", () => !isProcessAlive(restarted.pid!));
     expect(fs.existsSync(runnerFilePath(root))).toBe(false);
     expect(logs.join("\n")).toContain("restarting");
