@@ -76,6 +76,11 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     for (const table of ["restart_copy", "killed_read", "terminated_copy"]) {
       await target.query(`CREATE TABLE ${table} (id integer NOT NULL, name varchar(60) NOT NULL, payload text NOT NULL, amount numeric(12,2))`);
     }
+    // Batch 4's COPY into restart_copy is paced (2 ms a row) so the restart lands while it is in flight,
+    // however fast the machine is: between batches the pool would simply reconnect, with nothing to retry.
+    await target.query(`CREATE FUNCTION pace_batch_4() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id BETWEEN 3001 AND 4000 THEN PERFORM pg_sleep(0.002); END IF; RETURN NEW; END $$`);
+    await target.query("CREATE TRIGGER pace_batch_4 BEFORE INSERT ON restart_copy FOR EACH ROW EXECUTE FUNCTION pace_batch_4()");
     await target.query("CREATE TABLE narrow_fail (id integer NOT NULL, name varchar(14) NOT NULL)");
     await target.query("CREATE TABLE narrow_skip (id integer NOT NULL, name varchar(14) NOT NULL)");
     workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
@@ -130,7 +135,9 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     const monitor = new pg.Client({ connectionString: scratch!.url() });
     await monitor.connect();
     await waitFor("a COPY in flight", async () => {
-      const { rows } = await monitor.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%'", [target.name]);
+      const { rows } = await monitor.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'COPY%' AND now() - query_start > interval '300 milliseconds'",
+        [target.name]);
       return rows.length > 0;
     }, 60_000, 5);
     await monitor.end().catch(() => {});
