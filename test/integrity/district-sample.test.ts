@@ -17,10 +17,15 @@ const SAMPLE = path.join(REPO_ROOT, "samples/district-consolidation");
 const SEED = path.join(SAMPLE, "seed.mjs");
 const TENANTS = ["a", "b", "c"];
 
-/** The sample copied into a temp folder (its embedded databases live there, not in the repository). */
+/**
+ * The sample copied into a temp folder (its embedded databases live there, not in the repository),
+ * next to the seed helpers it shares with the other samples (`../seed-random.ts`).
+ */
 function copySample(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "databridge-district-"));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "databridge-district-"));
+  const dir = path.join(root, path.basename(SAMPLE));
   fs.cpSync(SAMPLE, dir, { recursive: true, filter: (source) => !source.includes(`${path.sep}.databridge`) });
+  fs.copyFileSync(path.join(SAMPLE, "../seed-random.ts"), path.join(root, "seed-random.ts"));
   return dir;
 }
 
@@ -112,7 +117,7 @@ describe("district consolidation sample, embedded (PGlite) default (acceptance 5
   beforeAll(() => {
     dir = copySample();
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
+  afterAll(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true, maxRetries: 5 }));
 
   // Four embedded databases are created (initdb) by the seed: the slowest part of this suite.
   it("seeds, runs three tenants in parallel, verifies 100% with no orphans", { timeout: 300_000 }, async () => {
@@ -149,7 +154,7 @@ describe.skipIf(!servers)("district consolidation sample on real servers: MariaD
   }, 660_000);
 
   afterAll(async () => {
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true, maxRetries: 5 });
     await warehouse?.drop();
     for (const d of districts) await d.drop();
   });
