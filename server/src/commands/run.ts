@@ -18,11 +18,12 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(targets: string[], options: RunCommandOptions, global: GlobalOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
+  // Before the workspace loads: loading it is when the young generation would first grow.
+  const governHeap = heapGovernor();
   const resolved = resolveTargets(targets, io.cwd);
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
     const pipelines = await resolvePipelines(workspace, resolved);
     const render = options.json ? jsonRunRenderer(io) : humanRunRenderer(io, { verbose: global.verbose });
-    const governHeap = heapGovernor();
     if (options.runner) {
       const target = resolveRunnerTarget({ url: typeof options.runner === "string" ? options.runner : undefined, workspaceRoot: workspace.rootDir, env: io.env });
       const finished = await runOnRunner({ target, pipelines: pipelines.map((p) => p.pipeline.name), resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, signal, onEvent: render });
