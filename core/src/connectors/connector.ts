@@ -89,6 +89,13 @@ export interface SqlDialect {
   limit(selectSql: string, limit: number): string;
   /** An SQL expression for the server's current local time minus some seconds (incremental `lag`). */
   nowMinusSeconds(seconds: number): string;
+  /**
+   * Encoding pushed down to the source: an SQL expression rendering these columns, in order, as one
+   * line of PostgreSQL's COPY text format (tab-separated, `\N` for NULL, escapes applied) — exactly the
+   * text the engine would have encoded from the values it reads. `undefined` when a column's type has
+   * no such exact rendering; the engine then reads values as usual.
+   */
+  copyTextRow?(columns: readonly { name: string; nativeType: string }[]): string | undefined;
 }
 
 export interface ReadRequest {
@@ -105,6 +112,8 @@ export interface ReadRequest {
   /** Override of the ordering (defaults to `key`), e.g. `[cursor, ...key]`. */
   orderBy?: string[];
   limit: number;
+  /** An SQL expression selected after `columns` (the row as COPY text, from {@link SqlDialect.copyTextRow}). */
+  copyText?: string;
 }
 
 export interface ResultColumn {
@@ -119,10 +128,20 @@ export interface RowBatch {
 }
 
 /** A session on a target that holds one transaction. */
+/** Where a pre-encoded row keeps its COPY text: `row[textAt]` follows the row's first `leading` values. */
+export interface PreEncodedRows {
+  textAt: number;
+  leading: number;
+}
+
 export interface TargetSession {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
-  /** Bulk-loads rows (arrays in `columns` order) into a table; returns the number of rows loaded. */
-  bulkLoad(table: TableRef, columns: string[], rows: unknown[][]): Promise<number>;
+  /**
+   * Bulk-loads rows (arrays in `columns` order) into a table; returns the number of rows loaded.
+   * With `preEncoded`, each row holds its first `leading` values followed, at `textAt`, by the rest
+   * of its columns already encoded as COPY text (see {@link SqlDialect.copyTextRow}).
+   */
+  bulkLoad(table: TableRef, columns: string[], rows: unknown[][], preEncoded?: PreEncodedRows): Promise<number>;
   /** Returns the session to the connector. `broken` discards it (after a failure mid-protocol). */
   release(broken?: boolean): Promise<void>;
 }

@@ -28,7 +28,8 @@ export function buildKeysetSelect(
     ? dialect.quoteTable(request.from.table)
     // The newline ends a trailing `-- comment` in the user's query before our closing parenthesis.
     : asDerivedTable(request.from.query, q("databridge_source"));
-  const select = request.columns ? request.columns.map(q).join(", ") : "*";
+  const columns = request.columns ? request.columns.map(q) : ["*"];
+  const select = request.copyText ? [...columns, `${request.copyText} AS ${q("databridge_copy_text")}`].join(", ") : columns.join(", ");
   const conditions: string[] = [];
   if (request.where) {
     const { sql, params: values } = request.where;

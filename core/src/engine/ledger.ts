@@ -203,11 +203,21 @@ export class Ledger {
     }
   }
 
-  /** Inside the batch's transaction: the batch row, the run's totals and the checkpoint. */
-  async recordBatch(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown }) {
-    // One round trip per batch: the batch row, the run's totals and the checkpoint as data-modifying CTEs.
+  /**
+   * Inside the batch's transaction: the batch row, the run's totals and the checkpoint, and for an
+   * `insert` the target keys it wrote, so `rollback` can delete exactly those rows.
+   */
+  async recordBatch(session: TargetSession, args: {
+    runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown;
+    writtenKeys?: { targetTable: string; keyColumns: string[]; keys: unknown[][] };
+  }) {
+    const written = args.writtenKeys?.keys.length ? args.writtenKeys : undefined;
+    // One round trip per batch: the batch row, the run's totals, the written keys and the checkpoint as data-modifying CTEs.
     await session.query(
-      `WITH batch AS (
+      `WITH keys AS (
+         INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, key_columns, keys)
+         SELECT $1, $2, $3, $4, $11, $12::jsonb, $13::json WHERE $13::json IS NOT NULL
+       ), batch AS (
          INSERT INTO databridge.batches (run_id, pipeline, tenant, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::int, $9::int)
        ), run AS (
@@ -218,16 +228,8 @@ export class Ledger {
        UPDATE databridge.checkpoints SET last_key = $6::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($10::jsonb, watermark)
         WHERE pipeline = $2 AND tenant = $3 AND run_id = $1`,
       [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), toJson(args.lastKey), args.counts.read, args.counts.written, args.counts.rejected,
-        args.watermark === undefined ? null : toJson(args.watermark)],
-    );
-  }
-
-  /** Inside the batch's transaction: the target keys an `insert` batch wrote, so `rollback` can delete exactly those rows. */
-  async recordWrittenKeys(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; targetTable: string; keyColumns: string[]; keys: unknown[][] }) {
-    if (!args.keys.length) return;
-    await session.query(
-      "INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, key_columns, keys) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::json)",
-      [args.runId, args.pipeline, args.tenant, args.batch, args.targetTable, toJson(args.keyColumns), toJson(args.keys)],
+        args.watermark === undefined ? null : toJson(args.watermark),
+        written?.targetTable ?? null, written ? toJson(written.keyColumns) : null, written ? toJson(written.keys) : null],
     );
   }
 

@@ -1,4 +1,4 @@
-import type { Connector, TableRef, TargetSession } from "../connectors/connector.js";
+import type { Connector, PreEncodedRows, TableRef, TargetSession } from "../connectors/connector.js";
 import type { PreparedStage } from "./prepare.js";
 
 /** How one batch reaches the target table, inside the batch's transaction. */
@@ -16,6 +16,8 @@ export interface LoadStrategy {
 export interface BatchMeta {
   runId: string;
   batch: number;
+  /** The rows carry their COPY text from the source. */
+  preEncoded?: PreEncodedRows;
 }
 
 const STAGE_TABLE: TableRef = { schema: "pg_temp", name: "databridge_stage" };
@@ -28,14 +30,14 @@ export function loadStrategy(stage: PreparedStage): LoadStrategy {
   const columns = targetColumns.map(q).join(", ");
   switch (stage.mode) {
     case "insert":
-      return { loadTable: targetRef, load: (session, rows) => session.bulkLoad(targetRef, targetColumns, rows) };
+      return { loadTable: targetRef, load: (session, rows, meta) => session.bulkLoad(targetRef, targetColumns, rows, meta.preEncoded) };
 
     case "replace": {
       const shadowRef = { schema: targetRef.schema, name: shadowName(target, targetRef.name) };
       const shadow = target.dialect.quoteTable(shadowRef);
       return {
         loadTable: shadowRef,
-        load: (session, rows) => session.bulkLoad(shadowRef, targetColumns, rows),
+        load: (session, rows, meta) => session.bulkLoad(shadowRef, targetColumns, rows, meta.preEncoded),
         async begin(session) {
           await session.query(`DROP TABLE IF EXISTS ${shadow}`);
           await session.query(`CREATE TABLE ${shadow} (LIKE ${table} INCLUDING DEFAULTS INCLUDING GENERATED)`);
@@ -75,7 +77,9 @@ export function loadStrategy(stage: PreparedStage): LoadStrategy {
         async load(session, rows, meta) {
           if (!rows.length) return 0;
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
-          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]));
+          // The ordinal leads each staged row; a pre-encoded row's text moves one place along with it.
+          const preEncoded = meta.preEncoded && { textAt: meta.preEncoded.textAt + 1, leading: meta.preEncoded.leading + 1 };
+          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]), preEncoded);
           if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel, JSON.stringify(targetKey)]);
           const result = await session.query(statement);
           await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);

@@ -1,6 +1,6 @@
 import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
-import type { Catalog, Connector, PortableType, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
+import type { Catalog, ColumnInfo, Connector, PortableType, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
 import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
 import { IdMapService, legacyKeyText } from "./id-map.js";
 import { compileExpression, isNumericKind, parseExpression, toMathValue } from "../transforms/expression.js";
@@ -30,6 +30,11 @@ export interface PreparedStage {
   keyIndexes: number[];
   /** Incremental sync: the cursor column and how far behind "now" reading stops. */
   incremental?: { cursor: string; lagSeconds: number };
+  /**
+   * Encoding pushed down to the source (see `SqlDialect.copyTextRow`): the SQL that renders a row as
+   * COPY text, and how many leading read columns (the keys) are still read as values.
+   */
+  sourceEncoding?: { copyText: string; valueColumns: number };
   /** The target column an id map writes (new UUID per source key). */
   idMapColumn?: string;
   estimatedRows: number | null;
@@ -191,12 +196,36 @@ export async function prepareStage(
     }
   }
 
+  const passesThrough = passesRowsThrough({ targetColumns, readColumns, pipeline });
+  const sourceEncoding = passesThrough ? pushDownEncoding(source, sourceTable, readColumns, [
+    ...pageKey.map((_, i) => i), ...keyIndexes, ...targetKey.map((k) => targetColumns.indexOf(k)),
+  ]) : undefined;
+
   return {
-    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn,
+    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
     estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
+}
+
+/** True when each target column is the plain source column read at the same position (`columns: { id: "id", … }` in order). */
+export function passesRowsThrough(stage: Pick<PreparedStage, "targetColumns" | "readColumns" | "pipeline">): boolean {
+  const { targetColumns, readColumns, pipeline } = stage;
+  return targetColumns.length === readColumns.length && targetColumns.every((column, i) => pipeline.columns[column] === readColumns[i]);
+}
+
+/**
+ * When rows pass through untouched, the source can render them as COPY text itself; the engine then
+ * reads only the leading columns it needs as values (`needed`: keys, by read position) plus that line.
+ * `DATABRIDGE_SOURCE_ENCODING=off` keeps the value path (a diagnostic switch).
+ */
+function pushDownEncoding(source: Connector, table: TableInfo | undefined, readColumns: string[], needed: number[]): PreparedStage["sourceEncoding"] {
+  if (!table || !source.dialect.copyTextRow || process.env.DATABRIDGE_SOURCE_ENCODING === "off") return undefined;
+  const columns = readColumns.map((name) => table.columns.find((c) => c.name === name));
+  if (columns.some((c) => !c)) return undefined;
+  const copyText = source.dialect.copyTextRow(columns as ColumnInfo[]);
+  return copyText ? { copyText, valueColumns: Math.max(0, ...needed) + 1 } : undefined;
 }
 
 const lagUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

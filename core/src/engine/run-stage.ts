@@ -1,5 +1,5 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
-import type { TargetSession } from "../connectors/connector.js";
+import type { PreEncodedRows, TargetSession } from "../connectors/connector.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
 import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
 import { BoundedQueue } from "./bounded-queue.js";
@@ -7,7 +7,8 @@ import { asDerivedTable } from "../connectors/keyset.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
 import { IdMapService, legacyKeyText, type IdMapping } from "./id-map.js";
-import type { CompiledMappings, PreparedStage } from "./prepare.js";
+import { passesRowsThrough, type CompiledMappings, type PreparedStage } from "./prepare.js";
+import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
 
 export interface StageContext {
   runId: string;
@@ -41,6 +42,10 @@ interface TransformedBatch {
   sourceRows: unknown[][];
   /** The source key of `rows[i]`, computed when an error needs it (not kept per row). */
   keyAt(i: number): unknown[];
+  /** The source row of `rows[i]` as values (decoded from its COPY text when the source encoded it), for reporting it. */
+  sourceValuesAt(i: number): unknown[];
+  /** Rows the source encoded as COPY text: where each keeps its line. */
+  preEncoded?: PreEncodedRows;
   rejects: RejectedRow[];
   /** Indexes (into `rows`) the target rejected while loading. */
   rejectedAtLoad: Set<number>;
@@ -153,7 +158,7 @@ async function pump(
   ctx: StageContext,
   state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number },
 ): Promise<"done" | "cancelled"> {
-  const { pipeline, tenant, source, readColumns, pageKey, batchSize } = stage;
+  const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
   const q = source.dialect.quoteIdentifier;
   const where = stage.incremental
     ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}` : ""}`, params: [] }
@@ -171,7 +176,10 @@ async function pump(
     while (!stopReading) {
       if (ctx.signal?.aborted) { cancelled = true; break; }
       await ctx.gate?.();
-      const batch = await source.read({ from: stage.from, columns: readColumns, key: pageKey, after: after ?? undefined, where, limit: batchSize });
+      const batch = await source.read({
+        from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize,
+        columns: encoding ? readColumns.slice(0, encoding.valueColumns) : readColumns, copyText: encoding?.copyText,
+      });
       if (!batch.rows.length) break;
       const number = state.nextBatch();
       await ctx.compiled.beforeBatch(batch.rows);
@@ -194,24 +202,24 @@ async function pump(
         // crashes before flushing the commit: at worst the last batches are read again on resume. Not
         // waiting for each flush keeps WAL fsyncs off the hot path; the stage's final commit still waits.
         await session.query("SET LOCAL synchronous_commit = off");
-        const meta = { runId: ctx.runId, batch: batch.number };
+        const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
         const loaded = isolateRejects
           ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
           : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
         // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
         idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
         await IdMapService.persist(session, idMappings);
+        let writtenKeys;
         if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
           const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
-          const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
-          await ctx.ledger.recordWrittenKeys(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys });
+          writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: loadedRows.map((row) => targetKeyIndexes.map((i) => row[i])) };
         }
         checkRejectThreshold(stage, state.counts, batch);
         await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
         await ctx.ledger.recordBatch(session, {
           runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
           counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
-          watermark: stage.incremental ? batch.lastKey : undefined,
+          watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
         });
         return loaded;
       });
@@ -250,8 +258,10 @@ function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: 
   const { mappers } = compiled;
   const pageLength = stage.pageKey.length;
   const keyOf = (row: unknown[]) => stage.keyIndexes.map((i) => row[i]);
+  const preEncoded = stage.sourceEncoding && { textAt: stage.sourceEncoding.valueColumns, leading: 0 };
   const batch = (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]): TransformedBatch => ({
     number, rows: out, sourceRows, keyAt: (i) => keyOf(sourceRows[i]), rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
+    sourceValuesAt: (i) => (preEncoded ? decodeCopyLine(sourceRows[i][preEncoded.textAt] as string) : sourceRows[i]), preEncoded,
     firstKey: rows[0].slice(0, pageLength), lastKey: rows[rows.length - 1].slice(0, pageLength), read: rows.length,
   });
   // Every target column is a source column in read order: the rows pass through as read, with no
@@ -279,12 +289,6 @@ function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: 
     sourceRows.push(row);
   }
   return batch(out, sourceRows, rejects);
-}
-
-/** True when each target column is the plain source column read at the same position (`columns: { id: "id", … }` in order). */
-function passesRowsThrough(stage: PreparedStage): boolean {
-  const { targetColumns, readColumns, pipeline } = stage;
-  return targetColumns.length === readColumns.length && targetColumns.every((column, i) => pipeline.columns[column] === readColumns[i]);
 }
 
 /** The new ids created for a batch, minus those of its rejected rows (their legacy key is in the rejected source row). */
@@ -319,9 +323,10 @@ async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSess
       if (to - from === 1) {
         batch.rejectedAtLoad.add(from);
         const error = caught as { code?: string; column?: string; message?: string; where?: string };
+        const values = batch.sourceValuesAt(from);
         batch.rejects.push({
-          key: batch.keyAt(from), row: rowObject(stage, batch.sourceRows[from]), stage: "load",
-          column: error.column ?? copyErrorColumn(error.where, stage.targetColumns, batch.rows[from]), code: error.code, message: messageOf(caught),
+          key: batch.keyAt(from), row: rowObject(stage, values), stage: "load",
+          column: error.column ?? copyErrorColumn(error.where, stage.targetColumns, batch.preEncoded ? values : batch.rows[from]), code: error.code, message: messageOf(caught),
         });
         return 0;
       }

@@ -128,10 +128,10 @@ class PgliteConnector implements Connector {
         const result = await db.query<T>(sql, params);
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
       },
-      async bulkLoad(table, columns, rows) {
+      async bulkLoad(table, columns, rows, preEncoded) {
         if (rows.length === 0) return 0;
         const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'`;
-        const result = await db.query(sql, [], { blob: new Blob([encodeCopyText(rows)]) });
+        const result = await db.query(sql, [], { blob: new Blob([encodeCopyText(rows, preEncoded)]) });
         return result.affectedRows ?? rows.length;
       },
       async release(broken = false) {

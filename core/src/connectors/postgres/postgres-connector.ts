@@ -2,7 +2,7 @@ import type { Pool, PoolClient, FieldDef, CustomTypesConfig } from "pg";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
-import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
+import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
@@ -104,13 +104,13 @@ class PostgresSession implements TargetSession {
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
 
-  async bulkLoad(table: TableRef, columns: string[], rows: unknown[][]) {
+  async bulkLoad(table: TableRef, columns: string[], rows: unknown[][], preEncoded?: PreEncodedRows) {
     if (rows.length === 0) return 0;
     const { from } = await import("pg-copy-streams");
     const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN`;
     const stream = this.client.query(from(sql));
     // Chunks encoded straight into buffers as the stream pulls them: no batch-sized string.
-    await pipeline(Readable.from(encodeCopyChunks(rows)), stream);
+    await pipeline(Readable.from(encodeCopyChunks(rows, preEncoded)), stream);
     return Number(stream.rowCount ?? rows.length);
   }
 

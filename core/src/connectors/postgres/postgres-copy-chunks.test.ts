@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { encodeCopyChunks, encodeCopyText } from "./postgres-copy.js";
+import { decodeCopyLine, encodeCopyChunks, encodeCopyText } from "./postgres-copy.js";
 
-const joined = (rows: unknown[][], chunkBytes?: number) => Buffer.concat([...encodeCopyChunks(rows, chunkBytes)]).toString("utf8");
+const joined = (rows: unknown[][], chunkBytes?: number) => Buffer.concat([...encodeCopyChunks(rows, undefined, chunkBytes)]).toString("utf8");
 
 describe("encodeCopyChunks", () => {
   const awkward: unknown[][] = [
@@ -29,9 +29,26 @@ describe("encodeCopyChunks", () => {
 
   it("keeps chunks near the requested size and yields nothing for no rows", () => {
     const rows = Array.from({ length: 5000 }, (_, i) => [i, `name ${i}`, "text\twith\ttabs"]);
-    const chunks = [...encodeCopyChunks(rows, 4096)];
+    const chunks = [...encodeCopyChunks(rows, undefined, 4096)];
     expect(chunks.length).toBeGreaterThan(10);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(4096);
     expect([...encodeCopyChunks([])]).toEqual([]);
+  });
+
+  it("writes pre-encoded rows as their leading values and the source's line, verbatim", () => {
+    // A key ahead of the line (ignored: the line already holds it), and an ordinal in front for staging loads.
+    const rows = [[7, "7\tMüller\t\\N\tline\\ttab"], [8, "8\t東京 🚀\t\t"]];
+    const insert = { textAt: 1, leading: 0 };
+    expect(encodeCopyText(rows, insert)).toBe("7\tMüller\t\\N\tline\\ttab\n8\t東京 🚀\t\t\n");
+    for (const size of [1, 5, 4096]) expect(Buffer.concat([...encodeCopyChunks(rows, insert, size)]).toString("utf8")).toBe(encodeCopyText(rows, insert));
+    const staged = rows.map((row, i) => [i, ...row]);
+    const upsert = { textAt: 2, leading: 1 };
+    expect(Buffer.concat([...encodeCopyChunks(staged, upsert)]).toString("utf8")).toBe("0\t7\tMüller\t\\N\tline\\ttab\n1\t8\t東京 🚀\t\t\n");
+    expect(encodeCopyText(staged, upsert)).toBe("0\t7\tMüller\t\\N\tline\\ttab\n1\t8\t東京 🚀\t\t\n");
+  });
+
+  it("decodes a line back into the fields it was encoded from", () => {
+    const fields = ["a\tb\nc\\d\re", null, "", "\\N", "日本 🚀", "NULL", "\\t"];
+    expect(decodeCopyLine(encodeCopyText([fields]).slice(0, -1))).toEqual(fields);
   });
 });

@@ -1,15 +1,19 @@
+import type { PreEncodedRows } from "../connector.js";
+
 /**
  * Encodes rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes for
  * backslash, tab, newline and carriage return, `\\x…` hex for binary. Strings are escaped only
  * when they contain something to escape, which is the common case's fast path.
  */
-export function encodeCopyText(rows: readonly unknown[][]): string {
+export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncodedRows): string {
   let out = "";
   for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
+    const values = preEncoded ? preEncoded.leading : row.length;
+    for (let i = 0; i < values; i++) {
       if (i > 0) out += "\t";
       out += encodeCopyValue(row[i]);
     }
+    if (preEncoded) out += (values > 0 ? "\t" : "") + (row[preEncoded.textAt] as string);
     out += "\n";
   }
   return out;
@@ -21,10 +25,24 @@ export function encodeCopyText(rows: readonly unknown[][]): string {
  * batch string is ever built, so a million rows allocate little more than their chunks. COPY data
  * may split anywhere, so a row can span two chunks.
  */
-export function* encodeCopyChunks(rows: readonly unknown[][], chunkBytes = 256 * 1024): Generator<Buffer> {
+export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = 256 * 1024): Generator<Buffer> {
   let chunk = Buffer.allocUnsafe(chunkBytes);
   let used = 0;
   for (const row of rows) {
+    if (preEncoded) {
+      // The source already wrote this row's text (escapes included): its leading values, then the line as is.
+      let line = row[preEncoded.textAt] as string;
+      for (let i = preEncoded.leading - 1; i >= 0; i--) line = `${encodeCopyValue(row[i])}\t${line}`;
+      const need = line.length * 3 + 1;
+      if (used + need > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+        used = 0;
+      }
+      used += chunk.write(line, used, "utf8");
+      chunk[used++] = NEWLINE;
+      continue;
+    }
     const last = row.length - 1;
     for (let i = 0; i <= last; i++) {
       const value = row[i];
@@ -94,6 +112,13 @@ function writeHexBytea(chunk: Buffer, at: number, bytes: Uint8Array): number {
 const needsEscape = /[\\\t\n\r]/;
 const escapes = /[\\\t\n\r]/g;
 const escapeOf: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+const unescaped: Record<string, string> = { t: "\t", n: "\n", r: "\r" };
+
+/** One COPY text line back into its fields (`\\N` → null, escapes undone): the inverse of the encoding, for reporting a row. */
+export function decodeCopyLine(line: string): (string | null)[] {
+  return line.split("\t").map((field) => (field === "\\N" ? null : field.replace(/\\(.)/g, (_, c: string) => unescaped[c] ?? c)));
+}
 
 export function encodeCopyValue(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
