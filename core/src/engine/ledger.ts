@@ -1,4 +1,5 @@
 import type { Connector, TargetSession } from "../connectors/connector.js";
+import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import type { RowCounts } from "../protocol.js";
 
 /**
@@ -209,9 +210,9 @@ export class Ledger {
    */
   async recordBatch(session: TargetSession, args: {
     runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown;
-    writtenKeys?: { targetTable: string; keyColumns: string[]; keys: unknown[][] };
+    writtenKeys?: { targetTable: string; keyColumns: string[]; keys: WrittenKeys };
   }) {
-    const written = args.writtenKeys?.keys.length ? args.writtenKeys : undefined;
+    const written = args.writtenKeys && (isKeyRanges(args.writtenKeys.keys) || args.writtenKeys.keys.length) ? args.writtenKeys : undefined;
     // One round trip per batch: the batch row, the run's totals, the written keys and the checkpoint as data-modifying CTEs.
     await session.query(
       `WITH keys AS (
@@ -229,7 +230,7 @@ export class Ledger {
         WHERE pipeline = $2 AND tenant = $3 AND run_id = $1`,
       [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), toJson(args.lastKey), args.counts.read, args.counts.written, args.counts.rejected,
         args.watermark === undefined ? null : toJson(args.watermark),
-        written?.targetTable ?? null, written ? toJson(written.keyColumns) : null, written ? toJson(written.keys) : null],
+        written?.targetTable ?? null, written ? toJson(written.keyColumns) : null, written ? (isKeyRanges(written.keys) ? JSON.stringify(written.keys) : toJson(written.keys)) : null],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Connector, TableInfo, TargetSession } from "../connectors/connector.js";
+import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import { configError, terminalError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline } from "../workspace/loader.js";
@@ -106,8 +107,14 @@ function keyMatch(target: Connector, table: TableInfo, keyColumns: string[], jso
   }).join(" AND ");
 }
 
+/** `t.id BETWEEN (r.v->>0)::type AND (r.v->>1)::type`: a range of an integer key (see written-keys.ts). */
+function keyInRange(target: Connector, table: TableInfo, keyColumn: string, json: string): string {
+  const type = table.columns.find((c) => c.name === keyColumn)?.nativeType ?? "bigint";
+  return `t.${target.dialect.quoteIdentifier(keyColumn)} BETWEEN (${json}->>0)::${type} AND (${json}->>1)::${type}`;
+}
+
 async function deleteWrittenKeys(session: TargetSession, target: Connector, table: TableInfo, runId: string, run: RunRow): Promise<number> {
-  const batches = await session.query<{ key_columns: string[]; keys: unknown[][] }>(
+  const batches = await session.query<{ key_columns: string[]; keys: WrittenKeys }>(
     "SELECT key_columns, keys FROM databridge.written_keys WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 ORDER BY batch_no",
     [runId, run.pipeline, run.tenant],
   );
@@ -119,10 +126,15 @@ async function deleteWrittenKeys(session: TargetSession, target: Connector, tabl
         pipeline: run.pipeline, table: run.target_table, fix: "give the target table a primary key or set target.key for future runs",
       });
     }
-    const result = await session.query(
-      `DELETE FROM ${ref} AS t USING jsonb_array_elements($1::jsonb) AS k(v) WHERE ${keyMatch(target, table, batch.key_columns, "k.v")}`,
-      [JSON.stringify(batch.keys)],
-    );
+    const result = isKeyRanges(batch.keys)
+      ? await session.query(
+        `DELETE FROM ${ref} AS t USING jsonb_array_elements($1::jsonb) AS r(v) WHERE ${keyInRange(target, table, batch.key_columns[0], "r.v")}`,
+        [JSON.stringify(batch.keys.ranges)],
+      )
+      : await session.query(
+        `DELETE FROM ${ref} AS t USING jsonb_array_elements($1::jsonb) AS k(v) WHERE ${keyMatch(target, table, batch.key_columns, "k.v")}`,
+        [JSON.stringify(batch.keys)],
+      );
     deleted += result.rowCount;
   }
   return deleted;

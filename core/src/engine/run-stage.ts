@@ -7,6 +7,7 @@ import { asDerivedTable } from "../connectors/keyset.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
 import { IdMapService, legacyKeyText, type IdMapping } from "./id-map.js";
+import { compactWrittenKeys, keyRangesApply } from "./written-keys.js";
 import { passesRowsThrough, type CompiledMappings, type PreparedStage } from "./prepare.js";
 import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
 
@@ -164,6 +165,7 @@ async function pump(
     ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}` : ""}`, params: [] }
     : undefined;
   const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
+  const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
   const queue = new BoundedQueue<TransformedBatch>(2);
   const strategy = loadStrategy(stage);
   const onError = pipeline.onError ?? "fail";
@@ -212,7 +214,8 @@ async function pump(
         let writtenKeys;
         if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
           const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
-          writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: loadedRows.map((row) => targetKeyIndexes.map((i) => row[i])) };
+          const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
+          writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
         }
         checkRejectThreshold(stage, state.counts, batch);
         await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
