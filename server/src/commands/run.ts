@@ -33,7 +33,8 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
       onEvent: (event: RunEvent) => {
         render(event);
-        if (event.type === "batch.committed") governHeap();
+        if (event.type === "run.started") governHeap.running();
+        if (event.type === "batch.committed") governHeap.betweenBatches();
       },
     });
     if (result.status === "succeeded") return ExitCode.ok;
