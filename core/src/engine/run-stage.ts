@@ -57,6 +57,9 @@ interface TransformedBatch {
 }
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 30_000 };
+/** How long a batch waits for a row lock while two batches are in flight, and the error that ends the wait. */
+const IN_FLIGHT_LOCK_TIMEOUT = "10s";
+const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Full-jitter exponential backoff: a random delay up to initial × 2^attempt, capped. */
 export function backoffDelay(attempt: number, policy: Required<RetryPolicy>, random = Math.random): number {
@@ -119,9 +122,10 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
   });
 
   let batchNumber = 0;
+  let serialWrites = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await pump(stage, ctx, { after, estimatedRows, counts, started, nextBatch: () => ++batchNumber });
+      const result = await pump(stage, ctx, { after, estimatedRows, counts, started, nextBatch: () => ++batchNumber, serialWrites });
       if (result === "cancelled") {
         await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "cancelled", complete: false });
         return outcome("cancelled");
@@ -133,6 +137,8 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
         await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
         return outcome("failed", error);
       }
+      // In-flight batches waited on each other's rows (see pump): from now on, one batch at a time.
+      if ((caught as { code?: string })?.code === LOCK_NOT_AVAILABLE) serialWrites = true;
       const delayMs = backoffDelay(attempt, policy);
       ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -157,7 +163,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
 async function pump(
   stage: PreparedStage,
   ctx: StageContext,
-  state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number },
+  state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number; serialWrites: boolean },
 ): Promise<"done" | "cancelled"> {
   const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
   const q = source.dialect.quoteIdentifier;
@@ -193,60 +199,84 @@ async function pump(
     queue.close();
   })().catch((error) => queue.close(error));
 
+  // Two batches in flight on their own sessions where the target has a pool: the next batch's COPY
+  // overlaps this one's ledger rows and commit, and PostgreSQL works on both. Commits stay in batch
+  // order — a batch records its ledger rows and commits only once the batch before it committed — so
+  // the checkpoint never passes a batch that is not in. Two in-flight batches wanting the same target
+  // row would wait on each other (one inside PostgreSQL, one here); lock_timeout turns that into a
+  // transient error, and the retry writes one batch at a time.
+  const concurrent = stage.target.capabilities.concurrentSessions && !state.serialWrites;
+  const inFlightLimit = concurrent ? 2 : 1;
+
+  const writeBatch = async (batch: TransformedBatch, previous: Promise<void>): Promise<void> => {
+    let idMappings = batch.idMappings;
+    const written = await inTransaction(stage.target, async (session) => {
+      // A batch's rows and its checkpoint commit together, so they cannot disagree even if the server
+      // crashes before flushing the commit: at worst the last batches are read again on resume. Not
+      // waiting for each flush keeps WAL fsyncs off the hot path; the stage's final commit still waits.
+      await session.query("SET LOCAL synchronous_commit = off");
+      if (concurrent) await session.query(`SET LOCAL lock_timeout = '${IN_FLIGHT_LOCK_TIMEOUT}'`);
+      const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
+      const loaded = isolateRejects
+        ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
+        : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
+      // The batch before must be in first (if it failed, this one rolls back with it).
+      await previous;
+      // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
+      idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
+      await IdMapService.persist(session, idMappings);
+      let writtenKeys;
+      if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
+        const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
+        const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
+        writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
+      }
+      checkRejectThreshold(stage, state.counts, batch);
+      await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
+      await ctx.ledger.recordBatch(session, {
+        runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
+        counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
+        watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
+      });
+      return loaded;
+    });
+    ctx.compiled.idMap.confirm(idMappings);
+    const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
+    state.counts.read += batchRows.read;
+    state.counts.written += batchRows.written;
+    state.counts.rejected += batchRows.rejected;
+    for (const reject of batch.rejects) {
+      ctx.emit({ type: "row.rejected", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, key: reject.key, stage: reject.stage, column: reject.column, code: reject.code, message: reject.message });
+    }
+    const elapsed = Math.max(1, Date.now() - state.started);
+    const rowsPerSecond = Math.round((state.counts.read * 1000) / elapsed);
+    const remaining = state.estimatedRows === null ? null : Math.max(0, state.estimatedRows - state.counts.read);
+    ctx.emit({
+      type: "batch.committed", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, batchRows, rows: { ...state.counts },
+      lastKey: batch.lastKey, rowsPerSecond, estimatedRows: state.estimatedRows,
+      etaMs: remaining === null || rowsPerSecond === 0 ? null : Math.round((remaining / rowsPerSecond) * 1000),
+    });
+  };
+
+  const inFlight: Promise<void>[] = [];
+  let previous: Promise<void> = Promise.resolve();
   try {
     for (;;) {
+      if (inFlight.length >= inFlightLimit) await inFlight.shift();
+      // Cancelling stops between batches: what is in flight still commits, in order.
+      if (ctx.signal?.aborted) { cancelled = true; break; }
       const next = await queue.take();
       if (next.done) break;
-      const batch = next.value;
-      let idMappings = batch.idMappings;
-      const written = await inTransaction(stage.target, async (session) => {
-        // A batch's rows and its checkpoint commit together, so they cannot disagree even if the server
-        // crashes before flushing the commit: at worst the last batches are read again on resume. Not
-        // waiting for each flush keeps WAL fsyncs off the hot path; the stage's final commit still waits.
-        await session.query("SET LOCAL synchronous_commit = off");
-        const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
-        const loaded = isolateRejects
-          ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
-          : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
-        // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
-        idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
-        await IdMapService.persist(session, idMappings);
-        let writtenKeys;
-        if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
-          const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
-          const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
-          writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
-        }
-        checkRejectThreshold(stage, state.counts, batch);
-        await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
-        await ctx.ledger.recordBatch(session, {
-          runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
-          counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
-          watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
-        });
-        return loaded;
-      });
-      ctx.compiled.idMap.confirm(idMappings);
-      const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
-      state.counts.read += batchRows.read;
-      state.counts.written += batchRows.written;
-      state.counts.rejected += batchRows.rejected;
-      for (const reject of batch.rejects) {
-        ctx.emit({ type: "row.rejected", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, key: reject.key, stage: reject.stage, column: reject.column, code: reject.code, message: reject.message });
-      }
-      const elapsed = Math.max(1, Date.now() - state.started);
-      const rowsPerSecond = Math.round((state.counts.read * 1000) / elapsed);
-      const remaining = state.estimatedRows === null ? null : Math.max(0, state.estimatedRows - state.counts.read);
-      ctx.emit({
-        type: "batch.committed", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, batchRows, rows: { ...state.counts },
-        lastKey: batch.lastKey, rowsPerSecond, estimatedRows: state.estimatedRows,
-        etaMs: remaining === null || rowsPerSecond === 0 ? null : Math.round((remaining / rowsPerSecond) * 1000),
-      });
-      if (ctx.signal?.aborted) { cancelled = true; break; }
+      const current = writeBatch(next.value, previous);
+      current.catch(() => {}); // observed through inFlight, in order
+      inFlight.push(current);
+      previous = current;
     }
+    while (inFlight.length) await inFlight.shift();
   } catch (error) {
     stopReading = true;
     queue.close();
+    await Promise.allSettled(inFlight);
     await reader;
     throw error;
   }
