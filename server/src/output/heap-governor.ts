@@ -3,6 +3,8 @@ import vm from "node:vm";
 
 /** The young generation may grow to this (V8 reports both semi-spaces); V8's own ceiling is 32 MB. */
 const YOUNG_GENERATION_CAP_BYTES = 8 * 1024 * 1024;
+/** Garbage allowed above the live data before the next collection between batches. */
+const HEADROOM_BYTES = 16 * 1024 * 1024;
 
 /**
  * Keeps a long run's heap near what one batch needs. V8 lets the old generation grow for a long
@@ -32,7 +34,7 @@ export function heapGovernor(initialLimitBytes = 40 * 1024 * 1024): { running():
     betweenBatches() {
       if (process.memoryUsage().heapUsed < limit) return;
       gc();
-      limit = Math.max(limit, process.memoryUsage().heapUsed * 2);
+      limit = Math.max(limit, process.memoryUsage().heapUsed + HEADROOM_BYTES);
     },
   };
 }
