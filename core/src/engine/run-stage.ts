@@ -184,17 +184,18 @@ async function pump(
     while (!stopReading) {
       if (ctx.signal?.aborted) { cancelled = true; break; }
       await ctx.gate?.();
-      const batch = await source.read({
-        from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize,
-        columns: encoding ? readColumns.slice(0, encoding.valueColumns) : readColumns, copyText: encoding?.copyText,
-      });
-      if (!batch.rows.length) break;
+      const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
+      let batch = encoding ? await source.read({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText }) : undefined;
+      // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
+      const encoded = batch !== undefined && batch.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
+      if (!encoded) batch = await source.read({ ...page, columns: readColumns });
+      if (!batch!.rows.length) break;
       const number = state.nextBatch();
-      await ctx.compiled.beforeBatch(batch.rows);
-      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail");
+      await ctx.compiled.beforeBatch(batch!.rows);
+      const transformed = transformBatch(stage, ctx.compiled, batch!.rows, number, onError === "fail", encoded);
       after = transformed.lastKey;
       await queue.push(transformed);
-      if (batch.rows.length < batchSize) break;
+      if (batch!.rows.length < batchSize) break;
     }
     queue.close();
   })().catch((error) => queue.close(error));
@@ -287,11 +288,11 @@ async function pump(
 }
 
 /** Applies the compiled mappings; a row whose transform fails is rejected (or fails the run with `onError: "fail"`). */
-function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: unknown[][], number: number, failFast: boolean): TransformedBatch {
+function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: unknown[][], number: number, failFast: boolean, encoded: boolean): TransformedBatch {
   const { mappers } = compiled;
   const pageLength = stage.pageKey.length;
   const keyOf = (row: unknown[]) => stage.keyIndexes.map((i) => row[i]);
-  const preEncoded = stage.sourceEncoding && { textAt: stage.sourceEncoding.valueColumns, leading: 0 };
+  const preEncoded = encoded && stage.sourceEncoding ? { textAt: stage.sourceEncoding.valueColumns, leading: 0 } : undefined;
   const batch = (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]): TransformedBatch => ({
     number, rows: out, sourceRows, keyAt: (i) => keyOf(sourceRows[i]), rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
     sourceValuesAt: (i) => (preEncoded ? decodeCopyLine(sourceRows[i][preEncoded.textAt] as string) : sourceRows[i]), preEncoded,
