@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffTableHashes, type Connector, type RunEvent } from "@databridge/core";
-import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { createWorkspace, keyedHash, openConnector, pipelineFile, runCli, type TestWorkspace } from "../support/cli.js";
+import { diffTableHashes, type RunEvent } from "@databridge/core";
+import { requireServers } from "../support/servers.js";
+import { createMigrationFixture, type MigrationFixture } from "../support/migration-fixture.js";
+import { keyedHash, pipelineFile, runCli } from "../support/cli.js";
 
 /**
  * MariaDB answers NULL (with a warning) for a concatenation longer than its max_allowed_packet, so a
@@ -39,35 +40,24 @@ export default defineConfig({
 `;
 
 describe("a page the source could not encode", () => {
-  let source: Awaited<ReturnType<typeof createMariadbDatabase>>;
-  let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let workspace: TestWorkspace;
-  let sourceConnector: Connector;
-  let targetConnector: Connector;
+  let fixture: MigrationFixture;
 
   beforeAll(async () => {
     if (!ready) return;
-    source = await createMariadbDatabase("dbt_oversize");
-    target = await createPostgresDatabase("dbt_oversize");
+    fixture = await createMigrationFixture("dbt_oversize");
+    const { source, target, workspace } = fixture;
     await source.query("CREATE TABLE notes (id INT NOT NULL PRIMARY KEY, body TEXT NULL) CHARACTER SET utf8mb4");
     await source.query(`INSERT INTO notes SELECT seq, CASE WHEN seq % 5 = 0 THEN NULL ELSE CONCAT('tab\\there ', seq, ' — ü') END FROM seq_1_to_50`);
     await target.query("CREATE TABLE notes (id integer PRIMARY KEY, body text)");
-    workspace = createWorkspace({});
+    // The same databases, the source reached through the plugin connector.
     fs.writeFileSync(path.join(workspace.dir, "databridge.config.ts"), CONFIG(source.url, target.url));
-    sourceConnector = await openConnector("legacy", source.url);
-    targetConnector = await openConnector("warehouse", target.url);
   });
 
-  afterAll(async () => {
-    await sourceConnector?.close();
-    await targetConnector?.close();
-    workspace?.remove();
-    await target?.drop();
-    await source?.drop();
-  });
+  afterAll(() => fixture?.close());
 
   it("is read again as values, and every row arrives exactly", async (ctx) => {
     if (!ready) return ctx.skip();
+    const { workspace, sourceConnector, targetConnector } = fixture;
     const file = workspace.pipeline("notes", pipelineFile({
       name: "notes", source: { connection: "legacy", table: "notes" },
       target: { connection: "warehouse", table: "public.notes", mode: "insert" },

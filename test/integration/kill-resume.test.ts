@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector, RunEvent } from "@databridge/core";
-import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
-import { createWorkspace, keyedHash, lastEvent, openConnector, pipelineSource, protocolProblems, runCli, spawnCli, waitForLine, type TestWorkspace } from "./harness.js";
+import type { RunEvent } from "@databridge/core";
+import { requireServers } from "../support/servers.js";
+import { createMigrationFixture, type MigrationFixture } from "../support/migration-fixture.js";
+import { keyedHash, lastEvent, pipelineSource, protocolProblems, runCli, spawnCli, waitForLine } from "./harness.js";
 
 const ROWS = 200_000;
 const BATCH = 2_000;
@@ -12,18 +13,14 @@ const BATCH = 2_000;
  */
 describe("kill -9 mid-run, then --resume (MariaDB → PostgreSQL, 200k rows)", () => {
   let ready = false;
-  let source: Awaited<ReturnType<typeof createMariadbDatabase>>;
-  let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let workspace: TestWorkspace;
-  let sourceConnector: Connector;
-  let targetConnector: Connector;
+  let fixture: MigrationFixture;
   let file: string;
 
   beforeAll(async () => {
     ready = await requireServers("mariadb", "postgres");
     if (!ready) return;
-    source = await createMariadbDatabase("dbt_kill_src");
-    target = await createPostgresDatabase("dbt_kill_dst");
+    fixture = await createMigrationFixture("dbt_kill");
+    const { source, target, workspace } = fixture;
     await source.query(`CREATE TABLE orders (id INT NOT NULL PRIMARY KEY, customer VARCHAR(60) NOT NULL, note TEXT NULL, total DECIMAL(10,2) NOT NULL, placed DATETIME NOT NULL)`);
     await source.query(`INSERT INTO orders
       SELECT seq, CONCAT(ELT(1 + seq % 4, 'Zoë', 'Müller', '東京', 'O''Brien'), ' ', seq),
@@ -32,27 +29,19 @@ describe("kill -9 mid-run, then --resume (MariaDB → PostgreSQL, 200k rows)", (
         FROM seq_1_to_${ROWS}`);
     // No primary key on purpose: duplicates would be stored, not refused.
     await target.query(`CREATE TABLE orders (id integer NOT NULL, customer varchar(60) NOT NULL, note text, total numeric(10,2) NOT NULL, placed timestamp NOT NULL)`);
-    workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
     file = workspace.pipeline("orders", pipelineSource({
       name: "orders",
       source: { connection: "legacy", table: "orders" },
       target: { connection: "warehouse", table: "public.orders", mode: "insert" },
       columns: { id: "id", customer: "customer", note: "note", total: "total", placed: "placed" },
     }));
-    sourceConnector = await openConnector("legacy", source.url);
-    targetConnector = await openConnector("warehouse", target.url);
   });
 
-  afterAll(async () => {
-    await sourceConnector?.close();
-    await targetConnector?.close();
-    workspace?.remove();
-    await source?.drop();
-    await target?.drop();
-  });
+  afterAll(() => fixture?.close());
 
   it("no duplicate and no missing row after SIGKILL and resume", async (ctx) => {
     if (!ready) return ctx.skip();
+    const { target, workspace, sourceConnector, targetConnector } = fixture;
     const child = spawnCli(["run", file, "--json", "--batch-size", String(BATCH)], { cwd: workspace.dir, env: { TZ: "America/New_York" } });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
     let committed = 0;

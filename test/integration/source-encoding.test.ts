@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTableHashes, loadWorkspace, openConnections, prepareStage, resolvePipelines, type Connector } from "@databridge/core";
-import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
+import { requireServers } from "../support/servers.js";
+import { createMigrationFixture, type MigrationFixture } from "../support/migration-fixture.js";
 import { fidelityRows, MARIADB_FIDELITY_DDL, POSTGRES_FIDELITY_DDL } from "./fidelity-data.js";
-import { createWorkspace, keyedHash, lastEvent, openConnector, pipelineSource, protocolProblems, runCli, type TestWorkspace } from "./harness.js";
+import { keyedHash, lastEvent, pipelineSource, protocolProblems, runCli, type TestWorkspace } from "./harness.js";
 import { CHILD_TZ } from "./modes-suite.js";
 import { pipelineFile } from "../support/cli.js";
 
@@ -37,35 +38,27 @@ function rows(): unknown[][] {
 
 describe("source-encoded rows (MariaDB renders COPY text) → PostgreSQL", () => {
   let ready = false;
-  let source: Awaited<ReturnType<typeof createMariadbDatabase>>;
-  let target: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let fixture: MigrationFixture;
+  let source: MigrationFixture["source"];
+  let target: MigrationFixture["target"];
   let workspace: TestWorkspace;
   let sourceConnector: Connector;
   let targetConnector: Connector;
 
   beforeAll(async () => {
     if (!(await requireServers("mariadb", "postgres"))) return;
-    source = await createMariadbDatabase("dbt_enc_src");
-    target = await createPostgresDatabase("dbt_enc");
+    fixture = await createMigrationFixture("dbt_enc");
+    ({ source, target, workspace, sourceConnector, targetConnector } = fixture);
     await source.query(MARIADB_DDL("pushed"));
     const all = rows();
     for (let i = 0; i < all.length; i += 100) {
       await source.query(`INSERT INTO pushed (${COLUMNS.join(", ")}) VALUES ?`, [all.slice(i, i + 100)]);
     }
     await source.query(MARIADB_FIDELITY_DDL("with_binary"));
-    workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
-    sourceConnector = await openConnector("legacy", source.url);
-    targetConnector = await openConnector("warehouse", target.url);
     ready = true;
   });
 
-  afterAll(async () => {
-    await sourceConnector?.close();
-    await targetConnector?.close();
-    workspace?.remove();
-    await target?.drop();
-    await source?.drop();
-  });
+  afterAll(() => fixture?.close());
 
   const pipeline = (name: string, sourceTable: string, targetTable: string, mode: string, extra: Record<string, unknown> = {}) =>
     workspace.pipeline(name, pipelineSource({
