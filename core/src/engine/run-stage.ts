@@ -295,7 +295,7 @@ function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: 
   const preEncoded = encoded && stage.sourceEncoding ? { textAt: stage.sourceEncoding.valueColumns, leading: 0 } : undefined;
   const batch = (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]): TransformedBatch => ({
     number, rows: out, sourceRows, keyAt: (i) => keyOf(sourceRows[i]), rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
-    sourceValuesAt: (i) => (preEncoded ? decodeCopyLine(sourceRows[i][preEncoded.textAt] as string) : sourceRows[i]), preEncoded,
+    sourceValuesAt: (i) => (preEncoded ? valuesOfEncodedRow(stage, sourceRows[i], preEncoded.textAt) : sourceRows[i]), preEncoded,
     firstKey: rows[0].slice(0, pageLength), lastKey: rows[rows.length - 1].slice(0, pageLength), read: rows.length,
   });
   // Every target column is a source column in read order: the rows pass through as read, with no
@@ -323,6 +323,23 @@ function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: 
     sourceRows.push(row);
   }
   return batch(out, sourceRows, rejects);
+}
+
+/**
+ * A source-encoded row as the values the value path would have read, for reporting and replaying it:
+ * the columns read as values are taken as they are, the rest decoded from the line and typed back
+ * where the text alone would change how they read (numbers, booleans).
+ */
+function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number): unknown[] {
+  return decodeCopyLine(row[textAt] as string).map((text, i) => {
+    if (i < textAt) return row[i];
+    if (text === null) return null;
+    switch (stage.sourceColumns.find((c) => c.name === stage.readColumns[i])?.type.kind) {
+      case "smallint": case "integer": case "float": return Number(text);
+      case "boolean": return text === "t" || text === "true" || text === "1";
+      default: return text;
+    }
+  });
 }
 
 /** The new ids created for a batch, minus those of its rejected rows (their legacy key is in the rejected source row). */
