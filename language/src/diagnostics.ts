@@ -120,6 +120,7 @@ function checkMappings(pipeline: PipelineModel, context: LanguageContext, add: A
     source: { connection: source?.connection?.text ?? "", table: source?.table?.text },
     target: { connection: pipeline.target.connection?.text ?? "", table: pipeline.target.table?.text ?? "" },
     columns: mappings,
+    incremental: pipeline.incrementalCursor ? { cursor: pipeline.incrementalCursor.text } : undefined,
   } as Pipeline;
   let problems: Problem[];
   try {
@@ -155,6 +156,10 @@ function checkMappings(pipeline: PipelineModel, context: LanguageContext, add: A
         for (const place of places.length ? places : entry ? [{ start: entry.nameStart, end: entry.nameEnd }] : []) {
           add(place, severityOf(problem), problem.code, problem.message, suggestion && places.length ? { replacement: suggestion, suggestion } : undefined);
         }
+        break;
+      }
+      case "nullable-cursor": {
+        if (pipeline.incrementalCursor) add(pipeline.incrementalCursor, severityOf(problem), problem.code, problem.message);
         break;
       }
       case "bad-expression": {

@@ -9,7 +9,8 @@ import { didYouMean } from "../util/suggest.js";
 export type ProblemCode =
   | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
-  | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error";
+  | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
+  | "nullable-cursor";
 
 export interface Problem {
   severity: "error" | "warning";
@@ -78,6 +79,16 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
 
   for (const key of [...keyColumns(pipeline.source?.key), ...(pipeline.incremental ? [pipeline.incremental.cursor] : [])]) {
     checkSourceColumn(key, key);
+  }
+
+  // Incremental reads page by (cursor, key) past the watermark: a row whose cursor is NULL is never read.
+  // Only a table's columns say whether they are nullable (a query's result columns always may be).
+  const cursor = pipeline.incremental?.cursor;
+  if (cursor && pipeline.source?.table && sourceByName.get(cursor)?.nullable) {
+    add({
+      severity: "warning", code: "nullable-cursor", column: cursor, subject: cursor,
+      message: `incremental cursor ${cursor} is nullable: rows where it is NULL are never synced (make it NOT NULL, or backfill it)`,
+    });
   }
 
   if (targetTable) {

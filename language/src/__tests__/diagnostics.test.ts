@@ -172,6 +172,15 @@ describe("diagnostics", () => {
     ]);
   });
 
+  it("a nullable incremental cursor is a warning on the cursor; a NOT NULL one is clean", () => {
+    const withCursor = (cursor: string) => pipelineSource(CLEAN, `\n  incremental: { cursor: "${cursor}" },`, `{ connection: "legacy", table: "CUSTOMERS", key: "CUST_ID" }`);
+    expect(check(withCursor("CREATED_TXT")).view).toEqual([{
+      code: "nullable-cursor", text: "CREATED_TXT", severity: DiagnosticSeverity.Warning,
+      message: "incremental cursor CREATED_TXT is nullable: rows where it is NULL are never synced (make it NOT NULL, or backfill it)",
+    }]);
+    expect(check(withCursor("UPDATED_AT")).view).toEqual([]);
+  });
+
   it("an unregistered transform is an error once the workspace's plugins are known", () => {
     const text = pipelineSource(`${CLEAN}\n    email: transform("maskEmail", "EMAIL"),`).replace("import {", "import { transform,");
     expect(check(text).view).toEqual([{ code: "unknown-transform", text: "maskEmail", severity: DiagnosticSeverity.Error, message: 'unknown transform "maskEmail"' }]);
