@@ -65,6 +65,11 @@ describe("a page the source could not encode", () => {
     }));
     const result = await runCli(["run", file, "--json"], { cwd: workspace.dir });
     const finished = result.events.at(-1) as Extract<RunEvent, { type: "run.finished" }>;
+    // Only the page holding row 15 (rows 11–20) fell back, and the run said so.
+    const fallbacks = result.events.filter((e) => e.type === "log" && e.message.includes("could not encode"));
+    expect(fallbacks.map((e) => (e as { level: string; message: string }).level + " " + (e as { message: string }).message)).toEqual([
+      "warn notes: the source could not encode the page after key 10 as COPY text; reading it as values",
+    ]);
     expect({ code: result.code, status: finished?.status, rows: finished?.rows }, result.stderr).toEqual({
       code: 0, status: "succeeded", rows: { read: 50, written: 50, rejected: 0 },
     });

@@ -125,8 +125,10 @@ describe("source-encoded rows (MariaDB renders COPY text) → PostgreSQL", () =>
         const table = `${mode}_${suffix}`;
         await target.query(POSTGRES_DDL(table));
         const file = pipeline(`${mode}-${suffix}`, "pushed", table, mode);
-        const { finished, stderr } = await run(file, env);
+        const { finished, stderr, events } = await run(file, env);
         expect({ status: finished.status, rows: finished.rows }, stderr).toEqual({ status: "succeeded", rows: { read: rows().length, written: rows().length, rejected: 0 } });
+        // Every page came encoded from the source (none fell back to values).
+        expect(events.filter((e) => e.type === "log" && e.message.includes("could not encode"))).toEqual([]);
         await expectSameRows(table);
         if (mode === "upsert") expect((await run(file, env)).finished.rows.written).toBe(0);
       }

@@ -212,7 +212,7 @@ export class Ledger {
     runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown;
     writtenKeys?: { targetTable: string; keyColumns: string[]; keys: WrittenKeys };
   }) {
-    const written = args.writtenKeys && (isKeyRanges(args.writtenKeys.keys) || args.writtenKeys.keys.length) ? args.writtenKeys : undefined;
+    const written = args.writtenKeys && (isKeyRanges(args.writtenKeys.keys) ? args.writtenKeys.keys.ranges.length : args.writtenKeys.keys.length) ? args.writtenKeys : undefined;
     // One round trip per batch: the batch row, the run's totals, the written keys and the checkpoint as data-modifying CTEs.
     await session.query(
       `WITH keys AS (

@@ -185,17 +185,20 @@ async function pump(
       if (ctx.signal?.aborted) { cancelled = true; break; }
       await ctx.gate?.();
       const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
-      let batch = encoding ? await source.read({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText }) : undefined;
+      const encodedPage = encoding && await source.read({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText });
       // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
-      const encoded = batch !== undefined && batch.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
-      if (!encoded) batch = await source.read({ ...page, columns: readColumns });
-      if (!batch!.rows.length) break;
+      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
+      if (encodedPage && !encoded) {
+        ctx.emit({ type: "log", pipeline: pipeline.name, level: "warn", message: `${pipeline.name}: the source could not encode the page ${after ? `after key ${formatKey(after)}` : "from the start"} as COPY text; reading it as values` });
+      }
+      const batch = encoded ? encodedPage : await source.read({ ...page, columns: readColumns });
+      if (!batch.rows.length) break;
       const number = state.nextBatch();
-      await ctx.compiled.beforeBatch(batch!.rows);
-      const transformed = transformBatch(stage, ctx.compiled, batch!.rows, number, onError === "fail", encoded);
+      await ctx.compiled.beforeBatch(batch.rows);
+      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail", encoded);
       after = transformed.lastKey;
       await queue.push(transformed);
-      if (batch!.rows.length < batchSize) break;
+      if (batch.rows.length < batchSize) break;
     }
     queue.close();
   })().catch((error) => queue.close(error));

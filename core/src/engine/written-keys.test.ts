@@ -19,6 +19,7 @@ describe("written keys of an insert batch", () => {
     expect(compactWrittenKeys(unsafe)).toBe(unsafe);
     expect(isKeyRanges(compactWrittenKeys([[1], [2]]))).toBe(true);
     expect(isKeyRanges(scattered)).toBe(false);
+    expect(compactWrittenKeys([])).toEqual([]); // nothing written: nothing to record
   });
 
   it("applies only to a single key column of an integer type", () => {

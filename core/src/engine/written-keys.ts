@@ -15,6 +15,7 @@ export function keyRangesApply(keyColumns: string[], nativeTypeOf: (column: stri
 
 /** Ranges when the keys are integers that form fewer runs than half their count; otherwise the keys as they are. */
 export function compactWrittenKeys(keys: unknown[][]): WrittenKeys {
+  if (!keys.length) return keys;
   const ranges: [bigint, bigint][] = [];
   for (const key of keys) {
     const value = integerOf(key[0]);
