@@ -1,79 +1,13 @@
-/** The runner API's shapes the dashboard reads (kept local: the bundle imports nothing from the server). */
-export interface RowCounts {
-  read: number;
-  written: number;
-  rejected: number;
-}
-
-export interface StageView {
-  pipeline: string;
-  tenant: string | null;
-  status: string;
-  source: string | null;
-  target: string | null;
-  mode: string | null;
-  estimatedRows: number | null;
-  batches: number;
-  rows: RowCounts;
-  progress: number | null;
-  rowsPerSecond: number | null;
-  etaMs: number | null;
-  durationMs: number | null;
-  error: string | null;
-  parity: { source: number; target: number } | null;
-}
-
-export interface RunView {
-  id: string;
-  status: string;
-  pipelines: string[];
-  resume: boolean;
-  retryOf: string | null;
-  trigger: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  rows: RowCounts;
-  rowsPerSecond: number | null;
-  etaMs: number | null;
-  error: string | null;
-  lastEventId: number;
-  heldAtBoundary: boolean;
-  stages: StageView[];
-}
-
-export interface PipelineSummary {
-  name: string;
-  description: string | null;
-  file: string;
-  source: string;
-  target: string;
-  mode: string;
-  dependsOn: string[];
-}
-
-export interface ConnectionView {
-  id: string;
-  name: string;
-  source: "saved" | "workspace";
-  type: string;
-  url: string;
-  hasPassword: boolean;
-  readOnly: boolean;
-  lastTest: { ok: boolean; serverVersion: string | null; error: string | null; at: string } | null;
-}
-
-export interface RejectedRowView {
-  pipeline: string;
-  tenant: string | null;
-  batch: number;
-  key: unknown[];
-  row: Record<string, unknown> | null;
-  stage: string;
-  column: string | null;
-  message: string;
-}
+/**
+ * The runner API's shapes the dashboard reads: the runner's own types, imported for their types only
+ * (erased from the bundle, which imports nothing from the server at run time).
+ */
+export type { RowCounts } from "@databridge/core";
+export type { RunView, StageView } from "../runner/run-views.js";
+export type { PipelineSummary } from "../runner/pipeline-catalog.js";
+export type { ConnectionView } from "../runner/connection-service.js";
+export type { RejectedRowView } from "../runner/rejects.js";
+import type { RowCounts } from "@databridge/core";
 
 /** The fields of run events the dashboard uses (see @databridge/core protocol.ts). */
 export interface RunEventData {

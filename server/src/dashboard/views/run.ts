@@ -173,7 +173,7 @@ export function runView(ctx: ViewContext, runId: string): View {
         stages.set(key, {
           pipeline: event.pipeline, tenant: event.tenant ?? null, status: "running", source: event.source ?? null, target: event.target ?? null, mode: event.mode ?? null,
           estimatedRows: event.estimatedRows ?? null, batches: 0, rows: { read: 0, written: 0, rejected: 0 }, progress: event.estimatedRows ? 0 : null,
-          rowsPerSecond: null, etaMs: null, durationMs: null, error: null, parity: null,
+          rowsPerSecond: null, etaMs: null, resumeAfter: null, startedAt: event.ts, finishedAt: null, durationMs: null, error: null, parity: null,
         });
         if (event.tenant && stages.get(stageKey(event.pipeline, null))?.status === "pending") stages.delete(stageKey(event.pipeline, null));
         break;
@@ -206,7 +206,7 @@ export function runView(ctx: ViewContext, runId: string): View {
         break;
       case "run.finished":
         if (run) {
-          run.status = event.status ?? run.status;
+          run.status = (event.status as RunView["status"] | undefined) ?? run.status;
           run.error = event.error ?? null;
         }
         void refresh();
