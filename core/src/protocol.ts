@@ -10,7 +10,25 @@ export interface RowCounts {
   read: number;
   written: number;
   rejected: number;
+  /** Target rows removed because their source row is gone (`deletes: "propagate"`). */
+  deleted?: number;
 }
+
+/**
+ * Count parity of a stage: source rows in the range the run read, rows in the target (for its tenant), and
+ * rows still in the dead-letter table. `ok` is the verdict where source keys map one-to-one onto target
+ * rows (the target may hold more, never fewer than source − rejected); absent where counts cannot be
+ * compared (several source rows per target row, `update`), so the numbers are for information.
+ */
+export interface Parity {
+  source: number;
+  target: number;
+  rejected?: number;
+  ok?: boolean;
+}
+
+/** Whether a parity is good: its verdict, or plain equality for one without. */
+export const parityHolds = (parity: Parity): boolean => parity.ok ?? parity.source === parity.target;
 
 interface EventBase {
   runId: string;
@@ -77,7 +95,7 @@ export interface StageFinishedEvent extends EventBase {
   durationMs: number;
   error?: string;
   /** Count parity: rows in the source (as read) against rows in the target's table. */
-  parity?: { source: number; target: number };
+  parity?: Parity;
 }
 
 export interface RunFinishedEvent extends EventBase {

@@ -61,7 +61,8 @@ export function diagnostics(document: TextDocument, context: LanguageContext): D
 
 type Add = (found: Found, severity: DiagnosticSeverity, code: string, message: string, data?: DiagnosticData) => void;
 
-const severityOf = (problem: Problem) => (problem.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning);
+const severityOf = (problem: Problem) =>
+  problem.severity === "error" ? DiagnosticSeverity.Error : problem.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
 
 function checkConnectionsAndTables(pipeline: PipelineModel, context: LanguageContext, add: Add) {
   const { schema } = context;

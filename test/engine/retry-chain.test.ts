@@ -40,12 +40,13 @@ export default pipeline({ name: "b", dependsOn: ["a"], source: { connection: "db
     const first = await runPipelines(workspace, pipelines, { connections });
     expect(first.status).toBe("succeeded");
 
-    // Run again: `a` is insert-only, so its rows collide and it fails; `b` is skipped.
+    // Run again: `a` is insert-only and its rows are there, so it is refused before writing; `b` is skipped.
     const failed = await runPipelines(workspace, pipelines, { connections });
     expect(failed.status).toBe("failed");
     expect(failed.stages.map((s) => [s.pipeline, s.status])).toEqual([["a", "failed"], ["b", "skipped"]]);
 
     const db = await connections.get("db");
+    // Emptied by hand: an insert into an empty table cannot load anything twice, so the retry may run it.
     await db.query("DELETE FROM dst_a");
     await db.query("UPDATE dst_b SET v = 'changed by hand' WHERE id = 3");
 

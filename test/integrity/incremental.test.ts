@@ -73,6 +73,11 @@ describe.skipIf(!servers)("incremental sync with a watermark (acceptance 3)", ()
     expect(diffTableHashes(want, got, 5)).toEqual({ missing: [], extra: [], changed: [] });
     expect(got.hash).toBe(want.hash);
   };
+  const tieGroup = async () => {
+    const cursor = (await watermark())[0];
+    const rows = (await source.query("SELECT count(*) AS n FROM contacts WHERE updated_at = ?", [cursor])) as { n: number }[];
+    return Number(rows[0].n);
+  };
   const watermark = async () => (await target.query("SELECT watermark FROM databridge.checkpoints WHERE pipeline = 'contacts'")).rows[0]?.watermark;
 
   it("the first run reads everything, across ties at every batch boundary", async () => {
@@ -91,22 +96,33 @@ describe.skipIf(!servers)("incremental sync with a watermark (acceptance 3)", ()
     const inserts = Array.from({ length: 500 }, (_, i) => [ROWS + 1 + i, `Neu ${i} – Łódź`, null, T1]);
     await insertMariadb(source.query, "contacts", ["id", "name", "email", "updated_at"], inserts);
 
+    // Each run also re-reads the rows at the watermark's own cursor value (its tie group): they write nothing.
+    const tie = await tieGroup();
     const second = await run();
-    expect(second.rows).toEqual({ read: 1_500, written: 1_500, rejected: 0 });
+    expect(second.rows).toEqual({ read: 1_500 + tie, written: 1_500, rejected: 0 });
     await expectInSync();
     expect(await watermark()).toEqual([T1, ROWS + 500]);
 
     const third = await run();
-    expect(third.rows).toEqual({ read: 0, written: 0, rejected: 0 });
+    expect(third.rows).toEqual({ read: 1_500, written: 0, rejected: 0 });
     await expectInSync();
   });
 
   it("a row added later at the watermark's cursor value (a tie, higher key) is not lost", async () => {
     await source.query("INSERT INTO contacts (id, name, email, updated_at) VALUES (?, ?, ?, ?)", [ROWS + 501, "Spät – gleicher Zeitstempel", null, T1]);
     const done = await run();
-    expect(done.rows).toEqual({ read: 1, written: 1, rejected: 0 });
+    expect(done.rows).toEqual({ read: 1_501, written: 1, rejected: 0 });
     await expectInSync();
-    expect((await run()).rows).toEqual({ read: 0, written: 0, rejected: 0 });
+    expect((await run()).rows).toEqual({ read: 1_501, written: 0, rejected: 0 });
+  });
+
+  it("a row committed late with the watermark's cursor value and a LOWER key than the watermark's is not lost", async () => {
+    // (T1, id 7) sorts before the watermark (T1, ROWS + 501): paging strictly after the watermark would skip it forever.
+    expect(await watermark()).toEqual([T1, ROWS + 501]);
+    await source.query("UPDATE contacts SET name = 'spät geändert, kleiner Schlüssel', updated_at = ? WHERE id = 7", [T1]);
+    const done = await run();
+    expect(done.rows.written).toBe(1);
+    await expectInSync();
   });
 
   it("--full-refresh reads every row again (and writes nothing that is unchanged)", async () => {
@@ -114,7 +130,7 @@ describe.skipIf(!servers)("incremental sync with a watermark (acceptance 3)", ()
     expect(done.rows).toEqual({ read: ROWS + 501, written: 0, rejected: 0 });
     await expectInSync();
     expect(await watermark()).toEqual([T1, ROWS + 501]);
-    expect((await run()).rows).toEqual({ read: 0, written: 0, rejected: 0 });
+    expect((await run()).rows).toEqual({ read: 1_502, written: 0, rejected: 0 });
   });
 
   it("lag holds back rows changed within the lag window", async () => {

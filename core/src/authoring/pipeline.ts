@@ -86,6 +86,12 @@ export interface PipelineDefinition {
   incremental?: IncrementalSpec;
   idMap?: IdMapSpec;
   rollback?: "none" | "before-images";
+  /**
+   * What happens to target rows whose source row is gone: `"keep"` (default) leaves them; `"propagate"`
+   * removes them at the end of every run (per tenant), keeping each as a before-image so `rollback`
+   * restores it. `replace` mirrors the source by itself.
+   */
+  deletes?: "keep" | "propagate";
   parallelism?: number;
 }
 
@@ -205,6 +211,7 @@ function validatePipeline(p: PipelineDefinition): void {
       fail(`retry.${field} must be a number${field === "attempts" ? " of at least 1" : " ≥ 0"} (got ${JSON.stringify(value)})`);
     }
   }
+  if (p.deletes !== undefined && p.deletes !== "keep" && p.deletes !== "propagate") fail(`deletes must be "keep" or "propagate" (got ${JSON.stringify(p.deletes)})`);
   if (p.dependsOn !== undefined && (!Array.isArray(p.dependsOn) || p.dependsOn.some((d) => typeof d !== "string"))) fail("dependsOn must be a list of pipeline names");
   if (p.onError !== undefined && p.onError !== "fail" && p.onError !== "skip") {
     const max = (p.onError as { maxRejected?: unknown }).maxRejected;

@@ -1,11 +1,6 @@
 import type { ConnectorCapabilities, ReadRequest, SqlDialect } from "./connector.js";
 
 /**
- * Builds one keyset page: `SELECT … WHERE key > :last ORDER BY key LIMIT n`.
- * Composite keys use a row-value comparison where the dialect pages with it efficiently,
- * otherwise the expanded `a > ? OR (a = ? AND b > ?)` form.
- */
-/**
  * A source query as a derived table: trailing `;` dropped, and the closing parenthesis on its own line
  * so a trailing `-- comment` cannot swallow it.
  */
@@ -13,12 +8,43 @@ export function asDerivedTable(sql: string, alias = "databridge_source"): string
   return `(${sql.trim().replace(/;\s*$/, "")}\n) ${alias}`;
 }
 
+/**
+ * Builds one keyset page: `SELECT … WHERE key > :last ORDER BY key LIMIT n`.
+ * Composite keys use a row-value comparison where the dialect pages with it efficiently,
+ * otherwise the expanded `a > ? OR (a = ? AND b > ?)` form.
+ */
 export function buildKeysetSelect(
   dialect: SqlDialect,
   capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
   request: ReadRequest,
 ): { sql: string; params: unknown[] } {
   const q = (name: string) => dialect.quoteIdentifier(name);
+  const parts = keysetParts(dialect, request);
+  const columns = request.columns ? request.columns.map(q) : ["*"];
+  const select = request.copyText ? [...columns, `${request.copyText} AS ${q("databridge_copy_text")}`].join(", ") : columns.join(", ");
+  const order = request.orderBy ?? request.key;
+  if (request.after) parts.conditions.push(keyCompare(order, ">", request.after, capabilities.rowValueComparison, q, parts.bind));
+  const where = parts.conditions.length ? ` WHERE ${parts.conditions.join(" AND ")}` : "";
+  return { sql: dialect.limit(`SELECT ${select} FROM ${parts.from}${where} ORDER BY ${order.map(q).join(", ")}`, request.limit), params: parts.params };
+}
+
+/**
+ * Counts the rows a keyset read covers: the same source and filter, up to and including `through`
+ * (the last key read) when given — rows added past the reader's end are not counted.
+ */
+export function buildKeysetCount(
+  dialect: SqlDialect,
+  capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
+  request: Pick<ReadRequest, "from" | "where" | "key" | "orderBy"> & { through?: unknown[] | null },
+): { sql: string; params: unknown[] } {
+  const parts = keysetParts(dialect, request);
+  if (request.through) parts.conditions.push(keyCompare(request.orderBy ?? request.key, "<=", request.through, capabilities.rowValueComparison, dialect.quoteIdentifier, parts.bind));
+  const where = parts.conditions.length ? ` WHERE ${parts.conditions.join(" AND ")}` : "";
+  return { sql: `SELECT count(*) AS ${dialect.quoteIdentifier("n")} FROM ${parts.from}${where}`, params: parts.params };
+}
+
+/** The FROM and the caller's WHERE of a keyset statement, with a binder that numbers parameters in text order. */
+function keysetParts(dialect: SqlDialect, request: Pick<ReadRequest, "from" | "where">) {
   const params: unknown[] = [];
   const bind = (value: unknown) => {
     params.push(value);
@@ -27,9 +53,7 @@ export function buildKeysetSelect(
   const from = "table" in request.from
     ? dialect.quoteTable(request.from.table)
     // The newline ends a trailing `-- comment` in the user's query before our closing parenthesis.
-    : asDerivedTable(request.from.query, q("databridge_source"));
-  const columns = request.columns ? request.columns.map(q) : ["*"];
-  const select = request.copyText ? [...columns, `${request.copyText} AS ${q("databridge_copy_text")}`].join(", ") : columns.join(", ");
+    : asDerivedTable(request.from.query, dialect.quoteIdentifier("databridge_source"));
   const conditions: string[] = [];
   if (request.where) {
     const { sql, params: values } = request.where;
@@ -41,27 +65,28 @@ export function buildKeysetSelect(
       return bind(values[i]);
     })})`);
   }
-  const order = request.orderBy ?? request.key;
-  if (request.after) conditions.push(keyAfter(order, request.after, capabilities.rowValueComparison, q, bind));
-  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-  const orderBy = order.map(q).join(", ");
-  return { sql: dialect.limit(`SELECT ${select} FROM ${from}${where} ORDER BY ${orderBy}`, request.limit), params };
+  return { from, conditions, params, bind };
 }
 
-function keyAfter(
+/** `key > after` (or `key <= through`) for single and composite keys, in the form the dialect pages with efficiently. */
+function keyCompare(
   key: string[],
-  after: unknown[],
+  operator: ">" | "<=",
+  values: unknown[],
   rowValues: boolean,
   q: (name: string) => string,
   bind: (value: unknown) => string,
 ): string {
-  if (key.length !== after.length) throw new Error(`keyset: ${key.length} key columns but ${after.length} values`);
-  if (key.length === 1) return `${q(key[0])} > ${bind(after[0])}`;
-  if (rowValues) return `(${key.map(q).join(", ")}) > (${after.map(bind).join(", ")})`;
+  if (key.length !== values.length) throw new Error(`keyset: ${key.length} key columns but ${values.length} values`);
+  if (key.length === 1) return `${q(key[0])} ${operator} ${bind(values[0])}`;
+  if (rowValues) return `(${key.map(q).join(", ")}) ${operator} (${values.map(bind).join(", ")})`;
+  // Expanded: (a > x) OR (a = x AND b > y) …; for <=, the last column compares with <= and the others with <.
+  const strict = operator === ">" ? ">" : "<";
   const alternatives: string[] = [];
   for (let i = 0; i < key.length; i++) {
-    const equalities = key.slice(0, i).map((column, j) => `${q(column)} = ${bind(after[j])}`);
-    alternatives.push(`(${[...equalities, `${q(key[i])} > ${bind(after[i])}`].join(" AND ")})`);
+    const equalities = key.slice(0, i).map((column, j) => `${q(column)} = ${bind(values[j])}`);
+    const last = i === key.length - 1 ? operator : strict;
+    alternatives.push(`(${[...equalities, `${q(key[i])} ${last} ${bind(values[i])}`].join(" AND ")})`);
   }
   return `(${alternatives.join(" OR ")})`;
 }

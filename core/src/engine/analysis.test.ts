@@ -84,12 +84,13 @@ describe("analyzeMapping", () => {
 
   it("a nullable incremental cursor of a table is a warning (its NULL rows are never read); a NOT NULL one, or a query's, is not", () => {
     const withCursor = [...sourceColumns, col("updated_at", "datetime", { kind: "timestamp" }), col("changed_at", "datetime", { kind: "timestamp" }, false)];
-    const nullable = analyzeMapping({ pipeline: make({ id: "id" }, { incremental: { cursor: "updated_at" } }), sourceColumns: withCursor, targetTable: target, transforms });
+    const upsert = (extra: Partial<PipelineDefinition>) => make({ id: "id" }, { target: { connection: "warehouse", table: "public.customers", mode: "upsert" }, ...extra });
+    const nullable = analyzeMapping({ pipeline: upsert({ incremental: { cursor: "updated_at" } }), sourceColumns: withCursor, targetTable: target, transforms });
     expect(codes(nullable)).toEqual(["warning:nullable-cursor:updated_at"]);
     expect(nullable[0].message).toContain("rows where it is NULL are never synced");
-    expect(analyzeMapping({ pipeline: make({ id: "id" }, { incremental: { cursor: "changed_at" } }), sourceColumns: withCursor, targetTable: target, transforms })).toEqual([]);
-    const query = make({ id: "id" }, { source: { connection: "legacy", query: "SELECT * FROM t", key: "id" }, incremental: { cursor: "updated_at" } });
-    expect(analyzeMapping({ pipeline: query, sourceColumns: withCursor, targetTable: target, transforms })).toEqual([]);
+    expect(analyzeMapping({ pipeline: upsert({ incremental: { cursor: "changed_at" } }), sourceColumns: withCursor, targetTable: target, transforms })).toEqual([]);
+    const query = upsert({ source: { connection: "legacy", query: "SELECT * FROM t", key: "id" }, incremental: { cursor: "updated_at" } });
+    expect(codes(analyzeMapping({ pipeline: query, sourceColumns: withCursor, targetTable: target, transforms }))).toEqual(["info:unchecked-key:id"]);
   });
 
   it("NOT NULL target columns without a default that are not mapped; defaults, generated and engine columns are fine", () => {

@@ -10,10 +10,11 @@ export type ProblemCode =
   | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
-  | "nullable-cursor";
+  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes";
 
 export interface Problem {
-  severity: "error" | "warning";
+  /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
+  severity: "error" | "warning" | "info";
   code: ProblemCode;
   message: string;
   pipeline: string;
@@ -30,6 +31,10 @@ export interface MappingAnalysisInput {
   pipeline: Pipeline;
   /** Columns the source offers (table columns, or a query's result columns); undefined when unknown. */
   sourceColumns?: Pick<ColumnInfo, "name" | "type" | "nullable" | "nativeType">[];
+  /** The source table or view (with its keys and indexes), when the source is one and it is known. */
+  sourceTable?: TableInfo;
+  /** `source.key` as written (undefined: the table's primary key). */
+  sourceKey?: string[];
   /** The target table; undefined when it does not exist (yet). */
   targetTable?: TableInfo;
   transforms: ReadonlyMap<string, TransformDefinition<never>>;
@@ -91,6 +96,21 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
     });
   }
 
+  problems.push(...keyProblems(input));
+  const mode = pipeline.target.mode ?? "insert";
+  if (cursor && mode === "replace") {
+    add({
+      severity: "error", code: "incremental-replace", column: cursor, subject: cursor,
+      message: `incremental sync reads only changed rows, and mode "replace" would swap the table for them: use mode: "upsert"`,
+    });
+  }
+  if (cursor && mode === "insert") {
+    add({
+      severity: "warning", code: "incremental-insert", column: cursor, subject: cursor,
+      message: `incremental sync with mode "insert" only appends: a changed row fails as a duplicate and a row committed late with the watermark's cursor value is skipped (use mode: "upsert", or a lag that covers your longest transaction)`,
+    });
+  }
+
   if (targetTable) {
     const mapped = new Set([...Object.keys(pipeline.columns), ...(input.engineColumns ?? [])]);
     for (const column of targetTable.columns) {
@@ -103,6 +123,34 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
     }
   }
   return problems;
+}
+
+/**
+ * Keyset paging (`WHERE key > last`) is exact only for a unique key: rows sharing a key across a page
+ * boundary would be skipped. A table's key must be guaranteed by its primary key or a unique index on NOT
+ * NULL columns; a view's or a query's cannot be checked (the reader stops a run that meets a repeated key).
+ */
+function keyProblems(input: MappingAnalysisInput): Problem[] {
+  const { pipeline, sourceTable } = input;
+  const source = pipeline.source;
+  const add = (severity: Problem["severity"], code: ProblemCode, key: string[], message: string): Problem[] =>
+    [{ severity, code, pipeline: pipeline.name, column: key.join(", "), subject: key[0], message }];
+  if (source && "query" in source && source.query) {
+    const key = keyColumns(source.key);
+    return key.length ? add("info", "unchecked-key", key, `source key ${key.join(", ")} of a query is unchecked: DataBridge stops the run if it meets a repeated key`) : [];
+  }
+  if (!sourceTable) return [];
+  const key = input.sourceKey ?? sourceTable.primaryKey;
+  if (!key.length || key.some((k) => !sourceTable.columns.some((c) => c.name === k))) return [];
+  if (sourceTable.kind === "view") {
+    return add("info", "unchecked-key", key, `source key ${key.join(", ")} of view ${sourceTable.name} is unchecked (a view has no unique index): DataBridge stops the run if it meets a repeated key`);
+  }
+  const notNull = (name: string) => sourceTable.columns.find((c) => c.name === name)?.nullable === false;
+  const guarantees = [sourceTable.primaryKey, ...sourceTable.indexes.filter((i) => i.unique).map((i) => i.columns)]
+    .some((columns) => columns.length > 0 && columns.every((c) => key.includes(c) && notNull(c)));
+  if (guarantees) return [];
+  return add("error", "non-unique-key", key,
+    `source key ${key.join(", ")} of ${sourceTable.name} is not guaranteed unique (no primary key or unique index on NOT NULL columns covers it), and paging by a repeated key skips rows: set source.key to the primary key or to unique NOT NULL columns`);
 }
 
 function keyColumns(key: string | string[] | undefined): string[] {

@@ -80,7 +80,21 @@ export class IdMapService {
     );
   }
 
-  /** After the batch committed. */
+  /**
+   * After a failure of the target: a commit it acknowledged may not have reached disk (batches commit
+   * asynchronously), so no mapping is known to be stored any more. Each is kept as created-but-unconfirmed:
+   * the next batch that uses it writes it again (a no-op where it survived), so a legacy key keeps its id.
+   */
+  forgetUnflushed(): void {
+    for (const [id, newId] of this.confirmed) {
+      const [entity, tenant, legacyKey] = id.split("\u0000");
+      if (!this.unconfirmed.has(id)) this.unconfirmed.set(id, { entity, tenant, legacyKey, newId });
+    }
+    this.confirmed.clear();
+    this.pending.clear();
+  }
+
+  /** After the batch committed (acknowledged; durable once the stage's final, synchronous commit is in). */
   confirm(mappings: IdMapping[]): void {
     for (const m of mappings) {
       const id = cacheKey(m.entity, m.tenant, m.legacyKey);

@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { Connector, TargetSession } from "../connectors/connector.js";
 import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import type { RowCounts } from "../protocol.js";
@@ -98,7 +99,10 @@ CREATE TABLE IF NOT EXISTS databridge.before_images (
   key jsonb NOT NULL,
   before jsonb
 );
-CREATE INDEX IF NOT EXISTS before_images_run ON databridge.before_images (run_id, pipeline, tenant)`;
+CREATE INDEX IF NOT EXISTS before_images_run ON databridge.before_images (run_id, pipeline, tenant);
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS rows_deleted bigint NOT NULL DEFAULT 0;
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS host text;
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS pid integer`;
 
 export interface RejectedRow {
   key: unknown[];
@@ -173,6 +177,7 @@ export class Ledger {
 
   /** Records the start of a stage and points the checkpoint at it; runs left `running` by a dead process become `interrupted`. */
   async startRun(args: { runId: string; pipeline: string; tenant: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; resetWatermark?: boolean }) {
+    const host = os.hostname();
     const session = await this.target.session();
     try {
       await session.query("BEGIN");
@@ -182,11 +187,11 @@ export class Ledger {
       );
       // The checkpoint as it was before this run, so `rollback` can put it back exactly.
       await session.query(
-        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from, prev_checkpoint)
+        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from, prev_checkpoint, host, pid)
          VALUES ($1, $2, $3, 'running', $4, $5, $6::jsonb, $6::jsonb, $7,
-                 (SELECT to_jsonb(c) FROM databridge.checkpoints c WHERE c.pipeline = $2 AND c.tenant = $3))
-         ON CONFLICT (run_id, pipeline, tenant) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL`,
-        [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null],
+                 (SELECT to_jsonb(c) FROM databridge.checkpoints c WHERE c.pipeline = $2 AND c.tenant = $3), $8, $9)
+         ON CONFLICT (run_id, pipeline, tenant) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL, host = EXCLUDED.host, pid = EXCLUDED.pid`,
+        [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null, host, process.pid],
       );
       await session.query(
         `INSERT INTO databridge.checkpoints (pipeline, tenant, run_id, last_key, complete, watermark)
@@ -244,16 +249,59 @@ export class Ledger {
   }
 
   /** Ends a stage; `complete` marks the checkpoint done so `--resume` has nothing left to do. */
-  async finishRun(args: { runId: string; pipeline: string; tenant: string; status: string; error?: string; complete: boolean }, session?: TargetSession) {
+  async finishRun(args: { runId: string; pipeline: string; tenant: string; status: string; error?: string; complete: boolean; deleted?: number }, session?: TargetSession) {
     const run = (sql: string, params: unknown[]) => (session ? session.query(sql, params) : this.target.query(sql, params));
     await run(
-      "UPDATE databridge.runs SET status = $4, finished_at = now(), error = $5 WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
-      [args.runId, args.pipeline, args.tenant, args.status, args.error ?? null],
+      "UPDATE databridge.runs SET status = $4, finished_at = now(), error = $5, rows_deleted = rows_deleted + $6::bigint WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
+      [args.runId, args.pipeline, args.tenant, args.status, args.error ?? null, args.deleted ?? 0],
     );
     if (args.complete) {
       await run("UPDATE databridge.checkpoints SET complete = true, updated_at = clock_timestamp() WHERE pipeline = $1 AND tenant = $2 AND run_id = $3",
         [args.pipeline, args.tenant, args.runId]);
     }
+  }
+
+  /**
+   * In the stage's final transaction: does the checkpoint still stand at the last batch this process saw
+   * commit? A server that crashed before flushing asynchronous commits loses the last batches together with
+   * their checkpoint rows; the stage must then load them again before it may call itself complete. Locks the
+   * checkpoint row until the final commit.
+   */
+  async checkpointCovers(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; lastKey: unknown[] | null }): Promise<{ covered: boolean; owner?: string }> {
+    const { rows } = await session.query<{ run_id: string; covered: boolean }>(
+      "SELECT run_id, last_key IS NOT DISTINCT FROM $3::jsonb AS covered FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2 FOR UPDATE",
+      [args.pipeline, args.tenant, toJson(args.lastKey)],
+    );
+    const row = rows[0];
+    if (!row) return { covered: false };
+    return { covered: row.run_id === args.runId && row.covered, owner: row.run_id };
+  }
+
+  /** The run of this pipeline (and tenant) marked running most recently, for naming the holder of its lock. */
+  async runningRun(pipeline: string, tenant: string): Promise<{ runId: string; startedAt: string; host: string | null; pid: number | null } | undefined> {
+    const { rows } = await this.target.query<{ run_id: string; started_at: unknown; host: string | null; pid: number | null }>(
+      "SELECT run_id, started_at, host, pid FROM databridge.runs WHERE pipeline = $1 AND tenant = $2 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
+      [pipeline, tenant],
+    );
+    const row = rows[0];
+    return row && { runId: row.run_id, startedAt: timestampText(row.started_at), host: row.host, pid: row.pid };
+  }
+
+  /** A run's own ledger row (status, totals, when), for messages that name an earlier run. */
+  async runSummary(runId: string, pipeline: string, tenant: string): Promise<{ status: string; rowsWritten: number; finishedAt: string | null } | undefined> {
+    const { rows } = await this.target.query<{ status: string; rows_written: string; finished_at: unknown }>(
+      "SELECT status, rows_written, finished_at FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
+      [runId, pipeline, tenant],
+    );
+    const row = rows[0];
+    return row && { status: row.status, rowsWritten: Number(row.rows_written), finishedAt: row.finished_at === null ? null : timestampText(row.finished_at) };
+  }
+
+  /** Rows of this pipeline (and tenant) still in the dead-letter table, counted once per source key. */
+  async outstandingRejects(pipeline: string, tenant: string): Promise<number> {
+    const { rows } = await this.target.query<{ n: string }>(
+      "SELECT count(DISTINCT source_key) AS n FROM databridge.rejected_rows WHERE pipeline = $1 AND tenant = $2", [pipeline, tenant]);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** Totals a stage has committed so far (for a resumed stage's cumulative counters). */
@@ -265,4 +313,9 @@ export class Ledger {
     const row = rows[0];
     return row && { batches: row.batches, counts: { read: Number(row.rows_read), written: Number(row.rows_written), rejected: Number(row.rows_rejected) } };
   }
+}
+
+/** A timestamp as the drivers return it (Date for pg, text for PGlite or a text type parser), as ISO-like text. */
+function timestampText(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
 }

@@ -37,6 +37,15 @@ export interface PreparedStage {
   sourceEncoding?: { copyText: string; valueColumns: number };
   /** The target column an id map writes (new UUID per source key). */
   idMapColumn?: string;
+  /** The target column the tenant value goes into, for pipelines with several `sources`. */
+  tenantColumn?: string;
+  /**
+   * Each source key becomes its own target row (the target key is the mapped source key, or the id map's
+   * id), so the target must hold at least as many rows as the source minus rejects: parity is a verdict.
+   */
+  rowPerSourceKey: boolean;
+  /** `deletes: "propagate"`: how a target row is matched to a source key. */
+  deletes?: DeletePlan;
   estimatedRows: number | null;
   targetRef: TableRef & { schema: string };
   targetTable?: TableInfo;
@@ -52,6 +61,11 @@ export interface PreparedStage {
   targetLabel: string;
   sourceLabel: string;
 }
+
+/** How `deletes: "propagate"` tells which target rows a source key stands for. */
+export type DeletePlan =
+  | { kind: "columns"; targetColumns: string[] }
+  | { kind: "idMap"; legacyKeyColumn: string; entity: string; idColumn: string };
 
 /** Splits `schema.table` (or `table`) into a reference. */
 export function parseTableName(name: string): TableRef {
@@ -140,7 +154,7 @@ export async function prepareStage(
       error.withContext({ fix: "create it, or set target: { create: true } to create it from the source types" }));
   }
 
-  const tenantColumn = pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+  const tenantColumn = tenantColumnOf(pipeline);
   const idMapColumn = pipeline.idMap ? pipeline.idMap.column ?? "id" : undefined;
   const mappedColumns = Object.keys(pipeline.columns);
   const engineColumns = [tenantColumn, idMapColumn].filter((c): c is string => Boolean(c) && !mappedColumns.includes(c!));
@@ -149,6 +163,8 @@ export async function prepareStage(
   const problems = analyzeMapping({
     pipeline,
     sourceColumns: sourceTable?.columns ?? sourceColumns.map((c) => ({ ...c, nullable: true, nativeType: c.type.kind })),
+    sourceTable,
+    sourceKey: sourceSpec.key === undefined ? undefined : keyList(sourceSpec.key),
     targetTable,
     transforms: registry.transforms,
     engineColumns,
@@ -173,6 +189,12 @@ export async function prepareStage(
       problems.push({ severity: "error", code: "missing-key", pipeline: pipeline.name, column, table: targetLabel, message: `target key column ${column} is not mapped in columns` });
     }
   }
+
+  const deletes = pipeline.deletes === "propagate" ? deletePlan(pipeline, mode, key, targetKey, idMapColumn) : undefined;
+  if (typeof deletes === "string") problems.push({ severity: "error", code: "bad-deletes", pipeline: pipeline.name, table: targetLabel, message: deletes });
+  const rowPerSourceKey = pipeline.idMap
+    ? targetKey.length === 1 && targetKey[0] === idMapColumn && key.length === 1 && key[0] === pipeline.idMap.key
+    : mode === "insert" || (sourceKeyTargets.every(Boolean) && sourceKeyTargets.every((c) => targetKey.includes(c!)));
 
   const cursor = pipeline.incremental?.cursor;
   const pageKey = cursor ? [cursor, ...key.filter((k) => k !== cursor)] : key;
@@ -203,10 +225,30 @@ export async function prepareStage(
 
   return {
     pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
+    tenantColumn, rowPerSourceKey, deletes: typeof deletes === "object" ? deletes : undefined,
     estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
+}
+
+/** The tenant column of a consolidating pipeline (several `sources`), decided here for the engine, plan and verify. */
+export function tenantColumnOf(pipeline: Pipeline): string | undefined {
+  return pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+}
+
+/**
+ * Which target rows stand for a source key, for `deletes: "propagate"` — or why that cannot be told. The
+ * source key's columns must be copied as they are into target key columns, or the id map must own the key.
+ */
+function deletePlan(pipeline: Pipeline, mode: LoadMode, key: string[], targetKey: string[], idMapColumn: string | undefined): DeletePlan | string {
+  if (mode === "replace") return `deletes: "propagate" has nothing to do with mode "replace", which reloads the whole table anyway (remove it)`;
+  if (pipeline.idMap && idMapColumn && targetKey.length === 1 && targetKey[0] === idMapColumn) {
+    return { kind: "idMap", legacyKeyColumn: pipeline.idMap.key, entity: pipeline.idMap.entity, idColumn: idMapColumn };
+  }
+  const targetColumns = key.map((k) => Object.entries(pipeline.columns).find(([target, mapping]) => mapping === k && targetKey.includes(target))?.[0]);
+  if (targetColumns.every(Boolean)) return { kind: "columns", targetColumns: targetColumns as string[] };
+  return `deletes: "propagate" needs each source key column (${key.join(", ")}) copied as is into a target key column, to tell which target rows are gone`;
 }
 
 /** True when each target column is the plain source column read at the same position (`columns: { id: "id", … }` in order). */
@@ -331,7 +373,7 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
     return context;
   };
   const { pipeline } = stage;
-  const tenantColumn = pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
+  const { tenantColumn } = stage;
   const mappers = stage.targetColumns.map((column): RowFunction => {
     if (pipeline.columns[column] !== undefined) return compileFor(column).mapping(pipeline.columns[column]);
     if (column === tenantColumn) return () => stage.tenant;

@@ -7,7 +7,8 @@ import { loadStrategy } from "./load-modes.js";
 import { compileMappings, prepareStage } from "./prepare.js";
 import { orderByDependencies } from "./analysis.js";
 import type { RejectedRow } from "./ledger.js";
-import { inTransaction, mappingsOfLoadedRows } from "./run-stage.js";
+import { inTransaction } from "./target-transaction.js";
+import { mappingsOfLoadedRows } from "./transform-batch.js";
 import { ledgerTargets } from "./rollback.js";
 
 export interface RejectedRowRecord {

@@ -4,7 +4,7 @@ import { configError, terminalError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline } from "../workspace/loader.js";
 import { findTable, parseTableName } from "./prepare.js";
-import { inTransaction } from "./run-stage.js";
+import { inTransaction } from "./target-transaction.js";
 
 export interface RollbackStage {
   pipeline: string;
@@ -56,9 +56,12 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
       if (run.status === "rolled_back") throw configError(`run ${runId} was already rolled back`, { pipeline: run.pipeline });
       if (run.status === "running") throw configError(`run ${runId} is still running (or its process died: resume or let it finish first)`, { pipeline: run.pipeline });
     }
-    const images = await target.query<{ pipeline: string; tenant: string; n: string }>(
-      "SELECT pipeline, tenant, count(*) AS n FROM databridge.before_images WHERE run_id = $1 GROUP BY pipeline, tenant", [runId]);
-    const withImages = new Set(images.rows.map((r) => `${r.pipeline}\u0000${r.tenant}`));
+    // Batch 0 holds the images of rows `deletes: "propagate"` removed; batches from 1 those of rows the run wrote.
+    const images = await target.query<{ pipeline: string; tenant: string; writes: string; deletes: string }>(
+      `SELECT pipeline, tenant, count(*) FILTER (WHERE batch_no > 0) AS writes, count(*) FILTER (WHERE batch_no = 0) AS deletes
+         FROM databridge.before_images WHERE run_id = $1 GROUP BY pipeline, tenant`, [runId]);
+    const withImages = new Set(images.rows.filter((r) => Number(r.writes) > 0).map((r) => `${r.pipeline}\u0000${r.tenant}`));
+    const withDeletes = new Set(images.rows.filter((r) => Number(r.deletes) > 0).map((r) => `${r.pipeline}\u0000${r.tenant}`));
     for (const run of rows) {
       if ((run.mode === "upsert" || run.mode === "update") && !withImages.has(`${run.pipeline}\u0000${run.tenant}`)) {
         const written = await target.query<{ n: string }>("SELECT rows_written AS n FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3", [runId, run.pipeline, run.tenant]);
@@ -76,8 +79,11 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
       for (const run of rows) {
         const table = await targetTable(target, run.target_table);
         const stage: RollbackStage = { pipeline: run.pipeline, tenant: run.tenant, mode: run.mode, targetTable: run.target_table, deleted: 0, restored: 0 };
-        if (run.mode === "insert") stage.deleted = await deleteWrittenKeys(session, target, table, runId, run);
-        else {
+        if (run.mode === "insert") {
+          stage.deleted = await deleteWrittenKeys(session, target, table, runId, run);
+          // Rows the run removed because their source rows were gone come back from their images.
+          if (withDeletes.has(`${run.pipeline}\u0000${run.tenant}`)) stage.restored = (await restoreBeforeImages(session, target, table, runId, run)).restored;
+        } else {
           const restored = await restoreBeforeImages(session, target, table, runId, run);
           stage.deleted = restored.deleted;
           stage.restored = restored.restored;

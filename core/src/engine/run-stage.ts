@@ -1,26 +1,21 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
-import type { PreEncodedRows, TargetSession } from "../connectors/connector.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
-import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
-import { BoundedQueue } from "./bounded-queue.js";
-import { asDerivedTable } from "../connectors/keyset.js";
-import { Ledger, type RejectedRow } from "./ledger.js";
+import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../protocol.js";
+import type { Ledger } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
-import { IdMapService, legacyKeyText, type IdMapping } from "./id-map.js";
-import { compactWrittenKeys, keyRangesApply } from "./written-keys.js";
-import { passesRowsThrough, type CompiledMappings, type PreparedStage } from "./prepare.js";
-import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
+import { countParity } from "./parity.js";
+import type { CompiledMappings, PreparedStage } from "./prepare.js";
+import { propagateDeletes } from "./propagate-deletes.js";
+import { pump, type PumpState } from "./pump.js";
+import { acquireRunLock } from "./run-lock.js";
+import { incrementalStart, startPoint, type StartOptions } from "./start-point.js";
+import { inTransaction, tableExists } from "./target-transaction.js";
 
-export interface StageContext {
+export interface StageContext extends StartOptions {
   runId: string;
   emit(event: EventInput): void;
   ledger: Ledger;
   compiled: CompiledMappings;
-  resume: boolean;
-  /** Incremental pipelines: ignore the watermark and read everything again. */
-  fullRefresh?: boolean;
-  /** Retry semantics: resume only checkpoints left by these runs; anything else starts fresh. */
-  resumeRuns?: string[];
   signal?: AbortSignal;
   /** Called between batches; resolves when the run may go on (pause support). */
   gate?: () => Promise<void>;
@@ -33,32 +28,10 @@ export interface StageOutcome {
   rows: RowCounts;
   durationMs: number;
   error?: DataBridgeError;
-  parity?: { source: number; target: number };
-}
-
-interface TransformedBatch {
-  number: number;
-  rows: unknown[][];
-  /** The source rows `rows` came from, index for index (the same arrays when the mapping passes rows through). */
-  sourceRows: unknown[][];
-  /** The source key of `rows[i]`, computed when an error needs it (not kept per row). */
-  keyAt(i: number): unknown[];
-  /** The source row of `rows[i]` as values (decoded from its COPY text when the source encoded it), for reporting it. */
-  sourceValuesAt(i: number): unknown[];
-  /** Rows the source encoded as COPY text: where each keeps its line. */
-  preEncoded?: PreEncodedRows;
-  rejects: RejectedRow[];
-  /** Indexes (into `rows`) the target rejected while loading. */
-  rejectedAtLoad: Set<number>;
-  idMappings: IdMapping[];
-  firstKey: unknown[];
-  lastKey: unknown[];
-  read: number;
+  parity?: Parity;
 }
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 30_000 };
-/** How long a batch waits for a row lock while two batches are in flight, and the error that ends the wait. */
-const IN_FLIGHT_LOCK_TIMEOUT = "10s";
 const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Full-jitter exponential backoff: a random delay up to initial × 2^attempt, capped. */
@@ -66,49 +39,52 @@ export function backoffDelay(attempt: number, policy: Required<RetryPolicy>, ran
   return Math.round(random() * Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1)));
 }
 
+/** Raised by the final step when the target no longer holds every batch this process saw commit. */
+class CheckpointBehind extends Error {}
+
 /**
- * Runs one stage (a pipeline for one source): extract → transform → load with a bounded queue
- * between reader and writer, one transaction per batch carrying its ledger row, retries of
- * transient failures from the last committed batch.
+ * Runs one stage (a pipeline for one source) while holding the pipeline's run lock: extract → transform
+ * → load, retries of transient failures from the last committed batch, and a final step that only calls
+ * the stage complete when the checkpoint covers everything read.
  */
 export async function runStage(stage: PreparedStage, ctx: StageContext): Promise<StageOutcome> {
   const started = Date.now();
-  const { pipeline, tenant, target } = stage;
-  const name = pipeline.name;
   const counts = emptyCounts();
-  const policy = { ...DEFAULT_RETRY, ...pipeline.retry };
-  const strategy = loadStrategy(stage);
-  const outcome = (status: StageStatus, error?: DataBridgeError): StageOutcome => ({ pipeline: name, tenant, status, rows: { ...counts }, durationMs: Date.now() - started, error });
+  const outcome = (status: StageStatus, error?: DataBridgeError, parity?: Parity): StageOutcome =>
+    ({ pipeline: stage.pipeline.name, tenant: stage.tenant, status, rows: { ...counts }, durationMs: Date.now() - started, error, parity });
 
   await ctx.ledger.ensure();
-  const checkpoint = await ctx.ledger.checkpoint(name, tenant);
-  let after: unknown[] | null = null;
-  let resumedFrom: string | undefined;
-  if (stage.incremental) {
-    // The watermark advances with every committed batch, so it is also where an interrupted run resumes.
-    after = ctx.fullRefresh ? null : (checkpoint?.watermark as unknown[] | null) ?? null;
-    resumedFrom = checkpoint?.runId;
-  } else if (ctx.resumeRuns) {
-    if (checkpoint && ctx.resumeRuns.includes(checkpoint.runId)) {
-      if (checkpoint.complete) {
-        ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: completed in run ${checkpoint.runId}; nothing to retry` });
-        return outcome("skipped");
-      }
-      after = checkpoint.lastKey;
-      resumedFrom = checkpoint.runId;
-    }
-  } else if (ctx.resume && checkpoint) {
-    if (checkpoint.complete) {
-      ctx.emit({ type: "log", pipeline: name, level: "info", message: `${name}: the last run completed; nothing to resume` });
+  const lock = await acquireRunLock(stage.target, ctx.ledger, { pipeline: stage.pipeline.name, tenant: stage.tenant });
+  try {
+    const start = await startPoint(stage, ctx.ledger, ctx);
+    if (start.kind === "skip") {
+      ctx.emit({ type: "log", pipeline: stage.pipeline.name, level: "info", message: start.message });
       return outcome("skipped");
     }
-    after = checkpoint.lastKey;
-    resumedFrom = checkpoint.runId;
+    return await loadStage(stage, ctx, { counts, started, lock, start, outcome });
+  } finally {
+    await lock.release();
   }
+}
+
+async function loadStage(
+  stage: PreparedStage,
+  ctx: StageContext,
+  run: {
+    counts: RowCounts; started: number; lock: Awaited<ReturnType<typeof acquireRunLock>>;
+    start: Extract<Awaited<ReturnType<typeof startPoint>>, { kind: "read" }>;
+    outcome: (status: StageStatus, error?: DataBridgeError, parity?: Parity) => StageOutcome;
+  },
+): Promise<StageOutcome> {
+  const { pipeline, tenant, target } = stage;
+  const name = pipeline.name;
+  const policy = { ...DEFAULT_RETRY, ...pipeline.retry };
+  const strategy = loadStrategy(stage);
+  let { after } = run.start;
   if (stage.createDdl) await inTransaction(target, (s) => s.query(stage.createDdl!).then(() => undefined), { lockTable: stage.targetLabel, ignoreExisting: true });
-  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom, resetWatermark: ctx.fullRefresh });
-  if (strategy.begin && (after === null || !(await tableExists(stage, strategy.loadTable)))) {
-    if (after !== null) after = null; // the shadow table of an interrupted replace is gone: start over
+  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom: run.start.resumedFrom, resetWatermark: ctx.fullRefresh });
+  if (strategy.begin && (after === null || !(await tableExists(target, strategy.loadTable)))) {
+    after = null; // the shadow table of an interrupted replace is gone: start over
     await inTransaction(target, (s) => strategy.begin!(s));
   }
 
@@ -122,309 +98,90 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
   });
 
   let batchNumber = 0;
-  let serialWrites = false;
+  const state: PumpState = {
+    after, since: run.start.since, estimatedRows, counts: run.counts, started: run.started, nextBatch: () => ++batchNumber, serialWrites: false,
+    lastCommittedKey: after,
+  };
+  let deleted = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await pump(stage, ctx, { after, estimatedRows, counts, started, nextBatch: () => ++batchNumber, serialWrites });
-      if (result === "cancelled") {
+      if ((await pump(stage, ctx, state)) === "cancelled") {
         await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "cancelled", complete: false });
-        return outcome("cancelled");
+        return run.outcome("cancelled");
       }
+      deleted += await propagateDeletes(stage, ctx.runId);
+      await finishStage(stage, ctx, state, deleted);
       break;
     } catch (caught) {
-      const error = classify(caught, stage);
+      const error = caught instanceof CheckpointBehind ? transientError(caught.message, { pipeline: name }) : classify(caught, stage);
       if (error.kind !== "transient" || attempt >= policy.attempts) {
         await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
-        return outcome("failed", error);
+        return run.outcome("failed", error);
       }
       // In-flight batches waited on each other's rows (see pump): from now on, one batch at a time.
-      if ((caught as { code?: string })?.code === LOCK_NOT_AVAILABLE) serialWrites = true;
+      if ((caught as { code?: string })?.code === LOCK_NOT_AVAILABLE) state.serialWrites = true;
       const delayMs = backoffDelay(attempt, policy);
       ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      after = await retryable(() => ctx.ledger.checkpoint(name, tenant), policy, stage).then((c) => (stage.incremental ? (c?.watermark as unknown[] | null) : c?.lastKey) ?? null);
+      await continueFromCheckpoint(stage, ctx, state, run.lock, policy);
     }
   }
 
-  const status: StageStatus = counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
-  try {
-    await retryable(() => inTransaction(target, async (session) => {
-      await strategy.finish?.(session);
-      await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status, complete: true }, session);
-    }), policy, stage);
-  } catch (caught) {
-    return outcome("failed", classify(caught, stage));
+  const status: StageStatus = run.counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
+  if (deleted) run.counts.deleted = deleted;
+  const parity = await countParity(stage, ctx.ledger, state.lastCommittedKey).catch(() => undefined);
+  if (parity?.ok === false) {
+    const error = terminalError(
+      `count parity failed: the source has ${parity.source.toLocaleString("en-US")} rows in the range read, the target ${parity.target.toLocaleString("en-US")}` +
+      `${parity.rejected ? ` (${parity.rejected.toLocaleString("en-US")} rejected)` : ""}: ${(parity.source - (parity.rejected ?? 0) - parity.target).toLocaleString("en-US")} rows are missing`,
+      { pipeline: name, table: stage.targetLabel, fix: `\`databridge verify ${name}\` names the missing keys; rows added to the source behind the reader are picked up by running again` },
+    );
+    await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
+    return run.outcome("failed", error, parity);
   }
-  const result = outcome(status);
-  result.parity = await countParity(stage).catch(() => undefined);
-  return result;
+  return run.outcome(status, undefined, parity);
 }
 
-async function pump(
-  stage: PreparedStage,
-  ctx: StageContext,
-  state: { after: unknown[] | null; estimatedRows: number | null; counts: RowCounts; started: number; nextBatch: () => number; serialWrites: boolean },
-): Promise<"done" | "cancelled"> {
-  const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
-  const q = source.dialect.quoteIdentifier;
-  const where = stage.incremental
-    ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}` : ""}`, params: [] }
-    : undefined;
-  const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
-  const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
-  const queue = new BoundedQueue<TransformedBatch>(2);
+/**
+ * The stage's last transaction, and the only synchronous commit: it flushes every batch committed before
+ * it. It first checks that the checkpoint still stands where this process last saw a batch commit — after
+ * a crash of the target that lost asynchronously committed batches, it does not, and the stage goes back
+ * to loading from the checkpoint instead of declaring a copy complete that is not.
+ */
+async function finishStage(stage: PreparedStage, ctx: StageContext, state: PumpState, deleted: number): Promise<void> {
   const strategy = loadStrategy(stage);
-  const onError = pipeline.onError ?? "fail";
-  const isolateRejects = onError !== "fail";
-  let stopReading = false;
-  let cancelled = false;
-
-  const reader = (async () => {
-    let after = state.after;
-    while (!stopReading) {
-      if (ctx.signal?.aborted) { cancelled = true; break; }
-      await ctx.gate?.();
-      const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
-      const encodedPage = encoding && await source.read({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText });
-      // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
-      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
-      if (encodedPage && !encoded) {
-        ctx.emit({ type: "log", pipeline: pipeline.name, level: "warn", message: `${pipeline.name}: the source could not encode the page ${after ? `after key ${formatKey(after)}` : "from the start"} as COPY text; reading it as values` });
-      }
-      const batch = encoded ? encodedPage : await source.read({ ...page, columns: readColumns });
-      if (!batch.rows.length) break;
-      const number = state.nextBatch();
-      await ctx.compiled.beforeBatch(batch.rows);
-      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail", encoded);
-      after = transformed.lastKey;
-      await queue.push(transformed);
-      if (batch.rows.length < batchSize) break;
+  const status: StageStatus = state.counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
+  await inTransaction(stage.target, async (session) => {
+    await session.query("SET LOCAL synchronous_commit = on");
+    const scope = { runId: ctx.runId, pipeline: stage.pipeline.name, tenant: stage.tenant };
+    const { covered, owner } = await ctx.ledger.checkpointCovers(session, { ...scope, lastKey: state.lastCommittedKey });
+    if (owner && owner !== ctx.runId) throw terminalError(`run ${owner} took over this pipeline's checkpoint; this run stops without finishing`, { pipeline: stage.pipeline.name });
+    if (!covered) {
+      throw new CheckpointBehind(`the target lost batches it had acknowledged (last seen ${state.lastCommittedKey ? `after key ${formatKey(state.lastCommittedKey)}` : "at the start"}); loading them again from the checkpoint`);
     }
-    queue.close();
-  })().catch((error) => queue.close(error));
-
-  // Two batches in flight on their own sessions where the target has a pool: the next batch's COPY
-  // overlaps this one's ledger rows and commit, and PostgreSQL works on both. Commits stay in batch
-  // order — a batch records its ledger rows and commits only once the batch before it committed — so
-  // the checkpoint never passes a batch that is not in. Two in-flight batches wanting the same target
-  // row would wait on each other (one inside PostgreSQL, one here); lock_timeout turns that into a
-  // transient error, and the retry writes one batch at a time.
-  const concurrent = stage.target.capabilities.concurrentSessions && !state.serialWrites;
-  const inFlightLimit = concurrent ? 2 : 1;
-
-  const writeBatch = async (batch: TransformedBatch, previous: Promise<void>): Promise<void> => {
-    let idMappings = batch.idMappings;
-    const written = await inTransaction(stage.target, async (session) => {
-      // A batch's rows and its checkpoint commit together, so they cannot disagree even if the server
-      // crashes before flushing the commit: at worst the last batches are read again on resume. Not
-      // waiting for each flush keeps WAL fsyncs off the hot path; the stage's final commit still waits.
-      await session.query("SET LOCAL synchronous_commit = off");
-      if (concurrent) await session.query(`SET LOCAL lock_timeout = '${IN_FLIGHT_LOCK_TIMEOUT}'`);
-      const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
-      const loaded = isolateRejects
-        ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
-        : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
-      // The batch before must be in first (if it failed, this one rolls back with it).
-      await previous;
-      // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
-      idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
-      await IdMapService.persist(session, idMappings);
-      let writtenKeys;
-      if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
-        const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
-        const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
-        writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
-      }
-      checkRejectThreshold(stage, state.counts, batch);
-      await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
-      await ctx.ledger.recordBatch(session, {
-        runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
-        counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
-        watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
-      });
-      return loaded;
-    });
-    ctx.compiled.idMap.confirm(idMappings);
-    const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
-    state.counts.read += batchRows.read;
-    state.counts.written += batchRows.written;
-    state.counts.rejected += batchRows.rejected;
-    for (const reject of batch.rejects) {
-      ctx.emit({ type: "row.rejected", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, key: reject.key, stage: reject.stage, column: reject.column, code: reject.code, message: reject.message });
-    }
-    const elapsed = Math.max(1, Date.now() - state.started);
-    const rowsPerSecond = Math.round((state.counts.read * 1000) / elapsed);
-    const remaining = state.estimatedRows === null ? null : Math.max(0, state.estimatedRows - state.counts.read);
-    ctx.emit({
-      type: "batch.committed", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, batchRows, rows: { ...state.counts },
-      lastKey: batch.lastKey, rowsPerSecond, estimatedRows: state.estimatedRows,
-      etaMs: remaining === null || rowsPerSecond === 0 ? null : Math.round((remaining / rowsPerSecond) * 1000),
-    });
-  };
-
-  const inFlight: Promise<void>[] = [];
-  let previous: Promise<void> = Promise.resolve();
-  try {
-    for (;;) {
-      if (inFlight.length >= inFlightLimit) await inFlight.shift();
-      // Cancelling stops between batches: what is in flight still commits, in order.
-      if (ctx.signal?.aborted) { cancelled = true; break; }
-      const next = await queue.take();
-      if (next.done) break;
-      const current = writeBatch(next.value, previous);
-      current.catch(() => {}); // observed through inFlight, in order
-      inFlight.push(current);
-      previous = current;
-    }
-    while (inFlight.length) await inFlight.shift();
-  } catch (error) {
-    stopReading = true;
-    queue.close();
-    await Promise.allSettled(inFlight);
-    await reader;
-    throw error;
-  }
-  stopReading = true;
-  queue.close();
-  await reader;
-  return cancelled ? "cancelled" : "done";
-}
-
-/** Applies the compiled mappings; a row whose transform fails is rejected (or fails the run with `onError: "fail"`). */
-function transformBatch(stage: PreparedStage, compiled: CompiledMappings, rows: unknown[][], number: number, failFast: boolean, encoded: boolean): TransformedBatch {
-  const { mappers } = compiled;
-  const pageLength = stage.pageKey.length;
-  const keyOf = (row: unknown[]) => stage.keyIndexes.map((i) => row[i]);
-  const preEncoded = encoded && stage.sourceEncoding ? { textAt: stage.sourceEncoding.valueColumns, leading: 0 } : undefined;
-  const batch = (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]): TransformedBatch => ({
-    number, rows: out, sourceRows, keyAt: (i) => keyOf(sourceRows[i]), rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
-    sourceValuesAt: (i) => (preEncoded ? valuesOfEncodedRow(stage, sourceRows[i], preEncoded.textAt) : sourceRows[i]), preEncoded,
-    firstKey: rows[0].slice(0, pageLength), lastKey: rows[rows.length - 1].slice(0, pageLength), read: rows.length,
-  });
-  // Every target column is a source column in read order: the rows pass through as read, with no
-  // per-row copy (a million-row copy then allocates, and the GC moves, half as much).
-  if (passesRowsThrough(stage)) return batch(rows, rows, []);
-  const out: unknown[][] = [];
-  const sourceRows: unknown[][] = [];
-  const rejects: RejectedRow[] = [];
-  for (const row of rows) {
-    const values = new Array(mappers.length);
-    let j = 0;
-    try {
-      for (; j < mappers.length; j++) values[j] = mappers[j](row);
-    } catch (caught) {
-      const rowKey = keyOf(row);
-      const column = stage.targetColumns[j];
-      const error = isDataBridgeError(caught) ? caught : dataError(messageOf(caught), {}, caught);
-      if (failFast) {
-        throw error.withContext({ pipeline: stage.pipeline.name, column, batch: number, rowKey, stage: "transform", fix: 'fix the value or the mapping, or set onError: "skip" to reject such rows' });
-      }
-      rejects.push({ key: rowKey, row: rowObject(stage, row), stage: "transform", column: error.context.column ?? column, code: error.context.code, message: error.message });
-      continue;
-    }
-    out.push(values);
-    sourceRows.push(row);
-  }
-  return batch(out, sourceRows, rejects);
-}
-
-/**
- * A source-encoded row as the values the value path would have read, for reporting and replaying it:
- * the columns read as values are taken as they are, the rest decoded from the line and typed back
- * where the text alone would change how they read (numbers, booleans).
- */
-function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number): unknown[] {
-  return decodeCopyLine(row[textAt] as string).map((text, i) => {
-    if (i < textAt) return row[i];
-    if (text === null) return null;
-    switch (stage.sourceColumns.find((c) => c.name === stage.readColumns[i])?.type.kind) {
-      case "smallint": case "integer": case "float": return Number(text);
-      case "boolean": return text === "t" || text === "true" || text === "1";
-      default: return text;
-    }
+    await strategy.finish?.(session);
+    await ctx.ledger.finishRun({ ...scope, status, complete: true, deleted }, session);
   });
 }
 
-/** The new ids created for a batch, minus those of its rejected rows (their legacy key is in the rejected source row). */
-export function mappingsOfLoadedRows(stage: PreparedStage, mappings: IdMapping[], rejects: RejectedRow[]): IdMapping[] {
-  const idMap = stage.pipeline.idMap;
-  if (!idMap || !rejects.length || !mappings.length) return mappings;
-  const rejected = new Set(rejects.map((r) => r.row[idMap.key]).filter((v) => v !== null && v !== undefined).map(legacyKeyText));
-  return mappings.filter((m) => !(m.entity === idMap.entity && m.tenant === stage.tenant && rejected.has(m.legacyKey)));
-}
-
-function rowObject(stage: PreparedStage, row: unknown[]): Record<string, unknown> {
-  return Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]]));
-}
-
 /**
- * COPY is all-or-nothing. Load the whole batch under a savepoint (the clean-data fast path);
- * if the database rejects a value, bisect: halves under their own savepoints, down to the bad rows.
+ * After a transient failure: everything this process believed committed may not be — the ledger is the
+ * truth. The run lock is taken again if its session died, the read restarts at the checkpoint, the counts
+ * are the ledger's, and id mappings are no longer trusted as stored.
  */
-async function loadIsolatingRejects(session: TargetSession, load: (s: TargetSession, rows: unknown[][]) => Promise<number>, batch: TransformedBatch, stage: PreparedStage): Promise<number> {
-  let savepoint = 0;
-  const attempt = async (from: number, to: number): Promise<number> => {
-    if (from >= to) return 0;
-    const name = `databridge_${++savepoint}`;
-    await session.query(`SAVEPOINT ${name}`);
-    try {
-      const loaded = await load(session, batch.rows.slice(from, to));
-      await session.query(`RELEASE SAVEPOINT ${name}`);
-      return loaded;
-    } catch (caught) {
-      await session.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      if (stage.target.classifyError(caught) !== "data") throw caught;
-      if (to - from === 1) {
-        batch.rejectedAtLoad.add(from);
-        const error = caught as { code?: string; column?: string; message?: string; where?: string };
-        const values = batch.sourceValuesAt(from);
-        batch.rejects.push({
-          key: batch.keyAt(from), row: rowObject(stage, values), stage: "load",
-          column: error.column ?? copyErrorColumn(error.where, stage.targetColumns, batch.preEncoded ? values : batch.rows[from]), code: error.code, message: messageOf(caught),
-        });
-        return 0;
-      }
-      const middle = from + Math.ceil((to - from) / 2);
-      return (await attempt(from, middle)) + (await attempt(middle, to));
-    }
-  };
-  return attempt(0, batch.rows.length);
-}
-
-/**
- * The column a COPY error's context names (`COPY t, line 1, column note: "…"`), matched against the
- * columns loaded; for a NUL byte (rejected before COPY splits the line) the text column holding it.
- */
-function copyErrorColumn(where: string | undefined, columns: string[], row: unknown[]): string | undefined {
-  const named = where ? columns.filter((c) => where.includes(`, column ${c}: `) || where.endsWith(`, column ${c}`)).sort((a, b) => b.length - a.length)[0] : undefined;
-  return named ?? columns.find((_, i) => typeof row[i] === "string" && (row[i] as string).includes("\u0000"));
-}
-
-function checkRejectThreshold(stage: PreparedStage, counts: RowCounts, batch: TransformedBatch): void {
-  const onError = stage.pipeline.onError ?? "fail";
-  if (typeof onError !== "object") return;
-  const rejected = counts.rejected + batch.rejects.length;
-  const read = counts.read + batch.read;
-  const max = onError.maxRejected;
-  const limit = typeof max === "number" ? max : (parseFloat(max) / 100) * Math.max(read, stage.estimatedRows ?? 0);
-  if (rejected > limit) {
-    throw dataError(`${rejected} rows rejected, more than onError.maxRejected (${max}); the batch was rolled back`, {
-      pipeline: stage.pipeline.name, batch: batch.number, fix: "see `databridge errors <run>` for the rejected rows",
-    });
+async function continueFromCheckpoint(stage: PreparedStage, ctx: StageContext, state: PumpState, lock: Awaited<ReturnType<typeof acquireRunLock>>, policy: Required<RetryPolicy>) {
+  const name = stage.pipeline.name;
+  await retryable(() => lock.reassert(), policy, stage);
+  const checkpoint = await retryable(() => ctx.ledger.checkpoint(name, stage.tenant), policy, stage);
+  if (stage.incremental) {
+    Object.assign(state, { since: undefined }, incrementalStart(stage, checkpoint));
+  } else {
+    state.after = checkpoint?.lastKey ?? null;
   }
-}
-
-/** The database's reason, with the row the failure is about when the database names it. */
-function explainLoadError(error: unknown, stage: PreparedStage, batch: TransformedBatch): unknown {
-  if (stage.target.classifyError(error) !== "data") return error;
-  const e = error as { message?: string; column?: string; where?: string; code?: string };
-  // COPY names the row and the column in its context: `COPY t, line 3, column label: "…"`.
-  const where = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? "");
-  const rowKey = where ? batch.keyAt(Number(where[1]) - 1) : undefined;
-  return dataError(messageOf(error), {
-    pipeline: stage.pipeline.name, table: stage.targetLabel, column: e.column ?? where?.[2], batch: batch.number, rowKey, code: e.code, stage: "load",
-    fix: 'fix the data or the mapping, or set onError: "skip" to reject such rows and load the rest',
-  }, error);
+  state.lastCommittedKey = checkpoint?.lastKey ?? null;
+  const totals = await retryable(() => ctx.ledger.runTotals(ctx.runId, name, stage.tenant), policy, stage);
+  if (totals) Object.assign(state.counts, totals.counts);
+  ctx.compiled.idMap.forgetUnflushed();
 }
 
 function classify(caught: unknown, stage: PreparedStage): DataBridgeError {
@@ -449,45 +206,4 @@ async function retryable<T>(work: () => Promise<T>, policy: Required<RetryPolicy
   }
 }
 
-/** Runs work in one transaction on a dedicated session; a failed session is discarded, never left idle in transaction. */
-export async function inTransaction<T>(
-  target: PreparedStage["target"],
-  work: (session: TargetSession) => Promise<T>,
-  options: { lockTable?: string; ignoreExisting?: boolean } = {},
-): Promise<T> {
-  const session = await target.session();
-  try {
-    await session.query("BEGIN");
-    if (options.lockTable) await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [options.lockTable]);
-    const result = await work(session);
-    await session.query("COMMIT");
-    await session.release();
-    return result;
-  } catch (error) {
-    const rolledBack = await session.query("ROLLBACK").then(() => true, () => false);
-    await session.release(!rolledBack);
-    if (options.ignoreExisting && (error as { code?: string })?.code === "42P07") return undefined as T;
-    throw error;
-  }
-}
-
-async function tableExists(stage: PreparedStage, ref: { schema?: string; name: string }): Promise<boolean> {
-  const { rows } = await stage.target.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [stage.target.dialect.quoteTable(ref)]);
-  return Boolean(rows[0]?.exists);
-}
-
-/** Rows in the source against rows in the target (for this tenant, when consolidating). */
-async function countParity(stage: PreparedStage): Promise<{ source: number; target: number }> {
-  const sourceSql = "table" in stage.from
-    ? `SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`
-    : `SELECT count(*) AS n FROM ${asDerivedTable(stage.from.query)}`;
-  const tenantColumn = stage.pipeline.sources ? stage.pipeline.target.tenantColumn ?? "tenant_id" : undefined;
-  const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${tenantColumn ? ` WHERE ${stage.target.dialect.quoteIdentifier(tenantColumn)} = $1` : ""}`;
-  const [s, t] = await Promise.all([
-    stage.source.query<{ n: unknown }>(sourceSql),
-    stage.target.query<{ n: unknown }>(targetSql, tenantColumn ? [stage.tenant] : []),
-  ]);
-  return { source: Number(s.rows[0]?.n ?? 0), target: Number(t.rows[0]?.n ?? 0) };
-}
-
-export { formatKey };
+export { inTransaction } from "./target-transaction.js";

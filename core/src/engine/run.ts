@@ -120,11 +120,12 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
     rows.read += stage.rows.read;
     rows.written += stage.rows.written;
     rows.rejected += stage.rows.rejected;
+    if (stage.rows.deleted) rows.deleted = (rows.deleted ?? 0) + stage.rows.deleted;
   }
   const status = runStatus(stages, runError, options.signal?.aborted ?? false);
   const firstError = runError ?? stages.find((s) => s.error && s.status === "failed")?.error;
   const finished: Omit<RunFinishedEvent, "ts" | "runId"> = {
-    type: "run.finished", pipeline: label, status, rows: { read: rows.read, written: rows.written, rejected: rows.rejected }, durationMs: Date.now() - started,
+    type: "run.finished", pipeline: label, status, rows: { ...rows }, durationMs: Date.now() - started,
     stages: stages.map((s) => ({ pipeline: s.tenant ? `${s.pipeline}[${s.tenant}]` : s.pipeline, status: s.status, rows: s.rows, error: s.error?.toLine() })),
     error: firstError?.toLine(),
   };

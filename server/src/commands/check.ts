@@ -16,12 +16,14 @@ export async function checkCommand(targets: string[], options: { json?: boolean 
   const typeProblems = typecheckFiles(workspace.rootDir, [workspace.configPath, ...files]);
   const problems: Problem[] = typeProblems.map((t) => ({ severity: "error", code: "type-error", pipeline: t.file, message: `${t.file}:${t.line}:${t.column} ${t.message}` }));
   if (!typeProblems.length) problems.push(...(await buildPlan(targets, global, io)).problems);
-  if (options.json) writeLine(io.stdout, JSON.stringify({ ok: problems.length === 0, problems }, null, 2));
+  // Notes (`info`) are said but fail nothing; errors and warnings fail the gate.
+  const failing = problems.filter((p) => p.severity !== "info");
+  if (options.json) writeLine(io.stdout, JSON.stringify({ ok: failing.length === 0, problems }, null, 2));
   else {
     for (const problem of problems) writeLine(io.stdout, problem.code === "type-error" ? `error [type-error] ${problem.message}` : renderProblem(problem));
-    writeLine(io.stdout, problems.length ? `${problems.length} problem${problems.length > 1 ? "s" : ""} found` : `✔ ${files.length} pipeline${files.length === 1 ? "" : "s"} checked: no problems`);
+    writeLine(io.stdout, failing.length ? `${failing.length} problem${failing.length > 1 ? "s" : ""} found` : `✔ ${files.length} pipeline${files.length === 1 ? "" : "s"} checked: no problems`);
   }
-  return problems.length ? ExitCode.failed : ExitCode.ok;
+  return failing.length ? ExitCode.failed : ExitCode.ok;
 }
 
 export function registerCheck(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {

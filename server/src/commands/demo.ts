@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { importWorkspaceModule, loadWorkspace, openConnections, resolvePipelines, runPipelines, type Connector, type RunEvent, type StageFinishedEvent } from "@databridge/core";
+import { importWorkspaceModule, loadWorkspace, openConnections, parityHolds, resolvePipelines, runPipelines, type Connector, type RunEvent, type StageFinishedEvent } from "@databridge/core";
 import { type CommandIO, ExitCode, formatDuration, formatNumber, formatTable, writeLine } from "../output/io.js";
 import { humanRunRenderer } from "../output/progress.js";
 import { parsePositiveInt } from "./run.js";
@@ -56,10 +56,10 @@ export async function demoCommand(options: { rows?: number; dir?: string }, io: 
     finished.map((s) => [
       s.pipeline, s.status, formatNumber(s.rows.read), formatNumber(s.rows.written), formatNumber(s.rows.rejected), formatDuration(s.durationMs),
       s.parity ? formatNumber(s.parity.source) : "", s.parity ? formatNumber(s.parity.target) : "",
-      s.parity ? (s.parity.source === s.parity.target ? "✔ equal" : "✘ differs") : "",
+      s.parity ? (parityHolds(s.parity) ? "✔ equal" : "✘ differs") : "",
     ]),
   ));
-  const parityOk = finished.every((s) => s.parity && s.parity.source === s.parity.target);
+  const parityOk = finished.every((s) => s.parity && parityHolds(s.parity));
   writeLine(io.stdout, `\nDemo ${failed || !parityOk ? "FAILED" : "finished"} in ${formatDuration(Date.now() - started)}. Run it again: unchanged rows are not rewritten (upsert).`);
   return failed || !parityOk ? ExitCode.failed : ExitCode.ok;
 }

@@ -13,7 +13,7 @@ export async function buildPlan(targets: string[], global: GlobalOptions, io: Co
 
 export function renderProblem(problem: Problem): string {
   const where = [problem.pipeline && `pipeline ${problem.pipeline}`, problem.table && `table ${problem.table}`, problem.column && `column ${problem.column}`].filter(Boolean).join(", ");
-  return `${problem.severity === "error" ? "error" : "warning"} [${problem.code}] ${where}: ${problem.message}`;
+  return `${problem.severity} [${problem.code}] ${where}: ${problem.message}`;
 }
 
 export function renderPlan(report: PlanReport, io: CommandIO): void {

@@ -1,4 +1,4 @@
-import type { RunEvent } from "@databridge/core";
+import { parityHolds, type RunEvent } from "@databridge/core";
 import { type CommandIO, formatDuration, formatNumber, writeLine } from "./io.js";
 
 /**
@@ -50,8 +50,8 @@ export function humanRunRenderer(io: CommandIO, options: { verbose?: boolean } =
       case "stage.finished": {
         clearLine();
         const mark = event.status === "succeeded" ? "✔" : event.status === "succeeded_with_rejects" ? "⚠" : event.status === "skipped" ? "–" : "✘";
-        const parity = event.parity ? ` · count parity source ${formatNumber(event.parity.source)} / target ${formatNumber(event.parity.target)}${event.parity.source === event.parity.target ? " ✔" : " ✘"}` : "";
-        writeLine(out, `${mark} ${event.pipeline}${event.tenant ? ` [${event.tenant}]` : ""}: ${event.status} · read ${formatNumber(event.rows.read)} · written ${formatNumber(event.rows.written)} · rejected ${formatNumber(event.rows.rejected)} · ${formatDuration(event.durationMs)}${parity}`);
+        const parity = event.parity ? ` · count parity source ${formatNumber(event.parity.source)} / target ${formatNumber(event.parity.target)}${event.parity.rejected ? ` (${formatNumber(event.parity.rejected)} rejected)` : ""}${parityHolds(event.parity) ? " ✔" : " ✘"}` : "";
+        writeLine(out, `${mark} ${event.pipeline}${event.tenant ? ` [${event.tenant}]` : ""}: ${event.status} · read ${formatNumber(event.rows.read)} · written ${formatNumber(event.rows.written)} · rejected ${formatNumber(event.rows.rejected)}${event.rows.deleted ? ` · deleted ${formatNumber(event.rows.deleted)}` : ""} · ${formatDuration(event.durationMs)}${parity}`);
         if (event.error) writeLine(out, `  ${event.error}`);
         break;
       }

@@ -1,4 +1,4 @@
-import type { RowCounts, RunStatus } from "@databridge/core";
+import type { Parity, RowCounts, RunStatus } from "@databridge/core";
 import type { RunRow, StageRow } from "../state/schema.js";
 
 export interface StageView {
@@ -20,7 +20,7 @@ export interface StageView {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
-  parity: { source: number; target: number } | null;
+  parity: Parity | null;
 }
 
 export interface RunView {

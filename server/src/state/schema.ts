@@ -1,5 +1,5 @@
 import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import type { RunStatus } from "@databridge/core";
+import type { Parity, RunStatus } from "@databridge/core";
 
 /**
  * The runner's state database (drizzle-orm; migrations in server/drizzle/, generated with
@@ -57,7 +57,7 @@ export const runStages = stateSchema.table("run_stages", {
   finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
   durationMs: integer("duration_ms"),
   error: text("error"),
-  parity: jsonb("parity").$type<{ source: number; target: number } | null>(),
+  parity: jsonb("parity").$type<Parity | null>(),
 }, (t) => [primaryKey({ columns: [t.runId, t.pipeline, t.tenant] })]);
 
 /** Every committed batch (from `batch.committed`). */

@@ -142,7 +142,7 @@ export const postgresConnectorFactory: ConnectorFactory = {
       getTypeParser: ((oid: number, format?: string) =>
         dataOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    const pool = new pg.Pool({ ...postgresClientConfig(options.url), max: 4, types });
+    const pool = new pg.Pool({ ...postgresClientConfig(options.url), max: 6, types });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on("error", () => {});
     return new PostgresConnector(options.name, pool, dataTypes);

@@ -42,7 +42,7 @@ export function pipelinesView(ctx: ViewContext): View {
         h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["#", "Pipeline", "Source", "Target", "Mode", "Est. rows"].map((t) => h("th", {}, t)))),
           h("tbody", {}, report.pipelines.map((p) => h("tr", {}, h("td", {}, p.order), h("td", {}, p.pipeline), h("td", {}, p.source), h("td", {}, p.target), h("td", {}, p.mode), h("td", { class: "num" }, p.estimatedRows ?? "–"))))),
         report.problems.length
-          ? h("ul", { class: "error-list" }, report.problems.map((p) => h("li", { class: p.severity === "error" ? "bad" : "warn" }, `${p.severity}: ${p.pipeline}${p.column ? `.${p.column}` : ""}: ${p.message}`)))
+          ? h("ul", { class: "error-list" }, report.problems.map((p) => h("li", { class: p.severity === "error" ? "bad" : p.severity === "warning" ? "warn" : "info" }, `${p.severity}: ${p.pipeline}${p.column ? `.${p.column}` : ""}: ${p.message}`)))
           : h("p", { class: "good" }, "No problems found."));
     } catch (error) {
       replace(detail, h("p", { class: "bad" }, error instanceof Error ? error.message : String(error)));

@@ -274,7 +274,7 @@ function stageCard(stage: StageView): HTMLElement {
       stage.rowsPerSecond !== null ? h("span", {}, `${formatNumber(stage.rowsPerSecond)} rows/s`) : null,
       stage.status === "running" && stage.etaMs !== null ? h("span", {}, `ETA ${formatDuration(stage.etaMs)}`) : null,
       pct !== null ? h("span", {}, `${pct}%`) : null,
-      stage.parity ? h("span", { class: stage.parity.source === stage.parity.target ? "good" : "bad" }, `parity ${formatNumber(stage.parity.source)} ↔ ${formatNumber(stage.parity.target)}`) : null,
+      stage.parity ? h("span", { class: (stage.parity.ok ?? stage.parity.source === stage.parity.target) ? "good" : "bad" }, `parity ${formatNumber(stage.parity.source)} ↔ ${formatNumber(stage.parity.target)}`) : null,
     ),
     stage.error ? h("p", { class: "stage-error" }, stage.error) : null,
   );

@@ -1,0 +1,24 @@
+import { buildKeysetCount } from "../connectors/keyset.js";
+import type { Parity } from "../protocol.js";
+import type { Ledger } from "./ledger.js";
+import { sourceFilter } from "./pump.js";
+import type { PreparedStage } from "./prepare.js";
+
+/**
+ * Counts both sides once a stage is complete. The source is counted over the range the run covered (up to
+ * the last key read, under the same filter), so rows added behind the reader's end do not count against
+ * it; the target for the stage's tenant.
+ */
+export async function countParity(stage: PreparedStage, ledger: Ledger, through: unknown[] | null): Promise<Parity | undefined> {
+  if (stage.mode === "update") return undefined;
+  const { sql, params } = buildKeysetCount(stage.source.dialect, stage.source.capabilities, { from: stage.from, where: sourceFilter(stage, undefined), key: stage.pageKey, through });
+  const q = stage.target.dialect.quoteIdentifier;
+  const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${stage.tenantColumn ? ` WHERE ${q(stage.tenantColumn)} = $1` : ""}`;
+  const [source, target, rejected] = await Promise.all([
+    stage.source.query<{ n: unknown }>(sql, params),
+    stage.target.query<{ n: unknown }>(targetSql, stage.tenantColumn ? [stage.tenant] : []),
+    ledger.outstandingRejects(stage.pipeline.name, stage.tenant),
+  ]);
+  const counts = { source: Number(source.rows[0]?.n ?? 0), target: Number(target.rows[0]?.n ?? 0), rejected };
+  return stage.rowPerSourceKey ? { ...counts, ok: counts.target >= counts.source - counts.rejected } : counts;
+}

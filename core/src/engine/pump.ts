@@ -1,0 +1,204 @@
+import type { ReadRequest, RowBatch } from "../connectors/connector.js";
+import { configError, formatKey } from "../errors.js";
+import type { RowCounts } from "../protocol.js";
+import { BoundedQueue } from "./bounded-queue.js";
+import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
+import { IdMapService } from "./id-map.js";
+import { loadStrategy } from "./load-modes.js";
+import type { PreparedStage } from "./prepare.js";
+import type { StageContext } from "./run-stage.js";
+import { inTransaction } from "./target-transaction.js";
+import { mappingsOfLoadedRows, transformBatch, type TransformedBatch } from "./transform-batch.js";
+import { compactWrittenKeys, keyRangesApply } from "./written-keys.js";
+
+/** How long a batch waits for a row lock while two batches are in flight, and the error that ends the wait. */
+const IN_FLIGHT_LOCK_TIMEOUT = "10s";
+
+/** Where the pump starts and what it has done: shared with the stage so a retry continues from the truth. */
+export interface PumpState {
+  /** Read rows whose page key is after this one (null: from the start of the range). */
+  after: unknown[] | null;
+  /** Incremental: re-read every row whose cursor is at least this value (the watermark's own tie group). */
+  since?: unknown;
+  estimatedRows: number | null;
+  counts: RowCounts;
+  started: number;
+  nextBatch: () => number;
+  serialWrites: boolean;
+  /** The page key of the last batch this process saw commit (what the checkpoint must still hold at the end). */
+  lastCommittedKey: unknown[] | null;
+}
+
+/**
+ * The source rows a stage reads, as a predicate in the source's SQL: incremental rows past the tie group's
+ * start and not newer than the lag. One place, so reads and the parity count agree on it.
+ */
+export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest["where"] {
+  if (!stage.incremental) return undefined;
+  const q = stage.source.dialect.quoteIdentifier;
+  const cursor = q(stage.incremental.cursor);
+  const parts = [`${cursor} IS NOT NULL`];
+  const params: unknown[] = [];
+  if (since !== undefined && since !== null) {
+    params.push(since);
+    parts.push(`${cursor} >= {1}`);
+  }
+  if (stage.incremental.lagSeconds) parts.push(`${cursor} <= ${stage.source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}`);
+  return { sql: parts.join(" AND "), params };
+}
+
+/**
+ * Extract → transform → load for one stage: a reader filling a bounded queue, a writer committing one
+ * transaction per batch (its rows and its ledger rows together), two batches in flight where the target
+ * has a pool.
+ */
+export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpState): Promise<"done" | "cancelled"> {
+  const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
+  const where = sourceFilter(stage, state.since);
+  const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
+  const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
+  const queue = new BoundedQueue<TransformedBatch>(2);
+  const strategy = loadStrategy(stage);
+  const onError = pipeline.onError ?? "fail";
+  const isolateRejects = onError !== "fail";
+  let stopReading = false;
+  let cancelled = false;
+
+  // One row past the page: if it carries the page's last key, the key is not unique, and paging past that
+  // key (`WHERE key > last`) would silently skip the rest of its rows. Stop instead.
+  const readPage = async (request: ReadRequest): Promise<RowBatch> => {
+    const page = await source.read({ ...request, limit: batchSize + 1 });
+    if (page.rows.length <= batchSize) return page;
+    const last = page.rows[batchSize - 1];
+    const next = page.rows[batchSize];
+    if (pageKey.every((_, i) => sameValue(last[i], next[i]))) {
+      throw configError(`source key ${pageKey.join(", ")} is not unique: several rows have ${formatKey(last.slice(0, pageKey.length))}, and paging by it would skip rows`, {
+        pipeline: pipeline.name, table: stage.sourceLabel, column: pageKey.join(", "),
+        fix: "set source.key to the primary key or to NOT NULL columns with a unique index",
+      });
+    }
+    page.rows.length = batchSize;
+    return page;
+  };
+
+  const reader = (async () => {
+    let after = state.after;
+    while (!stopReading) {
+      if (ctx.signal?.aborted) { cancelled = true; break; }
+      await ctx.gate?.();
+      const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
+      const encodedPage = encoding && await readPage({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText });
+      // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
+      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
+      if (encodedPage && !encoded) {
+        ctx.emit({ type: "log", pipeline: pipeline.name, level: "warn", message: `${pipeline.name}: the source could not encode the page ${after ? `after key ${formatKey(after)}` : "from the start"} as COPY text; reading it as values` });
+      }
+      const batch = encoded ? encodedPage : await readPage({ ...page, columns: readColumns });
+      if (!batch.rows.length) break;
+      const number = state.nextBatch();
+      await ctx.compiled.beforeBatch(batch.rows);
+      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail", encoded);
+      after = transformed.lastKey;
+      await queue.push(transformed);
+      if (batch.rows.length < batchSize) break;
+    }
+    queue.close();
+  })().catch((error) => queue.close(error));
+
+  // Two batches in flight on their own sessions where the target has a pool: the next batch's COPY
+  // overlaps this one's ledger rows and commit, and PostgreSQL works on both. Commits stay in batch
+  // order — a batch records its ledger rows and commits only once the batch before it committed — so
+  // the checkpoint never passes a batch that is not in. Two in-flight batches wanting the same target
+  // row would wait on each other (one inside PostgreSQL, one here); lock_timeout turns that into a
+  // transient error, and the retry writes one batch at a time.
+  const concurrent = stage.target.capabilities.concurrentSessions && !state.serialWrites;
+  const inFlightLimit = concurrent ? 2 : 1;
+
+  const writeBatch = async (batch: TransformedBatch, previous: Promise<void>): Promise<void> => {
+    let idMappings = batch.idMappings;
+    const written = await inTransaction(stage.target, async (session) => {
+      // A batch's rows and its checkpoint commit together, so they cannot disagree even if the server
+      // crashes before flushing the commit: at worst the last batches are read again. Not waiting for
+      // each flush keeps WAL fsyncs off the hot path; the stage's final commit waits for all of them, and
+      // checks first that the checkpoint still covers every batch (see finishStage).
+      await session.query("SET LOCAL synchronous_commit = off");
+      if (concurrent) await session.query(`SET LOCAL lock_timeout = '${IN_FLIGHT_LOCK_TIMEOUT}'`);
+      const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
+      const loaded = isolateRejects
+        ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
+        : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
+      // The batch before must be in first (if it failed, this one rolls back with it).
+      await previous;
+      // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
+      idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
+      await IdMapService.persist(session, idMappings);
+      let writtenKeys;
+      if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
+        const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
+        const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
+        writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
+      }
+      checkRejectThreshold(stage, state.counts, batch);
+      await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
+      await ctx.ledger.recordBatch(session, {
+        runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
+        counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
+        watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
+      });
+      return loaded;
+    });
+    // Acknowledged, not yet durable (asynchronous commit): the id map keeps these ids only until a retry
+    // says otherwise, and the stage's end checks the checkpoint against `lastCommittedKey`.
+    ctx.compiled.idMap.confirm(idMappings);
+    state.lastCommittedKey = batch.lastKey;
+    const batchRows = { read: batch.read, written, rejected: batch.rejects.length };
+    state.counts.read += batchRows.read;
+    state.counts.written += batchRows.written;
+    state.counts.rejected += batchRows.rejected;
+    for (const reject of batch.rejects) {
+      ctx.emit({ type: "row.rejected", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, key: reject.key, stage: reject.stage, column: reject.column, code: reject.code, message: reject.message });
+    }
+    const elapsed = Math.max(1, Date.now() - state.started);
+    const rowsPerSecond = Math.round((state.counts.read * 1000) / elapsed);
+    const remaining = state.estimatedRows === null ? null : Math.max(0, state.estimatedRows - state.counts.read);
+    ctx.emit({
+      type: "batch.committed", pipeline: pipeline.name, tenant: tenant || undefined, batch: batch.number, batchRows, rows: { ...state.counts },
+      lastKey: batch.lastKey, rowsPerSecond, estimatedRows: state.estimatedRows,
+      etaMs: remaining === null || rowsPerSecond === 0 ? null : Math.round((remaining / rowsPerSecond) * 1000),
+    });
+  };
+
+  const inFlight: Promise<void>[] = [];
+  let previous: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      if (inFlight.length >= inFlightLimit) await inFlight.shift();
+      // Cancelling stops between batches: what is in flight still commits, in order.
+      if (ctx.signal?.aborted) { cancelled = true; break; }
+      const next = await queue.take();
+      if (next.done) break;
+      const current = writeBatch(next.value, previous);
+      current.catch(() => {}); // observed through inFlight, in order
+      inFlight.push(current);
+      previous = current;
+    }
+    while (inFlight.length) await inFlight.shift();
+  } catch (error) {
+    stopReading = true;
+    queue.close();
+    await Promise.allSettled(inFlight);
+    await reader;
+    throw error;
+  }
+  stopReading = true;
+  queue.close();
+  await reader;
+  return cancelled ? "cancelled" : "done";
+}
+
+/** Key equality as the reader sees values: numbers, text, bigints, dates as text; bytes by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
