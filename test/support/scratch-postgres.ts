@@ -10,6 +10,8 @@ import { randomBytes } from "node:crypto";
  */
 export interface ScratchPostgres {
   port: number;
+  /** `pg_ctlcluster` arguments for an action on this cluster (for a child process that stops or starts it). */
+  ctlArgs(action: string, ...options: string[]): string[];
   /** URL of a database on this server (default `postgres`). */
   url(database?: string): string;
   restart(): void;
@@ -43,16 +45,20 @@ export function postgresVersion(): string | undefined {
   return fs.readdirSync("/etc/postgresql").sort().pop();
 }
 
-export async function createScratchPostgres(): Promise<ScratchPostgres> {
+/** `settings`: server parameters of the cluster (`postgresql.conf`), e.g. to keep commits in WAL buffers longer. */
+export async function createScratchPostgres(settings: Record<string, string> = {}): Promise<ScratchPostgres> {
   const version = postgresVersion();
   if (!version) throw new Error("pg_createcluster (Debian postgresql-common) is not available");
   const name = `dbtscratch_${randomBytes(4).toString("hex")}`;
   const port = await freePort();
-  run("pg_createcluster", [version, name, "-p", String(port), "--", "--auth=trust"]);
-  const ctl = (action: string) => run("pg_ctlcluster", ["--skip-systemctl-redirect", version, name, action]);
+  const options = Object.entries(settings).flatMap(([key, value]) => ["-o", `${key}=${value}`]);
+  run("pg_createcluster", [version, name, "-p", String(port), ...options, "--", "--auth=trust"]);
+  const ctlArgs = (action: string, ...extra: string[]) => ["--skip-systemctl-redirect", version, name, action, ...extra];
+  const ctl = (action: string) => run("pg_ctlcluster", ctlArgs(action));
   ctl("start");
   return {
     port,
+    ctlArgs,
     url: (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`,
     restart: () => ctl("restart"),
     start: () => ctl("start"),
