@@ -109,6 +109,15 @@ function testCondition(condition: unknown): boolean {
   throw new TypeError(`unsupported type of condition "${typeof condition}"`);
 }
 
+/**
+ * Where one compiled pipeline stage evaluates its expressions: its own mathjs instance (made on first
+ * use) and a small evaluator over the checked tree that calls only allow-listed functions.
+ *
+ * @example
+ * const sandbox = createExpressionSandbox();
+ * const total = sandbox.compile(parseExpression("amount * 1.5"));
+ * fromMathValue(total.evaluate({ amount: sandbox.toValue("1234.56", true) })); // "1851.84"
+ */
 export function createExpressionSandbox(limits: Partial<ExpressionLimits> = {}): ExpressionSandbox {
   const { millisPerRow, now } = { ...DEFAULT_EXPRESSION_LIMITS, ...limits };
   let instance: MathJsInstance | undefined;
