@@ -1,5 +1,5 @@
 import {
-  analyzeMapping, closestMatch, createRegistry, didYouMean, mappingColumns, orderByDependencies,
+  analyzeMapping, closestMatch, createRegistry, didYouMean, mappingColumns, mathFunctionNames, orderByDependencies,
   type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type TransformDefinition, type TransformSpec,
 } from "@databridge/core";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
@@ -168,7 +168,13 @@ function checkMappings(pipeline: PipelineModel, context: LanguageContext, add: A
         if (!ref) break;
         const char = Number(/\(char (\d+)\)/.exec(problem.message)?.[1]);
         const at = Number.isFinite(char) && char > 0 ? Math.min(ref.start + char - 1, Math.max(ref.start, ref.end - 1)) : undefined;
-        add(at === undefined ? ref : { start: at, end: Math.min(at + 1, ref.end) }, severityOf(problem), problem.code, problem.message);
+        if (at !== undefined) {
+          add({ start: at, end: Math.min(at + 1, ref.end) }, severityOf(problem), problem.code, problem.message);
+          break;
+        }
+        // A refused expression: on each call of a function expressions may not use, else on the whole text.
+        const refused = refusedCalls(ref.text).map((call) => ({ start: ref.start + call.start, end: ref.start + call.end }));
+        for (const place of refused.length ? refused : [ref]) add(place, severityOf(problem), problem.code, problem.message);
         break;
       }
       case "unknown-transform": {
@@ -184,6 +190,15 @@ function checkMappings(pipeline: PipelineModel, context: LanguageContext, add: A
       }
     }
   }
+}
+
+// Word operators look like calls when followed by a parenthesis: `not(a)`.
+const wordOperators = new Set(["and", "or", "xor", "not"]);
+
+/** Calls in an expression of functions that are not on core's allow-list (`mathFunctionNames`). */
+function refusedCalls(text: string) {
+  const allowed = new Set(mathFunctionNames());
+  return expressionIdentifiers(text).filter((identifier) => identifier.isCall && !allowed.has(identifier.name) && !wordOperators.has(identifier.name));
 }
 
 /** Where a source column is read in a mapping: its string literals and its uses inside expressions. */

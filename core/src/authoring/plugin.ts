@@ -1,5 +1,5 @@
 import type { PortableType, ConnectorFactory } from "../connectors/connector.js";
-import type { CompiledExpression } from "../transforms/expression.js";
+import type { CompiledExpression } from "../transforms/expression-sandbox.js";
 
 /** A compiled per-row function: reads the source row (an array in source column order). */
 export type RowFunction = (row: readonly unknown[]) => unknown;
@@ -13,7 +13,10 @@ export interface TransformContext {
   columnType(name: string): PortableType | undefined;
   /** Compiles a nested mapping: a column name, or another transform. */
   mapping(mapping: unknown): RowFunction;
-  /** Compiles a mathjs expression once; the result evaluates it against a row. */
+  /**
+   * Compiles a mathjs expression once (refusing what the allow-list does not allow, as a config error);
+   * the result evaluates it against a row, in the stage's own sandboxed mathjs instance.
+   */
   expression(source: string): { compiled: CompiledExpression; evaluate: RowFunction; hasNullInput: (row: readonly unknown[]) => boolean };
   /** The tenant of the source being read ("" for single-source pipelines). */
   readonly tenant: string;

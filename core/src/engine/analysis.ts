@@ -168,7 +168,8 @@ function checkTransforms(mapping: ColumnMapping | unknown, transforms: ReadonlyM
     try {
       parseExpression(expression);
     } catch (error) {
-      problems.push({ severity: "error", code: "bad-expression", subject: expression, message: `expression \`${expression}\` does not parse: ${(error as Error).message}` });
+      // parseExpression's message is the whole line: a syntax error with its position, or what the allow-list refuses.
+      problems.push({ severity: "error", code: "bad-expression", subject: expression, message: (error as Error).message });
     }
   }
   for (const arg of mapping.args) {

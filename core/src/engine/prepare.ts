@@ -3,7 +3,7 @@ import type { RowFunction, TransformContext } from "../authoring/plugin.js";
 import type { Catalog, ColumnInfo, Connector, PortableType, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
 import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
 import { IdMapService, legacyKeyText } from "./id-map.js";
-import { compileExpression, isNumericKind, parseExpression, toMathValue } from "../transforms/expression.js";
+import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
 import { mappingColumns } from "../transforms/builtin-transforms.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ConnectionManager } from "../workspace/connections.js";
@@ -322,6 +322,9 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
   const idMap = options.idMap ?? new IdMapService(stage.target);
   const services: Record<string, unknown> = { idMap };
   const hooks: ((rows: readonly (readonly unknown[])[]) => Promise<void>)[] = [];
+  // Each compiled stage evaluates its expressions in a mathjs instance of its own: nothing one
+  // pipeline's expressions do can reach another's, in the CLI or a long-lived runner.
+  let sandbox: ExpressionSandbox | undefined;
   const compileFor = (targetColumn: string) => {
     const context: TransformContext = {
       pipeline: pipelineName,
@@ -349,9 +352,10 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
         try {
           parsed = parseExpression(source);
         } catch (error) {
-          throw configError(`expression \`${source}\` does not parse: ${(error as Error).message}`, { pipeline: pipelineName, column: targetColumn });
+          throw isDataBridgeError(error) ? error.withContext({ pipeline: pipelineName, column: targetColumn }) : error;
         }
-        const compiled = compileExpression(parsed);
+        const expressions = (sandbox ??= createExpressionSandbox());
+        const compiled = expressions.compile(parsed);
         const bindings = parsed.symbols.map((name) => ({ name, read: context.column(name), numeric: isNumericKind(types.get(name)?.kind) }));
         return {
           compiled,
@@ -364,7 +368,7 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
           },
           evaluate(row) {
             const scope: Record<string, unknown> = {};
-            for (const binding of bindings) scope[binding.name] = toMathValue(binding.read(row), binding.numeric);
+            for (const binding of bindings) scope[binding.name] = expressions.toValue(binding.read(row), binding.numeric);
             return compiled.evaluate(scope);
           },
         };

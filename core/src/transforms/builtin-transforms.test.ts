@@ -158,6 +158,12 @@ describe("when", () => {
       .toEqual(["Zürich/A", null, "zero", "zürich/I"]);
     expect(await values(when("a + b == 0.3", "exact", "inexact"))).toEqual(["exact", "inexact", "inexact", "inexact"]);
   });
+
+  it("a broken expression limit rejects the row even when an input is NULL (it is no NULL comparison)", async () => {
+    // Row 2 has a NULL `a` and (10·b)^5000 = 1e5000; row 3 stays in range.
+    const beyond = (about: string) => `Error: out: expression \`(10 * b) ^ 5000 > 1 or a == null\` failed: \`(10 * b) ^ 5000\` is about ${about}, beyond the 1e±1000 an expression may hold`;
+    expect(await values(when("(10 * b) ^ 5000 > 1 or a == null", "x", "y"))).toEqual([beyond("1e+1505"), beyond("1e+5000"), "y", beyond("1e+6505")]);
+  });
 });
 
 describe("convert (in a pipeline)", () => {

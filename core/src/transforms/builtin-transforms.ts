@@ -4,6 +4,7 @@ import type { RowFunction, TransformDefinition } from "../authoring/plugin.js";
 import { isTransformSpec } from "../authoring/pipeline.js";
 import { convertTypes, makeConverter, type ConvertOptions, type ConvertType } from "./convert.js";
 import { fromMathValue, parseExpression } from "./expression.js";
+import { isExpressionLimitError } from "./expression-sandbox.js";
 import { remapTransform } from "./remap.js";
 
 const TEXT: PortableType = { kind: "text" };
@@ -106,8 +107,9 @@ export const whenTransform: TransformDefinition<[string, unknown, unknown?]> = {
       try {
         holds = truthy(evaluate(row));
       } catch (error) {
-        // A comparison with NULL is unknown, which a condition treats as false (as SQL's CASE does).
-        if (!hasNullInput(row)) throw error;
+        // A comparison with NULL is unknown, which a condition treats as false (as SQL's CASE does);
+        // a broken expression limit is not "unknown" and rejects the row.
+        if (!hasNullInput(row) || isExpressionLimitError(error)) throw error;
         holds = false;
       }
       return holds ? yes(row) : no(row);

@@ -1,42 +1,27 @@
 import { createRequire } from "node:module";
-import type { MathJsInstance, MathNode, EvalFunction } from "mathjs";
-import { dataError } from "../errors.js";
+import type { MathJsInstance, MathNode } from "mathjs";
+import { configError } from "../errors.js";
+import { EXPRESSION_ALLOWED_SUMMARY, EXPRESSION_CONSTANTS, EXPRESSION_FUNCTIONS, refusedParts } from "./expression-rules.js";
+
+export { createExpressionSandbox, type CompiledExpression, type ExpressionSandbox } from "./expression-sandbox.js";
 
 const require = createRequire(import.meta.url);
-let instance: MathJsInstance | undefined;
+let parser: MathJsInstance | undefined;
 
 /**
- * mathjs configured for exact decimal arithmetic: numbers are BigNumbers, so a DECIMAL(10,2) × INT
- * gives the same digits the database would. `==` and `!=` also compare strings (mathjs alone
- * converts both sides to numbers), so `status == 'A'` works in conditions. Loaded on first use:
- * loading it costs about a second and 100 MB, which commands without expressions should not pay.
+ * The shared parser: it turns text into a tree and formats values, and never evaluates anything —
+ * expressions run in a sandbox of their own (`createExpressionSandbox`). Loaded on first use: loading
+ * mathjs costs about a second, which commands without expressions should not pay.
  */
-export function mathjs(): MathJsInstance {
-  if (!instance) {
-    const { create, all } = require("mathjs") as typeof import("mathjs");
-    instance = create(all, { number: "BigNumber", precision: 64 });
-    configure(instance);
+function mathParser(): MathJsInstance {
+  if (!parser) {
+    const { create, parseDependencies, formatDependencies } = require("mathjs") as typeof import("mathjs");
+    parser = create({ parseDependencies, formatDependencies }, { number: "BigNumber", precision: 64 });
   }
-  return instance;
+  return parser;
 }
 
-const isNull = (value: unknown) => value === null || value === undefined;
-const looseEqual = (a: unknown, b: unknown): boolean => {
-  if (typeof a === "string" || typeof b === "string") return String(a) === String(b);
-  return Boolean(mathjs().equal(a as never, b as never));
-};
-// SQL semantics: comparing a NULL value is unknown, which conditions treat as false, for `==` and `!=`
-// alike; comparing with the literal `null` (`x == null`, `x != null`) tests for NULL, like IS [NOT] NULL.
-const configure = (math: MathJsInstance) => math.import({
-  databridgeEqual: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : looseEqual(a, b)),
-  databridgeUnequal: (a: unknown, b: unknown) => (isNull(a) || isNull(b) ? false : !looseEqual(a, b)),
-  databridgeIsNull: (a: unknown) => isNull(a),
-  databridgeIsNotNull: (a: unknown) => !isNull(a),
-}, { override: true });
-
 const isNullLiteral = (node: MathNode) => (node as { isConstantNode?: boolean; value?: unknown }).isConstantNode === true && (node as { value?: unknown }).value === null;
-
-const reservedSymbols = new Set(["true", "false", "null", "pi", "e", "PI", "E", "Infinity", "NaN", "i", "undefined"]);
 
 export interface ParsedExpression {
   source: string;
@@ -45,10 +30,24 @@ export interface ParsedExpression {
   symbols: string[];
 }
 
-/** Parses once; throws a config-friendly Error with the position when the text is not a valid expression. */
+/**
+ * Parses once and checks the expression against the allow-list (`expression-rules.ts`); throws a config
+ * error, one line naming what is wrong (with mathjs's `(char N)` for syntax) and what expressions can do.
+ */
 export function parseExpression(source: string): ParsedExpression {
-  const math = mathjs();
-  const node = math.parse(source).transform((n) => {
+  const math = mathParser();
+  let parsed: MathNode;
+  try {
+    parsed = math.parse(source);
+  } catch (error) {
+    throw configError(`expression \`${source}\` does not parse: ${(error as Error).message}`, {}, error);
+  }
+  const refused = refusedParts(parsed);
+  if (refused.length) {
+    const listed = refused.length === 1 ? refused[0] : `${refused.slice(0, -1).join(", ")} or ${refused[refused.length - 1]}`;
+    throw configError(`expression \`${source}\` may not use ${listed}: expressions compute one value from the row with ${EXPRESSION_ALLOWED_SUMMARY} (do anything else in a query source or a plugin transform)`);
+  }
+  const node = parsed.transform((n) => {
     if ((n as { isOperatorNode?: boolean }).isOperatorNode) {
       const op = n as unknown as { fn: string; args: MathNode[] };
       if (op.fn === "equal" || op.fn === "unequal") {
@@ -62,17 +61,12 @@ export function parseExpression(source: string): ParsedExpression {
   return { source, node, symbols: expressionSymbols(node) };
 }
 
+/** Every name that is neither a called function nor a constant is a source column. */
 function expressionSymbols(node: MathNode): string[] {
   const names: string[] = [];
-  const functionNames = new Set<string>();
-  node.traverse((n) => {
-    const anyNode = n as unknown as { isFunctionNode?: boolean; fn?: { name?: string }; isSymbolNode?: boolean; name?: string; isAssignmentNode?: boolean };
-    if (anyNode.isFunctionNode && anyNode.fn?.name) functionNames.add(anyNode.fn.name);
-  });
-  node.traverse((n) => {
+  node.traverse((n, path) => {
     const symbol = n as unknown as { isSymbolNode?: boolean; name: string };
-    if (!symbol.isSymbolNode || functionNames.has(symbol.name) || reservedSymbols.has(symbol.name)) return;
-    if (symbol.name in mathjs() && typeof (mathjs() as unknown as Record<string, unknown>)[symbol.name] !== "function") return;
+    if (!symbol.isSymbolNode || path === "fn" || EXPRESSION_CONSTANTS.includes(symbol.name)) return;
     if (!names.includes(symbol.name)) names.push(symbol.name);
   });
   return names;
@@ -80,19 +74,10 @@ function expressionSymbols(node: MathNode): string[] {
 
 /** Names of mathjs functions, for completions. */
 export function mathFunctionNames(): string[] {
-  return Object.keys(mathjs()).filter((name) => typeof (mathjs() as unknown as Record<string, unknown>)[name] === "function" && /^[a-z][A-Za-z0-9]*$/.test(name) && !name.startsWith("databridge"));
+  return [...EXPRESSION_FUNCTIONS];
 }
 
 const bigNumberKinds = new Set(["smallint", "integer", "bigint", "decimal", "float"]);
-
-/** A mathjs value for a source value: numbers become BigNumbers (exact), everything else passes as is. */
-export function toMathValue(value: unknown, numeric: boolean): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "number") return mathjs().bignumber(value);
-  if (typeof value === "bigint") return mathjs().bignumber(value.toString());
-  if (numeric && typeof value === "string") return mathjs().bignumber(value);
-  return value;
-}
 
 /** A plain value from a mathjs result: BigNumbers become exact decimal strings. */
 export function fromMathValue(value: unknown): unknown {
@@ -104,26 +89,7 @@ export function fromMathValue(value: unknown): unknown {
   }
   if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") return value;
   if (typed.isFraction) return String(value);
-  return mathjs().format(value as never);
-}
-
-export interface CompiledExpression {
-  symbols: string[];
-  evaluate(scope: Record<string, unknown>): unknown;
-}
-
-export function compileExpression(parsed: ParsedExpression): CompiledExpression {
-  const compiled: EvalFunction = parsed.node.compile();
-  return {
-    symbols: parsed.symbols,
-    evaluate(scope) {
-      try {
-        return compiled.evaluate(scope);
-      } catch (error) {
-        throw dataError(`expression \`${parsed.source}\` failed: ${(error as Error).message}`, {}, error);
-      }
-    },
-  };
+  return mathParser().format(value as never);
 }
 
 export const isNumericKind = (kind: string | undefined) => kind !== undefined && bigNumberKinds.has(kind);

@@ -130,6 +130,16 @@ describe("diagnostics", () => {
     expect(view[0].text).toBe(" ");
   });
 
+  it("an expression calling what expressions may not use: on each refused call, naming it and what is allowed", () => {
+    const { view } = check(pipelineSource(`${CLEAN}\n    credit_limit: expr("size(ones(1e9))[1] * 0 + round(CREDIT_LIMIT)"),`));
+    expect(view.map((d) => [d.code, d.text, d.severity])).toEqual([["bad-expression", "size", DiagnosticSeverity.Error], ["bad-expression", "ones", DiagnosticSeverity.Error]]);
+    expect(view[0].message).toMatch(/^expression `size\(ones\(1e9\)\)\[1\] \* 0 \+ round\(CREDIT_LIMIT\)` may not use indexing or properties `x\[…\]`, `x\.y`, `size` or `ones`: expressions compute one value from the row with .*round.* \(do anything else in a query source or a plugin transform\)$/);
+    // Without a refused call (an assignment), the whole expression is marked.
+    const assignment = check(pipelineSource(`${CLEAN}\n    credit_limit: expr("CREDIT_LIMIT = 1"),`)).view;
+    expect(assignment.map((d) => [d.code, d.text])).toEqual([["bad-expression", "CREDIT_LIMIT = 1"]]);
+    expect(assignment[0].message).toMatch(/may not use assignments `a = …`/);
+  });
+
   it("an unknown column inside an expression: on the symbol itself, with a fix", () => {
     const text = pipelineSource(`${CLEAN}\n    credit_limit: expr("CREDIT_LIMT * 0.92"),\n    tier: when("VISTS > 10 and VISTS < 99", "HIGH", "LOW"),`);
     const { view, found, document } = check(text);
