@@ -78,7 +78,12 @@ async function processLock(target: Connector, ledger: Ledger, scope: LockScope):
 }
 
 async function alreadyRunning(ledger: Ledger, scope: LockScope) {
-  const holder = await ledger.runningRun(scope.pipeline, scope.tenant).catch(() => undefined);
+  // The holder records its run right after taking the lock: give it a moment, so the refusal can name it.
+  let holder: Awaited<ReturnType<Ledger["runningRun"]>>;
+  for (let attempt = 0; attempt < 20 && !holder; attempt++) {
+    if (attempt) await new Promise((resolve) => setTimeout(resolve, 100));
+    holder = await ledger.runningRun(scope.pipeline, scope.tenant).catch(() => undefined);
+  }
   const where = holder?.host ? ` on ${holder.host}${holder.pid ? ` (pid ${holder.pid})` : ""}` : "";
   const who = holder ? `run ${holder.runId}, started ${holder.startedAt}${where},` : "another run";
   return terminalError(`${who} is running this pipeline${scope.tenant ? ` for tenant ${scope.tenant}` : ""} right now; this run changed nothing`, {
