@@ -1,7 +1,7 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
 import type { PreEncodedRows, TargetSession } from "../connectors/connector.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
-import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../protocol.js";
+import { emptyCounts, type EventInput, type RowCounts, type StageStatus } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { asDerivedTable } from "../connectors/keyset.js";
 import { Ledger, type RejectedRow } from "./ledger.js";
