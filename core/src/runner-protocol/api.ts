@@ -163,7 +163,7 @@ export interface BatchView {
   batch: number;
   rows: RowCounts;
   rowsPerSecond: number | null;
-  lastKey: unknown[];
+  lastKey: unknown[] | null;
   committedAt: string;
 }
 

@@ -45,11 +45,12 @@ type StreamOptions = Omit<EventStreamOptions, "closeOn"> & { closeOn?: EventStre
 
 const trimUrl = (url: string) => url.trim().replace(/\/+$/, "");
 const id = (value: string) => encodeURIComponent(value);
-/** What a failed fetch says, with the system's reason (ECONNREFUSED…) when there is one. */
-function reasonOf(error: unknown): string {
+const shown = (endpoint: RunnerEndpoint) => trimUrl(endpoint.url) || "this page's origin";
+/** A fetch that got no answer, with the system's reason (ECONNREFUSED…) when there is one. */
+function unreachable(where: string, error: unknown): RunnerApiError {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   const message = error instanceof Error ? error.message : String(error);
-  return typeof cause === "string" ? `${message} (${cause})` : message;
+  return new RunnerApiError(0, "unreachable", `cannot reach the runner at ${where}: ${typeof cause === "string" ? `${message} (${cause})` : message}`, { cause: error });
 }
 
 /**
@@ -87,7 +88,7 @@ export class RunnerClient {
   /** Any API call: `path` is below `/api/v1` (e.g. `/runs`). Resolves with the parsed JSON (undefined for an empty answer). */
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const endpoint = this.requireEndpoint();
-    const where = `${method} /api/v1${path}`;
+    const where = `${shown(endpoint)} (${method} /api/v1${path})`;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     // A controller and a timer rather than AbortSignal.timeout/any, which older browsers lack.
     const controller = new AbortController();
@@ -113,9 +114,9 @@ export class RunnerClient {
       });
       text = await response.text();
     } catch (error) {
-      if (timedOut) throw new RunnerApiError(0, "timeout", `${where}: the runner did not answer within ${Math.round(timeoutMs / 1000)} s`, { cause: error });
+      if (timedOut) throw new RunnerApiError(0, "timeout", `the runner at ${where} did not answer within ${Math.round(timeoutMs / 1000)} s`, { cause: error });
       if (options.signal?.aborted) throw new RunnerApiError(0, "aborted", `${where}: cancelled`, { cause: error });
-      throw new RunnerApiError(0, "unreachable", `${where}: cannot reach the runner at ${endpoint.url || "this page's origin"}: ${reasonOf(error)}`, { cause: error });
+      throw unreachable(where, error);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", abort);
@@ -128,7 +129,7 @@ export class RunnerClient {
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new RunnerApiError(response.status, "bad_response", `${where}: the runner answered with something that is not JSON`, { cause: error });
+      throw new RunnerApiError(response.status, "bad_response", `the runner at ${where} answered with something that is not JSON`, { cause: error });
     }
   }
 
@@ -322,7 +323,7 @@ export class RunnerClient {
       const headers: Record<string, string> = { authorization: `Bearer ${endpoint.token}`, accept: "text/event-stream" };
       if (lastEventId) headers["last-event-id"] = lastEventId;
       return this.fetchFn(`${trimUrl(endpoint.url)}/api/v1${path}`, { headers, signal }).catch((error: unknown) => {
-        throw new RunnerApiError(0, "unreachable", `GET /api/v1${path}: cannot reach the runner at ${endpoint.url || "this page's origin"}: ${reasonOf(error)}`, { cause: error });
+        throw unreachable(`${shown(endpoint)} (GET /api/v1${path})`, error);
       });
     };
   }

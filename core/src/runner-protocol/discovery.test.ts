@@ -97,7 +97,7 @@ describe("decideRunner", () => {
       endpoint: { url: "http://10.0.0.5:9000", token: "other", source: "configured" },
     });
     const missing = decideRunner({ configuredUrl: "http://10.0.0.5:9000", file, tokenHint: 'run "DataBridge: Set Runner Token"' });
-    expect(missing).toEqual({ action: "error", message: 'no token for the runner at http://10.0.0.5:9000: run "DataBridge: Set Runner Token", or use the workspace\'s own runner' });
+    expect(missing).toEqual({ action: "error", message: 'no token for the runner at http://10.0.0.5:9000: run "DataBridge: Set Runner Token"' });
     expect(decideRunner({ configuredUrl: "localhost:4317", configuredFrom: "--runner" })).toEqual({
       action: "error", message: '--runner must be an http(s) URL such as http://127.0.0.1:4317 (got "localhost:4317")',
     });

@@ -155,7 +155,7 @@ export interface DiscoveryInput {
   configuredFrom?: string;
   /** A token for the configured runner (DATABRIDGE_RUNNER_TOKEN, VS Code's secret storage). */
   configuredToken?: string;
-  /** How this client sets a token, for the message when none is known. */
+  /** How this client gets a token, for the message when none is known (default: set DATABRIDGE_RUNNER_TOKEN). */
   tokenHint?: string;
   /** The workspace's runner.json, if any. */
   file?: RunnerFile;
@@ -193,7 +193,7 @@ export function decideRunner(input: DiscoveryInput): RunnerDecision {
     const url = trimUrl(configured);
     if (input.file && !input.file.starting && sameRunner(input.file.url, url)) return { action: "connect", endpoint: { url, token: input.file.token, pid: input.file.pid, source: "runner.json" } };
     if (input.configuredToken) return { action: "connect", endpoint: { url, token: input.configuredToken, source: "configured" } };
-    return { action: "error", message: `no token for the runner at ${url}: ${input.tokenHint ?? "set DATABRIDGE_RUNNER_TOKEN"}, or use the workspace's own runner` };
+    return { action: "error", message: `no token for the runner at ${url}: ${input.tokenHint ?? "set DATABRIDGE_RUNNER_TOKEN"}` };
   }
   if (input.file?.starting) {
     if (isAlive(input.file.pid)) return { action: "wait", pid: input.file.pid };

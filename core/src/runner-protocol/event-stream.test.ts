@@ -136,7 +136,7 @@ describe("RunnerClient event streams against a real HTTP server", () => {
     const stream = new RunnerClient({ url, token: TOKEN }).events({ onMessage: () => {}, reconnectDelayMs: 5, maxConsecutiveFailures: 3 });
     const end = await stream.done;
     expect(end.reason).toBe("failed");
-    expect(end.message).toMatch(/cannot reach the runner at http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)/);
+    expect(end.message).toMatch(/^cannot reach the runner at http:\/\/127\.0\.0\.1:\d+ \(GET \/api\/v1\/events\): fetch failed \(ECONNREFUSED\)$/);
   });
 
   it("close() ends the stream and the connection", async () => {
