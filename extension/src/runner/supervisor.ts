@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import { decideRunner, isProcessAlive, readRunnerFile, runnerFilePath, type RunnerEndpoint, type RunnerFile } from "./discovery.js";
+import {
+  decideRunner, type DiscoveredRunner as RunnerEndpoint, isProcessAlive, readRunnerFile, runnerFilePath, type RunnerFile,
+} from "@databridge/core/runner-protocol/discovery";
 
 export type RunnerState =
   | { kind: "stopped" }
@@ -140,7 +142,9 @@ export class RunnerSupervisor {
       }
       const decision = decideRunner({
         configuredUrl: this.options.configuredUrl?.(),
+        configuredFrom: "setting databridge.runnerUrl",
         configuredToken: await this.options.configuredToken?.(),
+        tokenHint: `run "DataBridge: Set Runner Token" (or set DATABRIDGE_RUNNER_TOKEN), or clear databridge.runnerUrl to start the workspace's own runner`,
         file,
       });
       if (decision.action === "error") throw new Error(decision.message);
@@ -159,7 +163,7 @@ export class RunnerSupervisor {
           this.watch(decision.endpoint);
           return decision.endpoint;
         } catch (error) {
-          if (decision.endpoint.source === "setting" || this.options.configuredUrl?.()) {
+          if (decision.endpoint.source === "configured" || this.options.configuredUrl?.()) {
             throw new Error(`the runner at ${decision.endpoint.url} does not answer: ${(error as Error).message}`);
           }
           if (decision.endpoint.pid && isProcessAlive(decision.endpoint.pid)) {
