@@ -4,7 +4,7 @@ import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { isTerminalRunStatus, SseParser, type SseMessage } from "@databridge/core/runner-protocol";
-import { MIGRATIONS_FOLDER, openStateDatabase } from "../../server/src/state/database.js";
+import { MIGRATIONS_FOLDER, openStateDatabase } from "@databridge/server/runner";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO_ROOT, "server/bin/databridge.mjs");

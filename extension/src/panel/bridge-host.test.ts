@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresDatabase, requireServers } from "../../../test/support/servers.js";
+import { createPostgresDatabase, requireServers } from "@databridge/test/support/servers";
 import { connectionUrl, runnerConnectionBody } from "../connections/connection-spec.js";
 import { RunnerApiError, RunnerClient } from "@databridge/core/runner-protocol";
 import { readRunnerFile, type RunnerFile } from "@databridge/core/runner-protocol/discovery";
