@@ -46,11 +46,12 @@ type StreamOptions = Omit<EventStreamOptions, "closeOn"> & { closeOn?: EventStre
 const trimUrl = (url: string) => url.trim().replace(/\/+$/, "");
 const id = (value: string) => encodeURIComponent(value);
 const shown = (endpoint: RunnerEndpoint) => trimUrl(endpoint.url) || "this page's origin";
-/** A fetch that got no answer, with the system's reason (ECONNREFUSED…) when there is one. */
+/** A fetch that got no answer, with the reason underneath when there is one (Node's fetch says "fetch failed", its cause ECONNREFUSED). */
 function unreachable(where: string, error: unknown): RunnerApiError {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const reason = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  return new RunnerApiError(0, "unreachable", `cannot reach the runner at ${where}: ${typeof cause === "string" ? `${message} (${cause})` : message}`, { cause: error });
+  return new RunnerApiError(0, "unreachable", `cannot reach the runner at ${where}: ${reason ? `${message} (${reason})` : message}`, { cause: error });
 }
 
 /**
