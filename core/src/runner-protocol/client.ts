@@ -62,7 +62,7 @@ function unreachable(where: string, error: unknown): RunnerApiError {
  * @example
  * const client = new RunnerClient({ url: "http://127.0.0.1:4711", token });
  * const { id } = await client.startRun({ pipelines: ["customers"] });
- * const finished = await client.followRun(id, (event) => console.log(event.type));
+ * const finished = await client.followRun(id, (event) => render(event));
  */
 export class RunnerClient {
   private readonly endpointOf: () => RunnerEndpoint | undefined;
