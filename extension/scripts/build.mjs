@@ -102,25 +102,25 @@ async function build() {
   );
   // One copy of core for the runner, the language server and the pipeline files they load (see core's loader:
   // pipelines resolve `@databridge/core` to `<core>/index.js`, one folder above the bundle). Each of core's package
-  // exports is an entry point (the runner imports `@databridge/core/runner-protocol…` too); code they share is
-  // split into chunks, so a class such as RunnerApiError exists once.
+  // exports is bundled on its own (the runner imports `@databridge/core/runner-protocol…` too). Not one build with
+  // code splitting: a split-out dynamic import of a CommonJS driver (mysql2/promise) loses its named exports.
   const coreOut = path.join(dist, "node_modules", "@databridge", "core");
   const coreManifest = JSON.parse(fs.readFileSync(path.join(repoDir, "core", "package.json"), "utf8"));
   const coreEntries = Object.entries(coreManifest.exports)
     .filter(([, target]) => typeof target === "object")
     .map(([, target]) => target.default.replace(/^\.\/dist\//, "").replace(/\.js$/, ""));
-  builds.push(
-    esbuild.build({
-      ...common,
-      entryPoints: coreEntries.map((name) => ({ in: path.join(repoDir, "core", "src", `${name}.ts`), out: name })),
-      outdir: path.join(coreOut, "dist"),
-      splitting: true,
-      chunkNames: "chunks/[name]-[hash]",
-      format: "esm",
-      banner: { js: esmBanner },
-      external: EXTERNAL_AT_RUNTIME.filter((name) => name !== "@databridge/core"),
-    }),
-  );
+  for (const name of coreEntries) {
+    builds.push(
+      esbuild.build({
+        ...common,
+        entryPoints: [path.join(repoDir, "core", "src", `${name}.ts`)],
+        outfile: path.join(coreOut, "dist", `${name}.js`),
+        format: "esm",
+        banner: { js: esmBanner },
+        external: EXTERNAL_AT_RUNTIME.filter((n) => n !== "@databridge/core"),
+      }),
+    );
+  }
   fs.mkdirSync(coreOut, { recursive: true });
   fs.writeFileSync(
     path.join(coreOut, "package.json"),

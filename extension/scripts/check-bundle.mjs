@@ -117,7 +117,17 @@ const check = (ok, message) => {
     }
   }
   const protocol = await import(pathToFileURL(coreRequire.resolve("@databridge/core/runner-protocol")).href);
-  check(typeof protocol.RunnerClient === "function" && core.RUN_STATUSES === protocol.RUN_STATUSES, "the bundled runner protocol is not shared with core's index (one copy of its modules)");
+  check(typeof protocol.RunnerClient === "function" && typeof protocol.SseParser === "function", "the bundled @databridge/core/runner-protocol does not export RunnerClient/SseParser");
+  // Drivers are imported lazily, so a driver the bundle broke (lost named exports) shows only when a connector is
+  // created: create each server connector (its pool connects lazily; nothing listens on port 1) and close it.
+  for (const [name, factory] of [["postgres", core.postgres.postgresConnectorFactory], ["mysql", core.mysql.mysqlConnectorFactory]]) {
+    try {
+      const connector = await factory.create({ name, url: new URL(`${name}://user@127.0.0.1:1/db`), baseDir: dist });
+      await connector.close();
+    } catch (error) {
+      check(false, `the bundled ${name} connector cannot load its driver: ${error.message}`);
+    }
+  }
   for (const file of ["node_modules/@electric-sql/pglite/dist/pglite.wasm", "node_modules/@electric-sql/pglite/dist/pglite.data", "node_modules/jiti/dist/jiti.cjs", "node_modules/typescript/lib/typescript.js"]) {
     check(fs.existsSync(path.join(dist, file)), `dist/${file} is missing`);
   }
