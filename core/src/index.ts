@@ -15,8 +15,10 @@ export {
   type ErrorKind, type ErrorContext,
 } from "./errors.js";
 
-// Events protocol (CLI --json, runner SSE, extension)
-export * from "./protocol.js";
+// Run events and statuses (CLI --json, runner SSE, dashboard, extension); the whole runner protocol is
+// `@databridge/core/runner-protocol`.
+export * from "./runner-protocol/events.js";
+export * from "./runner-protocol/statuses.js";
 
 // Connectors
 export type {

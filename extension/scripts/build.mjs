@@ -101,33 +101,30 @@ async function build() {
     }),
   );
   // One copy of core for the runner, the language server and the pipeline files they load (see core's loader:
-  // pipelines resolve `@databridge/core` to `<core>/index.js`, one folder above the bundle).
+  // pipelines resolve `@databridge/core` to `<core>/index.js`, one folder above the bundle). Each of core's package
+  // exports is bundled on its own (the runner imports `@databridge/core/runner-protocol…` too). Not one build with
+  // code splitting: a split-out dynamic import of a CommonJS driver (mysql2/promise) loses its named exports.
   const coreOut = path.join(dist, "node_modules", "@databridge", "core");
-  builds.push(
-    esbuild.build({
-      ...common,
-      entryPoints: [path.join(repoDir, "core", "src", "index.ts")],
-      outfile: path.join(coreOut, "dist", "index.js"),
-      format: "esm",
-      banner: { js: esmBanner },
-      external: EXTERNAL_AT_RUNTIME.filter((name) => name !== "@databridge/core"),
-    }),
-  );
+  const coreManifest = JSON.parse(fs.readFileSync(path.join(repoDir, "core", "package.json"), "utf8"));
+  const coreEntries = Object.entries(coreManifest.exports)
+    .filter(([, target]) => typeof target === "object")
+    .map(([, target]) => target.default.replace(/^\.\/dist\//, "").replace(/\.js$/, ""));
+  for (const name of coreEntries) {
+    builds.push(
+      esbuild.build({
+        ...common,
+        entryPoints: [path.join(repoDir, "core", "src", `${name}.ts`)],
+        outfile: path.join(coreOut, "dist", `${name}.js`),
+        format: "esm",
+        banner: { js: esmBanner },
+        external: EXTERNAL_AT_RUNTIME.filter((n) => n !== "@databridge/core"),
+      }),
+    );
+  }
   fs.mkdirSync(coreOut, { recursive: true });
   fs.writeFileSync(
     path.join(coreOut, "package.json"),
-    JSON.stringify(
-      {
-        name: "@databridge/core",
-        private: true,
-        type: "module",
-        main: "./dist/index.js",
-        types: "./dist/index.d.ts",
-        exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
-      },
-      null,
-      2,
-    ),
+    JSON.stringify({ name: "@databridge/core", private: true, type: "module", main: "./dist/index.js", types: "./dist/index.d.ts", exports: coreManifest.exports }, null, 2),
   );
   fs.writeFileSync(path.join(coreOut, "index.js"), `export * from "./dist/index.js";\n`);
 

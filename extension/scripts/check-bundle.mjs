@@ -104,6 +104,30 @@ const check = (ok, message) => {
 {
   const core = await import(pathToFileURL(path.join(dist, "node_modules", "@databridge", "core", "index.js")).href);
   check(typeof core.pipeline === "function" && typeof core.defineConfig === "function", "the bundled @databridge/core does not export pipeline/defineConfig");
+  // Every subpath export of the core copy resolves (the runner bundle imports @databridge/core/runner-protocol…).
+  const coreRequire = createRequire(path.join(dist, "runner", "bin", "databridge.mjs"));
+  const coreManifest = JSON.parse(fs.readFileSync(path.join(dist, "node_modules", "@databridge", "core", "package.json"), "utf8"));
+  for (const subpath of Object.keys(coreManifest.exports).filter((key) => key !== "." && !key.endsWith(".json"))) {
+    const specifier = `@databridge/core${subpath.slice(1)}`;
+    try {
+      const module = await import(pathToFileURL(coreRequire.resolve(specifier)).href);
+      check(Object.keys(module).length > 0, `the bundled ${specifier} exports nothing`);
+    } catch (error) {
+      check(false, `the bundled ${specifier} does not load: ${error.message}`);
+    }
+  }
+  const protocol = await import(pathToFileURL(coreRequire.resolve("@databridge/core/runner-protocol")).href);
+  check(typeof protocol.RunnerClient === "function" && typeof protocol.SseParser === "function", "the bundled @databridge/core/runner-protocol does not export RunnerClient/SseParser");
+  // Drivers are imported lazily, so a driver the bundle broke (lost named exports) shows only when a connector is
+  // created: create each server connector (its pool connects lazily; nothing listens on port 1) and close it.
+  for (const [name, factory] of [["postgres", core.postgres.postgresConnectorFactory], ["mysql", core.mysql.mysqlConnectorFactory]]) {
+    try {
+      const connector = await factory.create({ name, url: new URL(`${name}://user@127.0.0.1:1/db`), baseDir: dist });
+      await connector.close();
+    } catch (error) {
+      check(false, `the bundled ${name} connector cannot load its driver: ${error.message}`);
+    }
+  }
   for (const file of ["node_modules/@electric-sql/pglite/dist/pglite.wasm", "node_modules/@electric-sql/pglite/dist/pglite.data", "node_modules/jiti/dist/jiti.cjs", "node_modules/typescript/lib/typescript.js"]) {
     check(fs.existsSync(path.join(dist, file)), `dist/${file} is missing`);
   }

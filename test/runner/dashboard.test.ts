@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: a plain .mjs build script
-import { buildDashboard } from "../../server/scripts/build-dashboard.mjs";
-import { startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { buildDashboard } from "@databridge/server/build-dashboard";
+import { startRunner, type RunningRunner } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 

@@ -2,9 +2,9 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunnerFile, runnerFilePath } from "../../server/src/runner/discovery.js";
-import { RunnerAlreadyRunning, startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
-import { SseParser, type SseMessage } from "../../server/src/runner/sse-parser.js";
+import { readRunnerFile, runnerFilePath } from "@databridge/core/runner-protocol/discovery";
+import { RunnerAlreadyRunning, startRunner, type RunningRunner } from "@databridge/server/runner";
+import { SseParser, type SseMessage } from "@databridge/core/runner-protocol";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, readSse, seedStateDir, sseFrame, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 

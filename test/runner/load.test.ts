@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SseMessage } from "../../server/src/runner/sse-parser.js";
-import { startRunner, type RunningRunner } from "../../server/src/runner/runner.js";
+import type { SseMessage } from "@databridge/core/runner-protocol";
+import { startRunner, type RunningRunner } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, readSse, type ApiClient, type RunnerWorkspace } from "./support.js";
 

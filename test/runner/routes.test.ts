@@ -2,11 +2,7 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../server/src/runner/app.js";
-import type { RunnerServices } from "../../server/src/runner/context.js";
-import { closeRunnerServices, createRunnerServices } from "../../server/src/runner/runner.js";
-import { loopbackHosts } from "../../server/src/runner/security/host-allowlist.js";
-import { createSecretBox, loadSecretKey } from "../../server/src/state/secrets.js";
+import { closeRunnerServices, createApp, createRunnerServices, createSecretBox, loadSecretKey, loopbackHosts, type RunnerServices } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, readSse, sseFrame, waitFor, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 

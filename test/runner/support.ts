@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { SseParser, type SseMessage } from "../../server/src/runner/sse-parser.js";
-import { MIGRATIONS_FOLDER, openStateDatabase } from "../../server/src/state/database.js";
+import { isTerminalRunStatus, SseParser, type SseMessage } from "@databridge/core/runner-protocol";
+import { MIGRATIONS_FOLDER, openStateDatabase } from "@databridge/server/runner";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO_ROOT, "server/bin/databridge.mjs");
@@ -127,13 +127,11 @@ export function apiClient(fetchLike: (path: string, init: RequestInit) => Promis
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
-export const TERMINAL = ["succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"];
-
 /** Waits until a run reaches a terminal status; returns its view. */
 export function waitForRun(api: ApiClient, id: string, timeoutMs = 90_000) {
   return waitFor(async () => {
     const run = await api.get(`/runs/${id}`);
-    return TERMINAL.includes(run.body?.status) ? run.body : undefined;
+    return isTerminalRunStatus(run.body?.status) ? run.body : undefined;
   }, `run ${id} to finish`, timeoutMs);
 }
 

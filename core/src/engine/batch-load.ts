@@ -1,6 +1,6 @@
 import type { TargetSession } from "../connectors/connector.js";
 import { dataError, messageOf } from "../errors.js";
-import type { RowCounts } from "../protocol.js";
+import type { RowCounts } from "../runner-protocol/events.js";
 import type { PreparedStage } from "./prepare.js";
 import { rowObject, type TransformedBatch } from "./transform-batch.js";
 

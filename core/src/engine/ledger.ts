@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Connector, TargetSession } from "../connectors/connector.js";
 import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
-import type { RowCounts } from "../protocol.js";
+import type { RowCounts } from "../runner-protocol/events.js";
 
 /**
  * The checkpoint ledger, kept in the target's `databridge` schema. Every batch commits its rows, a

@@ -1,5 +1,5 @@
 import { buildKeysetCount } from "../connectors/keyset.js";
-import type { Parity } from "../protocol.js";
+import type { Parity } from "../runner-protocol/events.js";
 import type { Ledger } from "./ledger.js";
 import { sourceFilter } from "./pump.js";
 import type { PreparedStage } from "./prepare.js";

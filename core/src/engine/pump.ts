@@ -1,6 +1,6 @@
 import type { ReadRequest, RowBatch } from "../connectors/connector.js";
 import { configError, formatKey } from "../errors.js";
-import type { RowCounts } from "../protocol.js";
+import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
 import { IdMapService } from "./id-map.js";

@@ -1,6 +1,6 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
-import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../protocol.js";
+import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../runner-protocol/events.js";
 import type { Ledger } from "./ledger.js";
 import { loadStrategy } from "./load-modes.js";
 import { countParity } from "./parity.js";

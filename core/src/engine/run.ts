@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { effectiveSources, type SourceSpec } from "../authoring/pipeline.js";
 import { configError, DataBridgeError, isDataBridgeError, messageOf, terminalError } from "../errors.js";
-import { emptyCounts, type EventInput, type EventListener, type RunEvent, type RunStatus, type StageStatus, type RowCounts, type RunFinishedEvent } from "../protocol.js";
+import { emptyCounts, type EventInput, type EventListener, type RunEvent, type RunStatus, type StageStatus, type RowCounts, type RunFinishedEvent } from "../runner-protocol/events.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { openConnections } from "../workspace/loader.js";

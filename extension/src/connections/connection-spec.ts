@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ConnectionInput } from "@databridge/core/runner-protocol";
 
 /** The database kinds the Add Connection flow offers (those core has connectors for). */
 export type ConnectionType = "postgres" | "mysql" | "mssql" | "oracle" | "pglite";
@@ -123,15 +124,16 @@ export function secretKey(workspaceRoot: string, name: string): string {
 }
 
 /** The body of the runner's `POST /api/v1/connections` (and `/connections/test`) for a spec. */
-export function runnerConnectionBody(spec: ConnectionSpec, password: string | undefined): Record<string, unknown> {
+export function runnerConnectionBody(spec: ConnectionSpec, password: string | undefined): ConnectionInput {
   const info = typeInfo(spec.type);
-  if (!info.server) return { name: spec.name, type: spec.type, database: spec.folder };
+  // A spec without its database (or folder) reaches the runner as "", which it refuses naming the field.
+  if (!info.server) return { name: spec.name, type: spec.type, database: spec.folder ?? "" };
   return {
     name: spec.name,
     type: spec.type,
     host: spec.host,
     port: spec.port ?? info.defaultPort,
-    database: spec.database,
+    database: spec.database ?? "",
     username: spec.username,
     ...(password ? { password } : {}),
   };

@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresDatabase, requireServers } from "../../../test/support/servers.js";
+import { createPostgresDatabase, requireServers } from "@databridge/test/support/servers";
 import { connectionUrl, runnerConnectionBody } from "../connections/connection-spec.js";
-import { readRunnerFile, type RunnerFile } from "../runner/discovery.js";
-import { RunnerClient, RunnerError } from "../runner/runner-client.js";
+import { RunnerApiError, RunnerClient } from "@databridge/core/runner-protocol";
+import { readRunnerFile, type RunnerFile } from "@databridge/core/runner-protocol/discovery";
 import { apiPathOf, type HostToWebview, routeOf } from "./bridge-protocol.js";
 import { BridgeHost } from "./bridge-host.js";
 
@@ -100,13 +100,13 @@ describe.runIf(ok)("RunnerClient and BridgeHost against the real runner", () => 
     const { name: _name, ...patch } = runnerConnectionBody({ ...spec, database: db.name }, undefined);
     const updated = await client.updateConnection(saved.id, { ...patch, password: null });
     expect(updated.hasPassword).toBe(false);
-    const list = await client.connections();
+    const { connections: list } = await client.connections();
     expect(list.map((c) => `${c.name}:${c.source}`).sort()).toEqual(["db:workspace", "reporting:saved"]);
     const catalog = await client.discover(saved.id);
     expect(catalog.tables.map((t) => t.name).sort()).toEqual(["dst", "src"]);
     expect(connectionUrl(spec, password)).toContain(password); // the URL for the language server carries it; the runner never returns it
     const missing = await client.run("no-such-run").catch((error: unknown) => error);
-    expect(missing).toBeInstanceOf(RunnerError);
+    expect(missing).toBeInstanceOf(RunnerApiError);
     expect(missing).toMatchObject({ status: 404, code: "not_found" });
   });
 

@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isProcessAlive, readRunnerFile, runnerFilePath } from "./discovery.js";
-import { RunnerClient } from "./runner-client.js";
+import { RunnerClient } from "@databridge/core/runner-protocol";
+import { isProcessAlive, readRunnerFile, runnerFilePath } from "@databridge/core/runner-protocol/discovery";
 import { RunnerSupervisor, type RunnerState } from "./supervisor.js";
 
 // The real runner: `databridge serve` from the built CLI (pnpm build), in a throwaway PGlite workspace.
@@ -36,7 +36,7 @@ describe("RunnerSupervisor with the real databridge serve", () => {
       nodePath: process.execPath,
       cliPath: cli,
       probe: async (endpoint) => {
-        await new RunnerClient(() => endpoint).health();
+        await new RunnerClient(endpoint).health();
       },
       log: (line) => logs.push(line),
       onState: (state) => states.push(state),
@@ -68,7 +68,7 @@ describe("RunnerSupervisor with the real databridge serve", () => {
     expect(endpoint.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(first.current).toMatchObject({ kind: "running", owned: true });
     expect(readRunnerFile(root)).toMatchObject({ url: endpoint.url, token: endpoint.token, pid: endpoint.pid });
-    const health = (await new RunnerClient(() => endpoint).health()) as { ok: boolean; pid: number };
+    const health = await new RunnerClient(endpoint).health();
     expect(health).toMatchObject({ ok: true, pid: endpoint.pid });
     expect(fs.statSync(runnerFilePath(root)).mode & 0o777).toBe(0o600);
 
@@ -85,7 +85,7 @@ describe("RunnerSupervisor with the real databridge serve", () => {
       return state.kind === "running" && state.endpoint.pid !== endpoint.pid ? state.endpoint : undefined;
     });
     expect(states.some((s) => s.kind === "restarting")).toBe(true);
-    expect(await new RunnerClient(() => restarted).health()).toMatchObject({ ok: true, pid: restarted.pid });
+    expect(await new RunnerClient(restarted).health()).toMatchObject({ ok: true, pid: restarted.pid });
     // The adopting supervisor notices the old process is gone and finds the new runner through runner.json.
     const readopted = await waitFor("the second supervisor to re-adopt", () => {
       const state = second.current;

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import { decideRunner, isProcessAlive, readRunnerFile, runnerFilePath, type RunnerEndpoint, type RunnerFile } from "./discovery.js";
+import {
+  decideRunner, type DiscoveredRunner, isProcessAlive, readRunnerFile, runnerFilePath, type RunnerFile,
+} from "@databridge/core/runner-protocol/discovery";
 
 export type RunnerState =
   | { kind: "stopped" }
   | { kind: "starting"; detail: string }
-  | { kind: "running"; endpoint: RunnerEndpoint; owned: boolean }
+  | { kind: "running"; endpoint: DiscoveredRunner; owned: boolean }
   | { kind: "restarting"; detail: string; attempt: number }
   | { kind: "failed"; message: string };
 
@@ -23,7 +25,7 @@ export interface SupervisorOptions {
   configuredUrl?: () => string | undefined;
   configuredToken?: () => Promise<string | undefined> | string | undefined;
   /** Answers when the runner at the endpoint is up (GET /api/v1/health). */
-  probe: (endpoint: RunnerEndpoint) => Promise<void>;
+  probe: (endpoint: DiscoveredRunner) => Promise<void>;
   log: (line: string) => void;
   onState?: (state: RunnerState) => void;
   /** How long `serve` may take to write runner.json and answer. */
@@ -48,8 +50,8 @@ export class RunnerSupervisor {
   private restarts: number[] = [];
   private watchTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
-  private starting: Promise<RunnerEndpoint> | undefined;
-  private readonly waiters = new Set<{ resolve: (e: RunnerEndpoint) => void; reject: (e: Error) => void }>();
+  private starting: Promise<DiscoveredRunner> | undefined;
+  private readonly waiters = new Set<{ resolve: (e: DiscoveredRunner) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -57,12 +59,12 @@ export class RunnerSupervisor {
     return this.state;
   }
 
-  get endpoint(): RunnerEndpoint | undefined {
+  get endpoint(): DiscoveredRunner | undefined {
     return this.state.kind === "running" ? this.state.endpoint : undefined;
   }
 
   /** Starts (or adopts) the runner; resolves with its endpoint once it answers. */
-  start(): Promise<RunnerEndpoint> {
+  start(): Promise<DiscoveredRunner> {
     this.stopping = false;
     if (this.state.kind === "running") return Promise.resolve(this.state.endpoint);
     this.starting ??= this.bringUp().finally(() => (this.starting = undefined));
@@ -70,13 +72,13 @@ export class RunnerSupervisor {
   }
 
   /** The endpoint once the runner is up (waits through a restart), or the reason it is not. */
-  ready(timeoutMs = 60_000): Promise<RunnerEndpoint> {
+  ready(timeoutMs = 60_000): Promise<DiscoveredRunner> {
     if (this.state.kind === "running") return Promise.resolve(this.state.endpoint);
     if (this.state.kind === "failed") return Promise.reject(new Error(this.state.message));
     if (this.state.kind === "stopped") return this.start();
     return new Promise((resolve, reject) => {
       const waiter = {
-        resolve: (e: RunnerEndpoint) => {
+        resolve: (e: DiscoveredRunner) => {
           clearTimeout(timer);
           resolve(e);
         },
@@ -111,7 +113,7 @@ export class RunnerSupervisor {
   }
 
   /** Forgets the current runner and brings one up again (e.g. after the runnerUrl setting changed). */
-  async reconnect(): Promise<RunnerEndpoint> {
+  async reconnect(): Promise<DiscoveredRunner> {
     await this.stop();
     this.restarts = [];
     return this.start();
@@ -129,7 +131,7 @@ export class RunnerSupervisor {
     }
   }
 
-  private async bringUp(): Promise<RunnerEndpoint> {
+  private async bringUp(): Promise<DiscoveredRunner> {
     try {
       this.setState(this.state.kind === "restarting" ? this.state : { kind: "starting", detail: "looking for a running runner" });
       let file: RunnerFile | undefined;
@@ -140,7 +142,9 @@ export class RunnerSupervisor {
       }
       const decision = decideRunner({
         configuredUrl: this.options.configuredUrl?.(),
+        configuredFrom: "setting databridge.runnerUrl",
         configuredToken: await this.options.configuredToken?.(),
+        tokenHint: `run "DataBridge: Set Runner Token" (or set DATABRIDGE_RUNNER_TOKEN), or clear databridge.runnerUrl to start the workspace's own runner`,
         file,
       });
       if (decision.action === "error") throw new Error(decision.message);
@@ -159,7 +163,7 @@ export class RunnerSupervisor {
           this.watch(decision.endpoint);
           return decision.endpoint;
         } catch (error) {
-          if (decision.endpoint.source === "setting" || this.options.configuredUrl?.()) {
+          if (decision.endpoint.source === "configured" || this.options.configuredUrl?.()) {
             throw new Error(`the runner at ${decision.endpoint.url} does not answer: ${(error as Error).message}`);
           }
           if (decision.endpoint.pid && isProcessAlive(decision.endpoint.pid)) {
@@ -179,7 +183,7 @@ export class RunnerSupervisor {
     }
   }
 
-  private async spawnRunner(): Promise<RunnerEndpoint> {
+  private async spawnRunner(): Promise<DiscoveredRunner> {
     const { nodePath, cliPath, workspaceRoot, configPath } = this.options;
     const args = [cliPath, "--config", configPath, "serve", ...(this.options.serveArgs ?? [])];
     if (this.state.kind !== "restarting") this.setState({ kind: "starting", detail: "starting databridge serve" });
@@ -223,7 +227,7 @@ export class RunnerSupervisor {
   }
 
   /** Waits until runner.json names this process (ready, with url and token) and the runner answers. */
-  private async waitForRunnerFile(pid: number, alive: () => boolean): Promise<RunnerEndpoint> {
+  private async waitForRunnerFile(pid: number, alive: () => boolean): Promise<DiscoveredRunner> {
     const file = runnerFilePath(this.options.workspaceRoot);
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
     let lastProblem = "runner.json was not written";
@@ -242,7 +246,7 @@ export class RunnerSupervisor {
         try {
           const info = readRunnerFile(this.options.workspaceRoot);
           if (info && info.pid === pid && !info.starting) {
-            const endpoint: RunnerEndpoint = { url: info.url, token: info.token, pid: info.pid, source: "runner.json" };
+            const endpoint: DiscoveredRunner = { url: info.url, token: info.token, pid: info.pid, source: "runner.json" };
             await this.options.probe(endpoint);
             return endpoint;
           }
@@ -273,7 +277,7 @@ export class RunnerSupervisor {
     if (this.state.kind === "running") this.scheduleRestart("the runner stopped");
   }
 
-  private watch(endpoint: RunnerEndpoint): void {
+  private watch(endpoint: DiscoveredRunner): void {
     clearInterval(this.watchTimer);
     let checking = false;
     this.watchTimer = setInterval(async () => {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "../../../core/src/protocol.js";
-import { finishedMessage, progressText, runEventOf, RunTracker } from "./run-tracker.js";
+import type { RunEvent } from "@databridge/core/runner-protocol";
+import { finishedMessage, progressText, RunTracker } from "./run-tracker.js";
 
 const ts = "2026-01-01T00:00:00.000Z";
 const counts = (read: number, written: number, rejected = 0) => ({ read, written, rejected });
-
-describe("runEventOf", () => {
-  it("accepts the runner's typed SSE messages and nothing else", () => {
-    const event = { type: "batch.committed", runId: "r1", pipeline: "parts", ts, batch: 1 };
-    expect(runEventOf({ event: "batch.committed", data: JSON.stringify(event), id: "3" })).toMatchObject({ type: "batch.committed", runId: "r1" });
-    expect(runEventOf({ event: "ping", data: "{}", id: "" })).toBeUndefined();
-    expect(runEventOf({ event: "log", data: "not json", id: "" })).toBeUndefined();
-    expect(runEventOf({ event: "log", data: JSON.stringify({ message: "no run id" }), id: "" })).toBeUndefined();
-  });
-});
 
 describe("RunTracker", () => {
   it("follows a run from start to finish and reports it once", () => {

@@ -1,6 +1,4 @@
-import type { RowCounts, RunEvent, RunFinishedEvent, RunStatus } from "../../../core/src/protocol.js";
-import { RUN_EVENT_TYPES } from "../../../core/src/protocol.js";
-import type { SseMessage } from "../runner/sse.js";
+import type { RowCounts, RunEvent, RunFinishedEvent, RunStatus } from "@databridge/core/runner-protocol";
 
 export interface ActiveRun {
   runId: string;
@@ -15,18 +13,6 @@ export interface ActiveRun {
   stagesDone: number;
   rejected: number;
   startedAt: number;
-}
-
-/** Parses an SSE message of the runner into a RunEvent; undefined for other messages (pings, unknown types). */
-export function runEventOf(message: SseMessage): RunEvent | undefined {
-  if (!(RUN_EVENT_TYPES as readonly string[]).includes(message.event)) return undefined;
-  try {
-    const value = JSON.parse(message.data) as RunEvent;
-    if (typeof value !== "object" || value === null || typeof value.runId !== "string") return undefined;
-    return { ...value, type: value.type ?? (message.event as RunEvent["type"]) } as RunEvent;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

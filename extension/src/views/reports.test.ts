@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlanReport, PreviewResult } from "../../../core/src/index.js";
+import type { PlanReport, PreviewResult } from "@databridge/core/runner-protocol";
 import { planMarkdown, previewMarkdown } from "./reports.js";
 
 describe("previewMarkdown", () => {

@@ -1,4 +1,4 @@
-import type { PlanReport, PreviewResult } from "../../../core/src/index.js";
+import type { PlanReport, PreviewResult } from "@databridge/core/runner-protocol";
 
 const cell = (value: unknown): string => {
   let text: string;

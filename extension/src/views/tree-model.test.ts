@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Catalog, TableInfo } from "../../../core/src/connectors/connector.js";
-import type { PipelineView, RunView } from "../runner/runner-client.js";
+import type { TableInfo } from "@databridge/core";
+import type { Catalog, PipelineSummary, RunView, StageView } from "@databridge/core/runner-protocol";
 import { columnDescription, pipelineItems, runDescription, schemasOf, tableDescription } from "./tree-model.js";
 
 const table = (schema: string, name: string, extra: Partial<TableInfo> = {}): TableInfo => ({
@@ -27,15 +27,24 @@ describe("catalog tree", () => {
 });
 
 describe("pipelines in dependency order with their last run", () => {
-  const p = (name: string): PipelineView => ({ name, file: `pipelines/${name}.etl.ts`, source: "a:b", target: "c:d", mode: "insert", dependsOn: [] });
+  const p = (name: string): PipelineSummary => ({
+    name, description: null, file: `pipelines/${name}.etl.ts`, source: "a:b", sourceConnection: "a", sourceTable: "b", tenants: [], target: "c:d", targetConnection: "c",
+    targetTable: "d", mode: "insert", dependsOn: [], batchSize: null,
+  });
+  const counts = (n: number) => ({ read: n, written: n, rejected: 0 });
+  const stage = (pipeline: string, status: StageView["status"], rows: number): StageView => ({
+    pipeline, tenant: null, status, source: null, target: null, mode: null, estimatedRows: null, batches: 1, rows: counts(rows), progress: null, rowsPerSecond: null,
+    etaMs: null, resumeAfter: null, startedAt: null, finishedAt: null, durationMs: null, error: null, parity: null,
+  });
+  const run = (id: string, pipelines: string[], createdAt: string, rows: number, stages: StageView[]): RunView => ({
+    id, status: "failed", pipelines, resume: false, batchSize: null, retryOf: null, trigger: "api", scheduleId: null, createdAt, startedAt: createdAt, finishedAt: createdAt,
+    durationMs: 1, rows: counts(rows), rowsPerSecond: null, etaMs: null, error: "boom", lastEventId: 9, heldAtBoundary: false, stages,
+  });
   it("orders by the runner's order, puts unordered ones last, and takes each pipeline's newest run (stage status first)", () => {
     const runs = [
-      { id: "old", status: "failed", pipelines: ["customers"], createdAt: "2026-01-01T00:00:00Z", rows: { read: 0, written: 0, rejected: 0 } },
-      {
-        id: "new", status: "failed", pipelines: ["customers", "orders"], createdAt: "2026-01-02T00:00:00Z", rows: { read: 9, written: 9, rejected: 0 },
-        stages: [{ pipeline: "customers", status: "succeeded", rows: { read: 5, written: 5, rejected: 0 } }, { pipeline: "orders", status: "failed", rows: { read: 4, written: 4, rejected: 0 } }],
-      },
-    ] as RunView[];
+      run("old", ["customers"], "2026-01-01T00:00:00Z", 0, []),
+      run("new", ["customers", "orders"], "2026-01-02T00:00:00Z", 9, [stage("customers", "succeeded", 5), stage("orders", "failed", 4)]),
+    ];
     const items = pipelineItems([p("orders"), p("zeta"), p("customers")], ["customers", "orders"], runs);
     expect(items.map((i) => [i.position, i.pipeline.name, i.lastRun?.id, i.lastRun?.status, i.lastRun?.rowsWritten])).toEqual([
       [1, "customers", "new", "succeeded", 5],

@@ -1,6 +1,5 @@
-import type { Catalog, ColumnInfo, TableInfo } from "../../../core/src/connectors/connector.js";
-import type { RunStatus } from "../../../core/src/protocol.js";
-import type { PipelineView, RunView } from "../runner/runner-client.js";
+import type { ColumnInfo, TableInfo } from "@databridge/core";
+import { type Catalog, isRunStatus, type PipelineSummary, type RunStatus, type RunView } from "@databridge/core/runner-protocol";
 import { formatDuration, STATUS_LABEL } from "../runs/run-tracker.js";
 
 /** Schemas of a catalog, sorted, the default schema first, each with its tables sorted by name. */
@@ -40,7 +39,7 @@ export function columnDescription(column: ColumnInfo, table: TableInfo): string 
 }
 
 export interface PipelineItem {
-  pipeline: PipelineView;
+  pipeline: PipelineSummary;
   /** 1-based position in dependency order. */
   position: number;
   lastRun?: { id: string; status: RunStatus; finishedAt: string | null; rowsWritten: number; durationMs: number | null };
@@ -50,35 +49,34 @@ export interface PipelineItem {
  * Pipelines in the runner's dependency order (pipelines the order misses — e.g. in a cycle — last, by name),
  * each with its most recent run.
  */
-export function pipelineItems(pipelines: readonly PipelineView[], order: readonly string[], runs: readonly RunView[]): PipelineItem[] {
+export function pipelineItems(pipelines: readonly PipelineSummary[], order: readonly string[], runs: readonly RunView[]): PipelineItem[] {
   const rank = new Map(order.map((name, i) => [name, i]));
   const sorted = [...pipelines].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || a.name.localeCompare(b.name));
-  const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt ?? "") - Date.parse(a.createdAt ?? ""));
+  const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   return sorted.map((pipeline, i) => {
     const run = newestFirst.find((r) => r.pipelines.includes(pipeline.name));
-    const stage = run?.stages?.find((s) => s.pipeline === pipeline.name);
+    const stage = run?.stages.find((s) => s.pipeline === pipeline.name);
     return {
       pipeline,
       position: i + 1,
       lastRun: run
         ? {
             id: run.id,
-            status: (stage && isRunStatus(stage.status) ? stage.status : run.status) as RunStatus,
-            finishedAt: (stage?.finishedAt as string | null | undefined) ?? run.finishedAt ?? null,
-            rowsWritten: stage?.rows?.written ?? run.rows?.written ?? 0,
-            durationMs: (stage?.durationMs as number | null | undefined) ?? run.durationMs ?? null,
+            // A stage's own status when it is one a run can have too (not pending/skipped), else the run's.
+            status: stage && isRunStatus(stage.status) ? stage.status : run.status,
+            finishedAt: stage?.finishedAt ?? run.finishedAt,
+            rowsWritten: stage?.rows.written ?? run.rows.written,
+            durationMs: stage?.durationMs ?? run.durationMs,
           }
         : undefined,
     };
   });
 }
 
-const isRunStatus = (s: string): s is RunStatus => s in STATUS_LABEL;
-
 /** "succeeded · 10,000 rows · 3s · 5 min ago" */
 export function runDescription(run: Pick<RunView, "status" | "rows" | "durationMs" | "createdAt">, now = Date.now()): string {
   const parts: string[] = [STATUS_LABEL[run.status] ?? run.status];
-  if (run.rows) parts.push(`${run.rows.written.toLocaleString("en-US")} rows${run.rows.rejected ? ` (${run.rows.rejected.toLocaleString("en-US")} rejected)` : ""}`);
+  parts.push(`${run.rows.written.toLocaleString("en-US")} rows${run.rows.rejected ? ` (${run.rows.rejected.toLocaleString("en-US")} rejected)` : ""}`);
   if (run.durationMs) parts.push(formatDuration(run.durationMs));
   if (run.createdAt) parts.push(ago(Date.parse(run.createdAt), now));
   return parts.join(" · ");

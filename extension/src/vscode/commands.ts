@@ -2,12 +2,10 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import type { RunFinishedEvent } from "../../../core/src/protocol.js";
 import { namesForFiles, pipelineTargetFromArgs } from "../commands/pipeline-args.js";
 import { runAddConnectionFlow } from "../connections/add-connection-flow.js";
 import { connectionEnvVar, describeSpec } from "../connections/connection-spec.js";
-import type { PlanReport, PreviewResult } from "../../../core/src/index.js";
-import { isTerminal, RunnerError, type RunView } from "../runner/runner-client.js";
+import { isTerminalRunStatus, RunnerApiError, type RunFinishedEvent, type RunView } from "@databridge/core/runner-protocol";
 import { finishedMessage } from "../runs/run-tracker.js";
 import { planMarkdown, previewMarkdown } from "../views/reports.js";
 import { runDescription } from "../views/tree-model.js";
@@ -46,7 +44,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         logger.error(`${name}: ${message}`);
-        const actions = ["Open Log", ...(error instanceof RunnerError && error.code === "not_running" ? ["Restart Runner"] : [])];
+        const actions = ["Open Log", ...(error instanceof RunnerApiError && error.code === "not_running" ? ["Restart Runner"] : [])];
         void vscode.window.showErrorMessage(`DataBridge ${name}: ${logger.redactor.redact(message)}`, ...actions).then((action) => {
           if (action === "Open Log") logger.show();
           if (action === "Restart Runner") void vscode.commands.executeCommand("databridge.restartRunner");
@@ -92,7 +90,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
 
   const startRun = async (pipelines: string[]): Promise<void> => {
     await runner.ready();
-    const { id } = await runner.client.startRun(pipelines);
+    const { id } = await runner.client.startRun({ pipelines });
     runner.tracker.expect(id, pipelines);
     logger.info(`run ${id}: started ${pipelines.join(", ")}`);
     if (vscode.workspace.getConfiguration("databridge").get<boolean>("openPanelOnRun", true)) panel.showRun(id, true);
@@ -109,9 +107,9 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     const node = arg as ConnectionNode | undefined;
     if (node && typeof node === "object" && node.kind === "connection") return { name: node.name, id: node.runner?.id };
     await runner.ready();
-    const list = await runner.client.connections();
+    const { connections } = await runner.client.connections();
     const picked = await vscode.window.showQuickPick(
-      list.map((c) => ({ label: c.name, description: c.url, detail: c.source === "workspace" ? "from databridge.config.ts" : "saved", id: c.id })),
+      connections.map((c) => ({ label: c.name, description: c.url, detail: c.source === "workspace" ? "from databridge.config.ts" : "saved", id: c.id })),
       { title, placeHolder: "Connection" },
     );
     return picked ? { name: picked.label, id: picked.id } : undefined;
@@ -120,7 +118,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
   const addOrEdit = async (initialName?: string) => {
     const initial = initialName ? s.connections.get(initialName) : undefined;
     await runner.ready().catch(() => undefined);
-    const configNames = runner.state.kind === "running" ? (await runner.client.connections().catch(() => [])).filter((c) => c.source === "workspace").map((c) => c.name) : [];
+    const configNames = runner.state.kind === "running" ? (await runner.client.connections().then((list) => list.connections, () => [])).filter((c) => c.source === "workspace").map((c) => c.name) : [];
     const result = await runAddConnectionFlow(vscodeFlowUi(runner, logger), {
       savedNames: s.connections.specs().map((c) => c.name),
       configNames,
@@ -158,7 +156,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const preview = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: previewing ${names[0]}…` }, () =>
         runner.client.preview(names[0]!, 20),
       );
-      await reports.show(`preview-${names[0]}.md`, previewMarkdown(preview as PreviewResult));
+      await reports.show(`preview-${names[0]}.md`, previewMarkdown(preview));
     }),
     runCommand("databridge.planPipeline", async (...args) => {
       const names = await pipelineNames(args, { many: true, title: "DataBridge: Plan Pipeline" });
@@ -167,13 +165,13 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: planning ${names.join(", ")}…` }, () =>
         runner.client.plan(names),
       );
-      await reports.show(`plan-${names.join("+")}.md`, planMarkdown(plan as PlanReport));
+      await reports.show(`plan-${names.join("+")}.md`, planMarkdown(plan));
     }),
     runCommand("databridge.cancelRun", async (arg) => {
       let id = typeof arg === "string" ? arg : arg && typeof arg === "object" && typeof (arg as RunView).id === "string" ? (arg as RunView).id : undefined;
       if (!id) {
         await runner.ready();
-        const active = (await runner.client.runs({ limit: 50 })).filter((r) => !isTerminal(r.status));
+        const active = (await runner.client.runs({ limit: 50 })).runs.filter((r) => !isTerminalRunStatus(r.status));
         if (!active.length) {
           void vscode.window.showInformationMessage("DataBridge: no run is in progress.");
           return;
@@ -193,7 +191,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const id = typeof arg === "string" ? arg : (arg as RunView | undefined)?.id;
       if (!id) throw new Error("no run to retry");
       await runner.ready();
-      const retried = await runner.client.request<{ id: string }>("POST", `/api/v1/runs/${encodeURIComponent(id)}/retry`, {});
+      const retried = await runner.client.retryRun(id);
       logger.info(`run ${retried.id}: retry of ${id}`);
       panel.showRun(retried.id, true);
     }),
@@ -266,7 +264,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     runCommand("databridge.showRunHistory", async () => {
       await vscode.commands.executeCommand("databridge.runs.focus");
       await runner.ready();
-      const runs = await runner.client.runs({ limit: 50 });
+      const { runs } = await runner.client.runs({ limit: 50 });
       if (!runs.length) {
         void vscode.window.showInformationMessage("DataBridge: no runs yet.");
         return;

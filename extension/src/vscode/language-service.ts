@@ -3,7 +3,7 @@ import { LanguageClient, type LanguageClientOptions, type ServerOptions, Transpo
 import {
   type InitializationOptions, REFRESH_SCHEMA, type RefreshSchemaParams, type RefreshSchemaResult, SCHEMA_UPDATED, type SchemaStatus, SET_CONNECTIONS,
   type SetConnectionsParams,
-} from "../../../language/src/protocol.js";
+} from "@databridge/language/protocol";
 import type { ConnectionStore } from "./connection-store.js";
 import type { Logger } from "./logger.js";
 

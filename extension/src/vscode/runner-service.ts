@@ -1,10 +1,9 @@
+import { type EventStream, parseRunEvent, RunnerClient } from "@databridge/core/runner-protocol";
+import type { DiscoveredRunner } from "@databridge/core/runner-protocol/discovery";
 import * as vscode from "vscode";
 import { runnerConnectionBody } from "../connections/connection-spec.js";
-import type { RunnerEndpoint } from "../runner/discovery.js";
-import { RunnerClient, RunnerError } from "../runner/runner-client.js";
-import type { EventStream } from "../runner/sse.js";
 import { RunnerSupervisor, type RunnerState } from "../runner/supervisor.js";
-import { progressText, runEventOf, RunTracker } from "../runs/run-tracker.js";
+import { progressText, RunTracker } from "../runs/run-tracker.js";
 import type { ConnectionStore } from "./connection-store.js";
 import type { Logger } from "./logger.js";
 
@@ -48,7 +47,7 @@ export class RunnerService implements vscode.Disposable {
       configuredUrl: () => vscode.workspace.getConfiguration("databridge").get<string>("runnerUrl") ?? "",
       configuredToken: async () => (await context.secrets.get(RUNNER_TOKEN_SECRET)) ?? process.env.DATABRIDGE_RUNNER_TOKEN,
       probe: async (endpoint) => {
-        await new RunnerClient(() => endpoint).health();
+        await new RunnerClient(endpoint).health();
       },
       log: (line) => logger.info(line),
       onState: (state) => this.onState(state),
@@ -78,12 +77,12 @@ export class RunnerService implements vscode.Disposable {
   }
 
   /** Starts (or adopts) the runner; errors are reported by the caller. */
-  start(): Promise<RunnerEndpoint> {
+  start(): Promise<DiscoveredRunner> {
     return this.supervisor.start();
   }
 
   /** The runner, started on demand, with a progress notification while it comes up. */
-  async ready(): Promise<RunnerEndpoint> {
+  async ready(): Promise<DiscoveredRunner> {
     const state = this.supervisor.current;
     if (state.kind === "running") return state.endpoint;
     return vscode.window.withProgress(
@@ -113,14 +112,14 @@ export class RunnerService implements vscode.Disposable {
     this.stateChanged.fire(state);
   }
 
-  private openEvents(endpoint: RunnerEndpoint): void {
+  private openEvents(endpoint: DiscoveredRunner): void {
     if (this.events && this.eventsEndpoint === `${endpoint.url}#${endpoint.token}`) return;
     this.closeEvents();
     this.eventsEndpoint = `${endpoint.url}#${endpoint.token}`;
     let pending: NodeJS.Timeout | undefined;
     this.events = this.client.events({
       onMessage: (message) => {
-        const event = runEventOf(message);
+        const event = parseRunEvent(message.event, message.data);
         if (!event) return;
         this.tracker.apply(event);
         clearTimeout(pending);
@@ -151,7 +150,7 @@ export class RunnerService implements vscode.Disposable {
   private async doSync(): Promise<void> {
     const specs = this.options.connections.specs();
     if (!specs.length) return;
-    const existing = await this.client.connections();
+    const { connections: existing } = await this.client.connections();
     for (const spec of specs) {
       const password = await this.options.connections.password(spec.name);
       const body = runnerConnectionBody(spec, password);
@@ -164,8 +163,7 @@ export class RunnerService implements vscode.Disposable {
           await this.client.createConnection(body);
         }
       } catch (error) {
-        const message = error instanceof RunnerError ? error.message : (error as Error).message;
-        this.options.logger.error(`runner: connection ${spec.name}: ${message}`);
+        this.options.logger.error(`runner: connection ${spec.name}: ${(error as Error).message}`);
       }
     }
   }
@@ -173,7 +171,7 @@ export class RunnerService implements vscode.Disposable {
   /** Removes a connection the extension saved from the runner's store too. */
   async forgetConnection(name: string): Promise<void> {
     if (this.supervisor.current.kind !== "running") return;
-    const saved = (await this.client.connections()).find((c) => c.source === "saved" && c.name === name);
+    const saved = (await this.client.connections()).connections.find((c) => c.source === "saved" && c.name === name);
     if (saved) await this.client.deleteConnection(saved.id);
   }
 

@@ -5,7 +5,7 @@ import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core"
 import { type CommandIO, ExitCode } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
 import { heapGovernor } from "../output/heap-governor.js";
-import { resolveRunnerTarget, runOnRunner } from "../runner/client.js";
+import { resolveRunnerTarget, runOnRunner } from "../runner/remote-run.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 
 export interface RunCommandOptions {

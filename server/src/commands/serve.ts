@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { findConfigFile } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
-import { findRunningRunner } from "../runner/discovery.js";
+import { findRunningRunner } from "@databridge/core/runner-protocol/discovery";
 import type { GlobalOptions } from "./context.js";
 import { parsePositiveInt } from "./run.js";
 

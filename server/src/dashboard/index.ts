@@ -1,4 +1,4 @@
-import { Api, type DashboardHost } from "./api.js";
+import { RunnerClient } from "@databridge/core/runner-protocol";
 import { h, replace } from "./dom.js";
 import { connectionsView } from "./views/connections.js";
 import { pipelinesView } from "./views/pipelines.js";
@@ -6,9 +6,23 @@ import { runView } from "./views/run.js";
 import { runsView } from "./views/runs.js";
 import type { Route, View } from "./views/view.js";
 
-export type { DashboardHost } from "./api.js";
 export type { Route } from "./views/view.js";
-export { SseParser } from "../runner/sse-parser.js";
+
+/**
+ * What the page hosting the dashboard provides. In a browser tab (served by the runner) it is the
+ * runner's own origin and the token from the link; in the VS Code panel the extension passes a
+ * `fetch` that forwards requests over postMessage. The bundle assumes nothing else about its host.
+ */
+export interface DashboardHost {
+  /** The runner's base URL, e.g. `http://127.0.0.1:4711`; `""` means the page's own origin. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>`, never in a URL. */
+  token: string;
+  /** The fetch to use (default: the page's). It must stream response bodies for live events. */
+  fetch?: typeof fetch;
+  /** Opens a pipeline file (the VS Code host opens the editor); hidden when absent. */
+  openFile?: (file: string) => void;
+}
 
 export interface DashboardHandle {
   navigate(route: Route): void;
@@ -23,7 +37,7 @@ export interface DashboardHandle {
  * DataBridgeDashboard.mount(document.getElementById("app"), { baseUrl: "http://127.0.0.1:4711", token, fetch: proxiedFetch });
  */
 export function mount(element: HTMLElement, host: DashboardHost & { initialRoute?: Route; onNavigate?: (route: Route) => void }): DashboardHandle {
-  const api = new Api(host);
+  const client = new RunnerClient({ url: host.baseUrl, token: host.token }, { fetch: host.fetch });
   const content = h("main", { class: "content" });
   const health = h("span", { class: "health", "data-testid": "health" });
   const tabs: [Route["name"], string][] = [["runs", "Runs"], ["pipelines", "Pipelines"], ["connections", "Connections"]];
@@ -34,14 +48,14 @@ export function mount(element: HTMLElement, host: DashboardHost & { initialRoute
 
   const navigate = (route: Route) => {
     current?.destroy();
-    const ctx = { api, navigate };
+    const ctx = { client, openFile: host.openFile, navigate };
     current = route.name === "run" ? runView(ctx, route.id) : route.name === "pipelines" ? pipelinesView(ctx) : route.name === "connections" ? connectionsView(ctx) : runsView(ctx);
     for (const tab of nav.querySelectorAll("button")) tab.classList.toggle("active", tab.dataset.tab === (route.name === "run" ? "runs" : route.name));
     replace(content, current.element);
     host.onNavigate?.(route);
   };
 
-  void api.get<{ workspace: { root: string }; state: { kind: string } }>("/health").then(
+  void client.health().then(
     (info) => (health.textContent = `${info.workspace.root} · state: ${info.state.kind}`),
     (error) => (health.textContent = `runner unreachable: ${error instanceof Error ? error.message : error}`),
   );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   type Catalog, type Connector, connectionEnvVar, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
 } from "@databridge/core";
+import type { ConnectionTestResult as TestResult, ConnectionView } from "@databridge/core/runner-protocol";
 import type { ConnectionRow } from "../state/schema.js";
 import type { SecretBox } from "../state/secrets.js";
 import type { StateStore } from "../state/store.js";
@@ -69,35 +70,6 @@ export const updateConnectionSchema = z.object({
 
 type FieldsInput = z.output<typeof fieldsSchema>;
 type UrlInput = z.output<typeof urlSchema>;
-
-/** A connection as the API shows it: never a password, never a URL with one. */
-export interface ConnectionView {
-  id: string;
-  name: string;
-  source: "saved" | "workspace";
-  type: string;
-  host: string | null;
-  port: number | null;
-  database: string | null;
-  username: string | null;
-  /** Type, host and database (no password). */
-  url: string;
-  hasPassword: boolean;
-  description: string | null;
-  readOnly: boolean;
-  /** A saved connection with the name of a workspace connection replaces it for runs. */
-  overridesWorkspace?: boolean;
-  createdAt?: string;
-  updatedAt?: string;
-  lastTest: { ok: boolean; serverVersion: string | null; error: string | null; at: string } | null;
-}
-
-export interface TestResult {
-  ok: boolean;
-  serverVersion?: string;
-  error?: string;
-  durationMs: number;
-}
 
 interface Resolved {
   name: string;

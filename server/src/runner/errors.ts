@@ -3,11 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { isDataBridgeError, messageOf } from "@databridge/core";
+import type { ErrorBody } from "@databridge/core/runner-protocol";
 
-/** Every API error answers `{ "error": { "code", "message" } }`; `code` is stable, `message` is one line for people. */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
 
 /** An error with its HTTP status and stable code (Hono's HTTPException, so middleware can throw it too). */
 export class ApiError extends HTTPException {

@@ -1,25 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { didYouMean, effectiveSources, findPipelineFiles, type LoadedPipeline, loadPipelineFiles, orderByDependencies, type Workspace } from "@databridge/core";
+import type { PipelineSummary } from "@databridge/core/runner-protocol";
 import { badRequest, notFound } from "./errors.js";
 import type { WorkspaceSource } from "./workspace-source.js";
-
-/** A pipeline as the API lists it. */
-export interface PipelineSummary {
-  name: string;
-  description: string | null;
-  file: string;
-  source: string;
-  sourceConnection: string;
-  sourceTable: string | null;
-  tenants: string[];
-  target: string;
-  targetConnection: string;
-  targetTable: string;
-  mode: string;
-  dependsOn: string[];
-  batchSize: number | null;
-}
 
 /**
  * The workspace's `.etl.ts` pipelines, loaded from disk and reloaded only when a file is added,

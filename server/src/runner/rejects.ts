@@ -1,20 +1,7 @@
 import { messageOf, type RowRejectedEvent } from "@databridge/core";
+import type { RejectedRowView, RejectsPage } from "@databridge/core/runner-protocol";
 import type { RunRow } from "../state/schema.js";
 import type { RunnerServices } from "./context.js";
-
-export interface RejectedRowView {
-  pipeline: string;
-  tenant: string | null;
-  batch: number;
-  key: unknown[];
-  /** The source row (column → value), from the target's ledger; null when only the event is known. */
-  row: Record<string, unknown> | null;
-  stage: string;
-  column: string | null;
-  code: string | null;
-  message: string;
-  at: string | null;
-}
 
 const parse = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
 
@@ -23,7 +10,7 @@ const parse = (value: unknown) => (typeof value === "string" ? JSON.parse(value)
  * (`databridge.rejected_rows`) in each pipeline's target; the events are the fallback when a
  * target cannot be read (e.g. a pipeline file was renamed since).
  */
-export async function readRejects(services: RunnerServices, run: RunRow, options: { pipeline?: string; limit: number; offset: number }): Promise<{ rows: RejectedRowView[]; total: number; source: "ledger" | "events"; warning?: string }> {
+export async function readRejects(services: RunnerServices, run: RunRow, options: { pipeline?: string; limit: number; offset: number }): Promise<RejectsPage> {
   const names = options.pipeline ? run.pipelines.filter((p) => p === options.pipeline) : run.pipelines;
   try {
     const { pipelines } = await services.catalog.all();

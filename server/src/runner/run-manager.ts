@@ -1,6 +1,7 @@
 import { emptyCounts, messageOf, newRunId, type RunEvent, runPipelines, type RunStatus } from "@databridge/core";
+import { ACTIVE_RUN_STATUSES, isRetryableRunStatus, RETRYABLE_RUN_STATUSES } from "@databridge/core/runner-protocol";
 import type { RunRow } from "../state/schema.js";
-import { IN_FLIGHT_STATUSES, type StateStore } from "../state/store.js";
+import type { StateStore } from "../state/store.js";
 import { ApiError, conflict, notFound } from "./errors.js";
 import type { PipelineCatalog } from "./pipeline-catalog.js";
 import type { EventRecorder } from "./recorder.js";
@@ -48,8 +49,6 @@ export interface RunManagerOptions {
   log: (line: string) => void;
 }
 
-export const RETRYABLE_STATUSES: readonly RunStatus[] = ["failed", "interrupted", "cancelled"];
-
 /**
  * Starts, pauses, resumes, cancels and retries runs. Runs execute in this process through the
  * engine (`runPipelines`); every event goes through the recorder (state database, then SSE).
@@ -79,7 +78,7 @@ export class RunManager {
    */
   async recover(): Promise<string[]> {
     const { store, recorder } = this.options;
-    const stale = await store.runsWithStatus(IN_FLIGHT_STATUSES);
+    const stale = await store.runsWithStatus(ACTIVE_RUN_STATUSES);
     const stages = await store.stagesOf(stale.map((r) => r.id));
     const now = new Date();
     for (const run of stale) {
@@ -124,8 +123,8 @@ export class RunManager {
   async retry(id: string): Promise<RunRow> {
     const run = await this.options.store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
-    if (!RETRYABLE_STATUSES.includes(run.status)) {
-      throw conflict(`run ${id} is ${run.status}; only ${RETRYABLE_STATUSES.join(", ")} runs can be retried`, "not_retryable");
+    if (!isRetryableRunStatus(run.status)) {
+      throw conflict(`run ${id} is ${run.status}; only ${RETRYABLE_RUN_STATUSES.join(", ")} runs can be retried`, "not_retryable");
     }
     // The chain of runs this retry continues: their checkpoints resume, pipelines they never started run fresh.
     const chain = [id];

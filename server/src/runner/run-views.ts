@@ -1,53 +1,5 @@
-import type { Parity, RowCounts, RunStatus } from "@databridge/core";
+import { isSuccessfulStatus, type RunView, type StageView } from "@databridge/core/runner-protocol";
 import type { RunRow, StageRow } from "../state/schema.js";
-
-export interface StageView {
-  pipeline: string;
-  tenant: string | null;
-  status: string;
-  source: string | null;
-  target: string | null;
-  mode: string | null;
-  estimatedRows: number | null;
-  batches: number;
-  rows: RowCounts;
-  /** Rows read over estimated rows (0…1), when the estimate is known. */
-  progress: number | null;
-  rowsPerSecond: number | null;
-  etaMs: number | null;
-  resumeAfter: unknown[] | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: string | null;
-  parity: Parity | null;
-}
-
-export interface RunView {
-  id: string;
-  status: RunStatus;
-  pipelines: string[];
-  resume: boolean;
-  batchSize: number | null;
-  retryOf: string | null;
-  trigger: string;
-  scheduleId: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  rows: RowCounts;
-  /** Rows read per second over the run so far (or overall, once finished). */
-  rowsPerSecond: number | null;
-  /** The longest remaining estimate of a running stage. */
-  etaMs: number | null;
-  error: string | null;
-  /** Highest event `seq` of the run (the SSE id of its last event). */
-  lastEventId: number;
-  /** Paused and actually waiting at a batch boundary (false while the batch in flight still commits). */
-  heldAtBoundary: boolean;
-  stages: StageView[];
-}
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -56,7 +8,7 @@ export function stageView(row: StageRow): StageView {
     pipeline: row.pipeline, tenant: row.tenant || null, status: row.status, source: row.source, target: row.target, mode: row.mode,
     estimatedRows: row.estimatedRows, batches: row.batches,
     rows: { read: row.rowsRead, written: row.rowsWritten, rejected: row.rowsRejected },
-    progress: row.status === "succeeded" || row.status === "succeeded_with_rejects" ? 1
+    progress: isSuccessfulStatus(row.status) ? 1
       : row.estimatedRows ? Math.min(1, row.rowsRead / Math.max(1, row.estimatedRows)) : row.estimatedRows === 0 ? 1 : null,
     rowsPerSecond: row.rowsPerSecond, etaMs: row.status === "running" ? row.etaMs : null, resumeAfter: row.resumeAfter ?? null,
     startedAt: iso(row.startedAt), finishedAt: iso(row.finishedAt), durationMs: row.durationMs, error: row.error, parity: row.parity ?? null,

@@ -10,7 +10,7 @@ import { StateStore } from "../state/store.js";
 import { createApp } from "./app.js";
 import { ConnectionService } from "./connection-service.js";
 import type { RunnerServices } from "./context.js";
-import { claimRunnerFile, releaseRunnerFile, type RunnerInfo, writeRunnerFile } from "./discovery.js";
+import { claimRunnerFile, releaseRunnerFile, type RunnerFile, writeRunnerFile } from "@databridge/core/runner-protocol/discovery";
 import { EventBus } from "./event-bus.js";
 import { PipelineCatalog } from "./pipeline-catalog.js";
 import { EventRecorder } from "./recorder.js";
@@ -96,7 +96,7 @@ export interface RunningRunner {
 }
 
 export class RunnerAlreadyRunning extends Error {
-  constructor(readonly info: RunnerInfo) {
+  constructor(readonly info: RunnerFile) {
     super(info.starting ? `a runner for this workspace is starting (pid ${info.pid})` : `a runner for this workspace is already running at ${info.url} (pid ${info.pid})`);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Cron } from "croner";
 import { z } from "zod";
 import { messageOf } from "@databridge/core";
+import type { ScheduleView } from "@databridge/core/runner-protocol";
 import type { ScheduleRow } from "../state/schema.js";
 import type { StateStore } from "../state/store.js";
 import { badRequest, conflict, notFound } from "./errors.js";
@@ -17,20 +18,6 @@ export const createScheduleSchema = z.object({
   enabled: z.boolean().optional(),
 }).strict();
 export const updateScheduleSchema = createScheduleSchema.partial().extend({ timezone: z.string().min(1).max(100).nullable().optional() }).strict();
-
-export interface ScheduleView {
-  id: string;
-  name: string;
-  cron: string;
-  timezone: string | null;
-  pipelines: string[];
-  enabled: boolean;
-  nextRunAt: string | null;
-  lastRunId: string | null;
-  lastRunAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** Cron schedules (croner) that submit runs; kept in the state database, armed while the runner runs. */
 export class Scheduler {

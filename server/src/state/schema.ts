@@ -1,5 +1,5 @@
 import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import type { Parity, RunStatus } from "@databridge/core";
+import type { Parity, RunStatus, StageStatus } from "@databridge/core";
 
 /**
  * The runner's state database (drizzle-orm; migrations in server/drizzle/, generated with
@@ -41,7 +41,7 @@ export const runStages = stateSchema.table("run_stages", {
   runId: text("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
   pipeline: text("pipeline").notNull(),
   tenant: text("tenant").notNull().default(""),
-  status: text("status").notNull(),
+  status: text("status").$type<StageStatus>().notNull(),
   source: text("source"),
   target: text("target"),
   mode: text("mode"),

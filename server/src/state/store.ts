@@ -33,8 +33,6 @@ export interface RunFilter {
   offset: number;
 }
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"];
-export const IN_FLIGHT_STATUSES: readonly RunStatus[] = ["queued", "running", "paused"];
 
 /** Typed access to the runner's state database. Every write of run progress goes through `appendEvents`. */
 export class StateStore {

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
-import type { Catalog, ColumnInfo, TableInfo } from "../../../../core/src/connectors/connector.js";
+import type { ColumnInfo, TableInfo } from "@databridge/core";
+import type { Catalog, ConnectionView } from "@databridge/core/runner-protocol";
 import { describeSpec } from "../../connections/connection-spec.js";
-import type { ConnectionView } from "../../runner/runner-client.js";
 import { columnDescription, schemasOf, tableDescription } from "../../views/tree-model.js";
 import type { ConnectionStore } from "../connection-store.js";
 import type { LanguageService } from "../language-service.js";
@@ -70,7 +70,7 @@ export class ConnectionsView implements vscode.TreeDataProvider<ConnectionNode>,
     const byName = new Map<string, ConnectionNode & { kind: "connection" }>();
     if (this.runner.state.kind === "running") {
       try {
-        for (const view of await this.runner.client.connections()) {
+        for (const view of (await this.runner.client.connections()).connections) {
           byName.set(view.name, { kind: "connection", name: view.name, runner: view, extension: specs.some((s) => s.name === view.name), description: view.url });
         }
       } catch (error) {

@@ -1,7 +1,6 @@
 import path from "node:path";
 import * as vscode from "vscode";
-import type { RunView } from "../../runner/runner-client.js";
-import { isTerminal } from "../../runner/runner-client.js";
+import { isRetryableRunStatus, isTerminalRunStatus, type RunView } from "@databridge/core/runner-protocol";
 import { STATUS_LABEL } from "../../runs/run-tracker.js";
 import { type PipelineItem, pipelineItems, runDescription, statusIcon } from "../../views/tree-model.js";
 import type { RunnerService } from "../runner-service.js";
@@ -41,7 +40,7 @@ export class PipelinesView implements vscode.TreeDataProvider<PipelineItem | Mes
     if (node) return [];
     if (this.runner.state.kind !== "running") return [];
     try {
-      const [list, runs] = await Promise.all([this.runner.client.pipelines(), this.runner.client.runs({ limit: 100 })]);
+      const [list, { runs }] = await Promise.all([this.runner.client.pipelines(), this.runner.client.runs({ limit: 100 })]);
       return pipelineItems(list.pipelines, list.order, runs);
     } catch (error) {
       return [{ kind: "message", text: "Could not list pipelines", detail: (error as Error).message }];
@@ -96,7 +95,7 @@ export class RunsView implements vscode.TreeDataProvider<RunView | Message>, vsc
     if (node) return [];
     if (this.runner.state.kind !== "running") return [];
     try {
-      return await this.runner.client.runs({ limit: 50 });
+      return (await this.runner.client.runs({ limit: 50 })).runs;
     } catch (error) {
       return [{ kind: "message", text: "Could not list runs", detail: (error as Error).message }];
     }
@@ -116,7 +115,7 @@ export class RunsView implements vscode.TreeDataProvider<RunView | Message>, vsc
     item.tooltip = new vscode.MarkdownString(
       [`**Run ${node.id}**`, runDescription(node), node.error ? `Error: ${node.error}` : "", node.retryOf ? `Retry of ${node.retryOf}` : ""].filter(Boolean).join("\n\n"),
     );
-    item.contextValue = !isTerminal(node.status) ? "run.active" : ["failed", "interrupted", "cancelled"].includes(node.status) ? "run.retryable" : "run";
+    item.contextValue = !isTerminalRunStatus(node.status) ? "run.active" : isRetryableRunStatus(node.status) ? "run.retryable" : "run";
     item.command = { command: "databridge.openRun", title: "Open Run", arguments: [node.id] };
     return item;
   }

@@ -1,12 +1,12 @@
+import type { ConnectionInput, ConnectionView } from "@databridge/core/runner-protocol";
 import { formatTime, h, replace } from "../dom.js";
-import type { ConnectionView } from "../types.js";
 import type { View, ViewContext } from "./view.js";
 
 const TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"];
 
 /** Connections: the workspace's and saved ones, with test status; add, test and delete saved ones. */
 export function connectionsView(ctx: ViewContext): View {
-  const { api } = ctx;
+  const { client } = ctx;
   const list = h("div", { "data-testid": "connections" });
   const message = h("div", { class: "message", role: "status" });
   const results = new Map<string, { ok: boolean; text: string }>();
@@ -16,7 +16,7 @@ export function connectionsView(ctx: ViewContext): View {
     results.set(connection.id, { ok: true, text: "testing…" });
     render();
     try {
-      const result = await api.post<{ ok: boolean; serverVersion?: string; error?: string; durationMs: number }>(`/connections/${encodeURIComponent(connection.id)}/test`);
+      const result = await client.testConnection(connection.id);
       results.set(connection.id, { ok: result.ok, text: result.ok ? `✓ ${result.serverVersion} (${result.durationMs} ms)` : `✗ ${result.error}` });
     } catch (error) {
       results.set(connection.id, { ok: false, text: `✗ ${error instanceof Error ? error.message : error}` });
@@ -35,7 +35,7 @@ export function connectionsView(ctx: ViewContext): View {
         h("td", {}, h("button", { onclick: () => void test(c) }, "Test"), c.readOnly ? null : h("button", {
           class: "danger", onclick: async () => {
             if (!confirm(`Delete connection ${c.name}?`)) return;
-            await api.request("DELETE", `/connections/${encodeURIComponent(c.id)}`);
+            await client.deleteConnection(c.id);
             await load();
           },
         }, "Delete")),
@@ -45,7 +45,7 @@ export function connectionsView(ctx: ViewContext): View {
 
   const load = async () => {
     try {
-      connections = (await api.get<{ connections: ConnectionView[] }>("/connections")).connections;
+      connections = (await client.connections()).connections;
       render();
     } catch (error) {
       message.textContent = error instanceof Error ? error.message : String(error);
@@ -59,10 +59,13 @@ export function connectionsView(ctx: ViewContext): View {
       e.preventDefault();
       const data = new FormData(form);
       const value = (k: string) => (String(data.get(k) ?? "").trim() || undefined);
-      const body: Record<string, unknown> = { name: value("name"), type: value("type"), host: value("host"), database: value("database"), username: value("username"), password: value("password") };
-      if (value("port")) body.port = Number(value("port"));
+      // Name and database are required fields of the form; the runner names any other missing field.
+      const body: ConnectionInput = {
+        name: value("name") ?? "", type: value("type") ?? "", host: value("host"), database: value("database") ?? "", username: value("username"), password: value("password"),
+        ...(value("port") ? { port: Number(value("port")) } : {}),
+      };
       try {
-        await api.post("/connections", body);
+        await client.createConnection(body);
         form.reset();
         message.textContent = "Saved (the password is stored encrypted).";
         await load();

@@ -1,18 +1,10 @@
 import { h, replace, showValue } from "../dom.js";
-import type { PipelineSummary } from "../types.js";
 import { dependencyGraph } from "./graph.js";
 import type { View, ViewContext } from "./view.js";
 
-interface Problem {
-  severity: string;
-  pipeline: string;
-  column?: string;
-  message: string;
-}
-
 /** The workspace's pipelines: dependency graph, list, plan (problems) and preview (source vs transformed rows). */
 export function pipelinesView(ctx: ViewContext): View {
-  const { api } = ctx;
+  const { client, openFile } = ctx;
   const graph = h("div", { class: "graph-box" });
   const table = h("div");
   const detail = h("div", { class: "detail" });
@@ -21,7 +13,7 @@ export function pipelinesView(ctx: ViewContext): View {
   const preview = async (name: string) => {
     replace(detail, h("p", { class: "empty" }, `Previewing ${name}…`));
     try {
-      const result = await api.get<{ sourceColumns: string[]; targetColumns: string[]; rows: { key: unknown[]; source: Record<string, unknown>; target?: Record<string, unknown>; error?: { column?: string; message: string } }[] }>(`/pipelines/${encodeURIComponent(name)}/preview?limit=10`);
+      const result = await client.preview(name, 10);
       replace(detail, h("h3", {}, `Preview: ${name}`), h("div", { class: "scroll" }, h("table", { class: "grid preview" },
         h("thead", {}, h("tr", {}, ...result.sourceColumns.map((c) => h("th", { class: "src" }, c)), ...result.targetColumns.map((c) => h("th", { class: "dst" }, `→ ${c}`)))),
         h("tbody", {}, result.rows.map((row) => h("tr", {},
@@ -37,7 +29,7 @@ export function pipelinesView(ctx: ViewContext): View {
   const plan = async () => {
     replace(detail, h("p", { class: "empty" }, "Planning against the live schemas…"));
     try {
-      const report = await api.post<{ pipelines: { order: number; pipeline: string; source: string; target: string; mode: string; estimatedRows: number | null }[]; problems: Problem[] }>("/pipelines/plan", {});
+      const report = await client.plan();
       replace(detail, h("h3", {}, "Plan"),
         h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["#", "Pipeline", "Source", "Target", "Mode", "Est. rows"].map((t) => h("th", {}, t)))),
           h("tbody", {}, report.pipelines.map((p) => h("tr", {}, h("td", {}, p.order), h("td", {}, p.pipeline), h("td", {}, p.source), h("td", {}, p.target), h("td", {}, p.mode), h("td", { class: "num" }, p.estimatedRows ?? "–"))))),
@@ -49,14 +41,14 @@ export function pipelinesView(ctx: ViewContext): View {
     }
   };
 
-  void api.get<{ pipelines: PipelineSummary[]; order: string[]; problems: Problem[] }>("/pipelines").then((data) => {
+  void client.pipelines().then((data) => {
     replace(graph, data.pipelines.length ? dependencyGraph(data.pipelines.map((p) => ({ name: p.name, dependsOn: p.dependsOn, detail: `${p.mode} → ${p.target.split(":").pop()}` })), (name) => void preview(name)) : h("p", { class: "empty" }, "No pipelines (files ending in .etl.ts)."));
     replace(table, h("table", { class: "grid" },
       h("thead", {}, h("tr", {}, ...["Pipeline", "Source", "Target", "Mode", "Depends on", "File", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, data.pipelines.map((p) => h("tr", { "data-pipeline": p.name },
         h("td", {}, h("strong", {}, p.name), p.description ? h("div", { class: "hint" }, p.description) : null),
         h("td", {}, p.source), h("td", {}, p.target), h("td", {}, p.mode), h("td", {}, p.dependsOn.join(", ") || "–"),
-        h("td", {}, api.openFile ? h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); api.openFile!(p.file); } }, p.file) : h("code", {}, p.file)),
+        h("td", {}, openFile ? h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); openFile(p.file); } }, p.file) : h("code", {}, p.file)),
         h("td", {}, h("button", { onclick: () => void preview(p.name) }, "Preview")),
       ))),
     ), data.problems.length ? h("ul", { class: "error-list" }, data.problems.map((p) => h("li", { class: "bad" }, `${p.pipeline}: ${p.message}`))) : null);

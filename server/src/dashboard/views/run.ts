@@ -1,6 +1,7 @@
-import { ApiError } from "../api.js";
+import {
+  type EventStream, isSuccessfulStatus, isTerminalRunStatus, parseRunEvent, type RejectsPage, runActions, RunnerApiError, type RunEvent, type RunView, type StageView,
+} from "@databridge/core/runner-protocol";
 import { formatDuration, formatNumber, formatTime, h, replace, showValue, statusBadge, throttle } from "../dom.js";
-import { TERMINAL, type RejectedRowView, type RunEventData, type RunView, type StageView } from "../types.js";
 import type { View, ViewContext } from "./view.js";
 import { rateChart, type RatePoint } from "./chart.js";
 
@@ -8,13 +9,13 @@ const stageKey = (pipeline: string, tenant: string | null | undefined) => `${pip
 
 /** The live view of one run: stage progress bars, rows/s chart, ETA, controls, rejected rows with their source data. */
 export function runView(ctx: ViewContext, runId: string): View {
-  const { api } = ctx;
+  const { client } = ctx;
   let run: RunView | undefined;
   const stages = new Map<string, StageView>();
   const points: RatePoint[] = [];
   const lastBatchAt = new Map<string, number>();
-  const log: RunEventData[] = [];
-  let rejects: { rows: RejectedRowView[]; total: number; source: string; warning?: string } | undefined;
+  const log: RunEvent[] = [];
+  let rejects: RejectsPage | undefined;
   let liveRejected = 0;
   let streamState = "connecting";
   let eventsSeen = 0;
@@ -47,11 +48,11 @@ export function runView(ctx: ViewContext, runId: string): View {
       },
     }, label);
   const buttons = {
-    pause: action("pause", "Pause", () => api.post(`/runs/${runId}/pause`)),
-    resume: action("resume", "Resume", () => api.post(`/runs/${runId}/resume`)),
-    cancel: action("cancel", "Cancel", () => api.post(`/runs/${runId}/cancel`)),
+    pause: action("pause", "Pause", () => client.pauseRun(runId)),
+    resume: action("resume", "Resume", () => client.resumeRun(runId)),
+    cancel: action("cancel", "Cancel", () => client.cancelRun(runId)),
     retry: action("retry", "Retry from checkpoint", async () => {
-      const created = await api.post<{ id: string }>(`/runs/${runId}/retry`);
+      const created = await client.retryRun(runId);
       ctx.navigate({ name: "run", id: created.id });
     }),
   };
@@ -70,10 +71,11 @@ export function runView(ctx: ViewContext, runId: string): View {
     if (!run) return;
     const state = run.status;
     replace(status, statusBadge(state, "run-status"));
-    buttons.pause.disabled = state !== "running" && state !== "queued";
-    buttons.resume.disabled = state !== "paused";
-    buttons.cancel.disabled = !["queued", "running", "paused"].includes(state);
-    buttons.retry.disabled = !["failed", "interrupted", "cancelled"].includes(state);
+    const allowed = runActions(state);
+    buttons.pause.disabled = !allowed.pause;
+    buttons.resume.disabled = !allowed.resume;
+    buttons.cancel.disabled = !allowed.cancel;
+    buttons.retry.disabled = !allowed.retry;
     replace(meta,
       h("span", {}, "Pipelines: ", h("strong", {}, run.pipelines.join(", "))),
       h("span", {}, `Started ${formatTime(run.startedAt ?? run.createdAt)}`),
@@ -94,8 +96,8 @@ export function runView(ctx: ViewContext, runId: string): View {
       metric("Rows written", formatNumber(written), "rows-written"),
       metric("Rejected", formatNumber(rejected), "rows-rejected"),
       metric("Rows/s", formatNumber(rate ?? null), "rows-per-second"),
-      metric("ETA", TERMINAL.includes(state) ? "done" : formatDuration(eta), "eta"),
-      metric(TERMINAL.includes(state) ? "Duration" : "Elapsed", formatDuration(elapsed), "duration"),
+      metric("ETA", isTerminalRunStatus(state) ? "done" : formatDuration(eta), "eta"),
+      metric(isTerminalRunStatus(state) ? "Duration" : "Elapsed", formatDuration(elapsed), "duration"),
     );
     replace(stageList, all.length ? all.map(stageCard) : h("p", { class: "empty" }, state === "queued" ? "Queued: waiting for a free slot." : "No stage has started yet."));
     replace(chart, rateChart(points));
@@ -137,7 +139,7 @@ export function runView(ctx: ViewContext, runId: string): View {
   const loadRejects = throttle(async () => {
     const request = ++rejectsRequest;
     try {
-      const result: typeof rejects = await api.get(`/runs/${runId}/rejects?limit=100`);
+      const result = await client.rejects(runId, { limit: 100 });
       // Responses can arrive out of order; only the newest request's answer is shown.
       if (request !== rejectsRequest) return;
       rejects = result;
@@ -149,21 +151,21 @@ export function runView(ctx: ViewContext, runId: string): View {
 
   const refresh = async () => {
     try {
-      run = await api.get<RunView>(`/runs/${runId}`);
+      run = await client.run(runId);
       for (const stage of run.stages) {
         if (stage.status === "pending" && stages.has(stageKey(stage.pipeline, stage.tenant))) continue;
         stages.set(stageKey(stage.pipeline, stage.tenant), stage);
       }
       render();
     } catch (error) {
-      message.textContent = error instanceof ApiError && error.status === 404 ? `Run ${runId} does not exist.` : String(error);
+      message.textContent = error instanceof RunnerApiError && error.status === 404 ? `Run ${runId} does not exist.` : error instanceof Error ? error.message : String(error);
     }
   };
 
-  const apply = (event: RunEventData) => {
+  const apply = (event: RunEvent) => {
     eventsSeen++;
     log.push(event);
-    const key = stageKey(event.pipeline, event.tenant);
+    const key = stageKey(event.pipeline, "tenant" in event ? event.tenant : undefined);
     const stage = stages.get(key) ?? stages.get(stageKey(event.pipeline, null));
     switch (event.type) {
       case "run.started":
@@ -171,24 +173,24 @@ export function runView(ctx: ViewContext, runId: string): View {
         break;
       case "stage.started":
         stages.set(key, {
-          pipeline: event.pipeline, tenant: event.tenant ?? null, status: "running", source: event.source ?? null, target: event.target ?? null, mode: event.mode ?? null,
-          estimatedRows: event.estimatedRows ?? null, batches: 0, rows: { read: 0, written: 0, rejected: 0 }, progress: event.estimatedRows ? 0 : null,
+          pipeline: event.pipeline, tenant: event.tenant ?? null, status: "running", source: event.source, target: event.target, mode: event.mode,
+          estimatedRows: event.estimatedRows, batches: 0, rows: { read: 0, written: 0, rejected: 0 }, progress: event.estimatedRows ? 0 : null,
           rowsPerSecond: null, etaMs: null, resumeAfter: null, startedAt: event.ts, finishedAt: null, durationMs: null, error: null, parity: null,
         });
         if (event.tenant && stages.get(stageKey(event.pipeline, null))?.status === "pending") stages.delete(stageKey(event.pipeline, null));
         break;
       case "batch.committed": {
-        if (stage && event.rows) {
+        if (stage) {
           stage.rows = event.rows;
-          stage.batches = event.batch ?? stage.batches + 1;
-          stage.rowsPerSecond = event.rowsPerSecond ?? null;
-          stage.etaMs = event.etaMs ?? null;
+          stage.batches = event.batch;
+          stage.rowsPerSecond = event.rowsPerSecond;
+          stage.etaMs = event.etaMs;
           stage.estimatedRows = event.estimatedRows ?? stage.estimatedRows;
           stage.progress = stage.estimatedRows ? Math.min(1, event.rows.read / stage.estimatedRows) : null;
         }
         const at = Date.parse(event.ts);
         const previous = lastBatchAt.get(key);
-        const rate = previous !== undefined && at > previous && event.batchRows ? (event.batchRows.read * 1000) / (at - previous) : event.rowsPerSecond ?? 0;
+        const rate = previous !== undefined && at > previous ? (event.batchRows.read * 1000) / (at - previous) : event.rowsPerSecond;
         lastBatchAt.set(key, at);
         points.push({ t: at, rate, pipeline: event.pipeline });
         break;
@@ -199,14 +201,17 @@ export function runView(ctx: ViewContext, runId: string): View {
         break;
       case "stage.finished":
         stages.set(key, {
-          ...(stage ?? { pipeline: event.pipeline, tenant: event.tenant ?? null, source: null, target: null, mode: null, estimatedRows: null, batches: 0, rowsPerSecond: null, parity: null }),
-          status: event.status ?? "succeeded", rows: event.rows ?? stage?.rows ?? { read: 0, written: 0, rejected: 0 },
-          progress: event.status === "succeeded" || event.status === "succeeded_with_rejects" ? 1 : stage?.progress ?? null, etaMs: null, durationMs: null, error: event.error ?? null,
-        } as StageView);
+          ...(stage ?? {
+            pipeline: event.pipeline, tenant: event.tenant ?? null, source: null, target: null, mode: null, estimatedRows: null, batches: 0, rowsPerSecond: null,
+            resumeAfter: null, startedAt: null, finishedAt: null,
+          }),
+          status: event.status, rows: event.rows, progress: isSuccessfulStatus(event.status) ? 1 : stage?.progress ?? null, etaMs: null,
+          durationMs: event.durationMs, finishedAt: event.ts, error: event.error ?? null, parity: event.parity ?? null,
+        });
         break;
       case "run.finished":
         if (run) {
-          run.status = (event.status as RunView["status"] | undefined) ?? run.status;
+          run.status = event.status;
           run.error = event.error ?? null;
         }
         void refresh();
@@ -219,25 +224,22 @@ export function runView(ctx: ViewContext, runId: string): View {
     scheduleRender();
   };
 
-  let stream: { close(): void } | undefined;
+  let stream: EventStream | undefined;
   void refresh().then(() => {
-    stream = api.stream(`/runs/${runId}/events`, (message) => {
-      try {
-        apply(JSON.parse(message.data) as RunEventData);
-      } catch {
-        // not an event
-      }
-    }, {
-      stop: (message) => message.event === "run.finished",
+    stream = client.runEvents(runId, {
+      onMessage: (message) => {
+        const event = parseRunEvent(message.event, message.data);
+        if (event) apply(event);
+      },
       onState: (state) => {
-        streamState = state;
+        streamState = state === "open" ? "live" : state === "closed" ? "ended" : state;
         scheduleRender();
       },
     });
-    if (run && (run.rows.rejected > 0 || TERMINAL.includes(run.status))) loadRejects();
+    if (run && (run.rows.rejected > 0 || isTerminalRunStatus(run.status))) loadRejects();
   });
   const ticker = setInterval(() => {
-    if (!run || TERMINAL.includes(run.status)) return;
+    if (!run || isTerminalRunStatus(run.status)) return;
     if (run.status === "paused" && !run.heldAtBoundary) void refresh();
     else scheduleRender();
   }, 1000);
@@ -287,10 +289,10 @@ function bar(percent: number): HTMLElement {
   return element;
 }
 
-function describe(event: RunEventData): string {
+function describe(event: RunEvent): string {
   switch (event.type) {
     case "batch.committed":
-      return `batch ${event.batch}: ${formatNumber(event.rows?.read)} rows read`;
+      return `batch ${event.batch}: ${formatNumber(event.rows.read)} rows read`;
     case "row.rejected":
       return `key ${JSON.stringify(event.key)}: ${event.message}`;
     case "stage.finished":
@@ -298,7 +300,7 @@ function describe(event: RunEventData): string {
       return `${event.status}${event.error ? `: ${event.error}` : ""}`;
     case "log":
     case "stage.retrying":
-      return event.message ?? "";
+      return event.message;
     default:
       return "";
   }

@@ -1,15 +1,15 @@
+import { isRunStatus, type PipelineSummary, RUN_STATUSES } from "@databridge/core/runner-protocol";
 import { formatDuration, formatNumber, formatTime, h, replace, statusBadge, throttle } from "../dom.js";
-import type { PipelineSummary, RunView } from "../types.js";
 import type { View, ViewContext } from "./view.js";
 
 /** Run history (live: refreshed on every run event) and a form to start a run. */
 export function runsView(ctx: ViewContext): View {
-  const { api } = ctx;
+  const { client } = ctx;
   const list = h("div", { "data-testid": "runs" });
   const picker = h("div", { class: "picker" });
   const message = h("div", { class: "message", role: "status" });
   const statusFilter = h("select", { "aria-label": "status filter", onchange: () => void load() },
-    ...["", "running", "paused", "queued", "succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"].map((s) => h("option", { value: s }, s ? s.replace(/_/g, " ") : "all statuses")));
+    ...["", ...RUN_STATUSES].map((s) => h("option", { value: s }, s ? s.replace(/_/g, " ") : "all statuses")));
   let pipelines: PipelineSummary[] = [];
   const selected = new Set<string>();
 
@@ -23,7 +23,7 @@ export function runsView(ctx: ViewContext): View {
       start.disabled = true;
       try {
         const names = pipelines.map((p) => p.name).filter((n) => selected.has(n));
-        const created = await api.post<{ id: string }>("/runs", { pipelines: names });
+        const created = await client.startRun({ pipelines: names });
         ctx.navigate({ name: "run", id: created.id });
       } catch (error) {
         message.textContent = error instanceof Error ? error.message : String(error);
@@ -55,7 +55,7 @@ export function runsView(ctx: ViewContext): View {
   const load = async () => {
     try {
       const status = statusFilter.value;
-      const data = await api.get<{ runs: RunView[]; total: number }>(`/runs?limit=50${status ? `&status=${status}` : ""}`);
+      const data = await client.runs({ limit: 50, status: isRunStatus(status) ? [status] : undefined });
       replace(list, data.runs.length ? h("table", { class: "grid runs" },
         h("thead", {}, h("tr", {}, ...["Run", "Status", "Pipelines", "Read", "Written", "Rejected", "Rows/s", "Duration", "Started"].map((t) => h("th", {}, t)))),
         h("tbody", {}, data.runs.map((run) => h("tr", { class: "clickable", "data-run-id": run.id, onclick: () => ctx.navigate({ name: "run", id: run.id }) },
@@ -76,13 +76,15 @@ export function runsView(ctx: ViewContext): View {
   };
   const reload = throttle(() => void load(), 500);
 
-  void api.get<{ pipelines: PipelineSummary[] }>("/pipelines").then((data) => {
+  void client.pipelines().then((data) => {
     pipelines = data.pipelines;
     renderPicker();
   }, (error) => (message.textContent = `Pipelines: ${error instanceof Error ? error.message : error}`));
   void load();
-  const stream = api.stream("/events", (m) => {
-    if (m.event.startsWith("run.") || m.event === "stage.finished" || m.event === "log") reload();
+  const stream = client.events({
+    onMessage: (m) => {
+      if (m.event.startsWith("run.") || m.event === "stage.finished" || m.event === "log") reload();
+    },
   });
 
   return {

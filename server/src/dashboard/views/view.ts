@@ -1,9 +1,12 @@
-import type { Api } from "../api.js";
+import type { RunnerClient } from "@databridge/core/runner-protocol";
 
 export type Route = { name: "runs" } | { name: "run"; id: string } | { name: "pipelines" } | { name: "connections" };
 
 export interface ViewContext {
-  api: Api;
+  /** The runner protocol's client: every call and live stream of the dashboard goes through it. */
+  client: RunnerClient;
+  /** Opens a pipeline file (the VS Code host opens the editor); absent in a browser tab. */
+  openFile?: (file: string) => void;
   navigate(route: Route): void;
 }
 

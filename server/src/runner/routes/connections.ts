@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import type { ConnectionList } from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
 import { sendJson } from "../json.js";
 import { connectionBodySchema, updateConnectionSchema } from "../connection-service.js";
@@ -9,7 +10,7 @@ export function connectionRoutes(services: RunnerServices): Hono {
   const service = services.connectionService;
   const update = async (c: Context) => sendJson(c, await service.update(c.req.param("id")!, await parseBody(c, updateConnectionSchema)));
   return new Hono()
-    .get("/connections", async (c) => sendJson(c, { connections: await service.list() }))
+    .get("/connections", async (c) => sendJson(c, { connections: await service.list() } satisfies ConnectionList))
     .post("/connections", async (c) => sendJson(c, await service.create(await parseBody(c, connectionBodySchema)), 201))
     .post("/connections/test", async (c) => sendJson(c, await service.testUnsaved(await parseBody(c, connectionBodySchema))))
     .get("/connections/:id", async (c) => sendJson(c, await service.get(c.req.param("id"))))

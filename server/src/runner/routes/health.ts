@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { HealthView } from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
 import { sendJson } from "../json.js";
 
@@ -15,6 +16,6 @@ export function healthRoutes(services: RunnerServices): Hono {
       workspace,
       state: { kind: services.store.database.kind, location: services.store.database.location },
       runs: { active: services.runs.activeCount, queued: services.runs.queuedCount },
-    });
+    } satisfies HealthView);
   });
 }

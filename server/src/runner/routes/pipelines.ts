@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { Hono } from "hono";
 import { z } from "zod";
 import { orderByDependencies, planPipelines, previewPipeline } from "@databridge/core";
+import type { PipelineDetail, PipelineList, PlanReport, PreviewResult } from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
 import { sendJson } from "../json.js";
 import { parseBody, parseQuery, pipelineName } from "../validation.js";
@@ -21,19 +22,19 @@ export function pipelineRoutes(services: RunnerServices): Hono {
         order: ordered.map((p) => p.pipeline.name),
         edges: pipelines.flatMap((p) => (p.pipeline.dependsOn ?? []).map((from) => ({ from, to: p.pipeline.name }))),
         problems,
-      });
+      } satisfies PipelineList);
     })
     .get("/pipelines/:name", async (c) => {
       const { workspace } = await catalog.all();
       const loaded = await catalog.get(c.req.param("name"));
-      return sendJson(c, { ...catalog.summary(workspace, loaded), code: fs.readFileSync(loaded.file, "utf8") });
+      return sendJson(c, { ...catalog.summary(workspace, loaded), code: fs.readFileSync(loaded.file, "utf8") } satisfies PipelineDetail);
     })
     .post("/pipelines/plan", async (c) => {
       const body = await parseBody(c, planSchema);
       const { pipelines } = body.pipelines?.length ? await catalog.select(body.pipelines) : await catalog.all();
       const lease = await connections.acquire();
       try {
-        return sendJson(c, await planPipelines(lease.workspace, pipelines, lease.manager));
+        return sendJson(c, (await planPipelines(lease.workspace, pipelines, lease.manager)) satisfies PlanReport);
       } finally {
         await lease.release();
       }
@@ -43,7 +44,7 @@ export function pipelineRoutes(services: RunnerServices): Hono {
       const loaded = await catalog.get(c.req.param("name"));
       const lease = await connections.acquire();
       try {
-        return sendJson(c, await previewPipeline(lease.workspace, loaded, lease.manager, limit));
+        return sendJson(c, (await previewPipeline(lease.workspace, loaded, lease.manager, limit)) satisfies PreviewResult);
       } finally {
         await lease.release();
       }

@@ -1,16 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { RunStatus } from "@databridge/core";
+import { type BatchList, isRunStatus, isTerminalRunStatus, RUN_STATUSES, type RunControlAnswer, type RunCreated, type RunErrors, type RunList, type RunStatus } from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
 import { notFound } from "../errors.js";
 import { sendJson } from "../json.js";
 import { readRejects } from "../rejects.js";
 import { runView } from "../run-views.js";
 import { eventStream, lastEventId } from "../sse.js";
-import { TERMINAL_STATUSES } from "../../state/store.js";
 import { pagingQuery, parseBody, parseQuery, pipelineName } from "../validation.js";
-
-const RUN_STATUSES = ["queued", "running", "paused", "succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"] as const;
 
 const startRunSchema = z.object({
   pipelines: z.array(pipelineName).min(1, "needs at least one pipeline name"),
@@ -23,7 +20,7 @@ const listQuery = z.object({
   status: z.string().optional().transform((value, ctx) => {
     if (!value) return undefined;
     const statuses = value.split(",").map((s) => s.trim()).filter(Boolean);
-    const bad = statuses.find((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+    const bad = statuses.find((s) => !isRunStatus(s));
     if (bad) {
       ctx.addIssue({ code: "custom", message: `unknown status "${bad}" (use ${RUN_STATUSES.join(", ")})` });
       return z.NEVER;
@@ -49,13 +46,13 @@ export function runRoutes(services: RunnerServices): Hono {
       const query = parseQuery(c, listQuery);
       const { runs: rows, total } = await store.listRuns({ status: query.status, pipeline: query.pipeline, limit: query.limit, offset: query.offset });
       const stages = await store.stagesOf(rows.map((r) => r.id));
-      return sendJson(c, { runs: rows.map((r) => runView(r, stages.filter((s) => s.runId === r.id), { held: runs.isHeld(r.id) })), total, limit: query.limit, offset: query.offset });
+      return sendJson(c, { runs: rows.map((r) => runView(r, stages.filter((s) => s.runId === r.id), { held: runs.isHeld(r.id) })), total, limit: query.limit, offset: query.offset } satisfies RunList);
     })
     .post("/runs", async (c) => {
       const body = await parseBody(c, startRunSchema);
       const run = await runs.submit({ pipelines: body.pipelines, resume: body.resume, fullRefresh: body.fullRefresh, batchSize: body.batchSize, trigger: "api" });
       c.header("Location", `/api/v1/runs/${run.id}`);
-      return sendJson(c, { id: run.id, status: run.status }, 202);
+      return sendJson(c, { id: run.id, status: run.status } satisfies RunCreated, 202);
     })
     .get("/runs/:id", async (c) => {
       const run = await requireRun(c.req.param("id"));
@@ -70,7 +67,7 @@ export function runRoutes(services: RunnerServices): Hono {
         filter: (e) => e.runId === run.id,
         backlog: async (from, limit) => (await store.runEventsAfter(run.id, from, limit)).map((e) => ({ ...e, id: Number(e.id) })),
         last: (e) => e.type === "run.finished",
-        finishedAfterBacklog: async () => TERMINAL_STATUSES.includes((await requireRun(run.id)).status),
+        finishedAfterBacklog: async () => isTerminalRunStatus((await requireRun(run.id)).status),
       });
     })
     .get("/runs/:id/batches", async (c) => {
@@ -82,19 +79,19 @@ export function runRoutes(services: RunnerServices): Hono {
           pipeline: b.pipeline, tenant: b.tenant || null, batch: b.batch, rows: { read: b.rowsRead, written: b.rowsWritten, rejected: b.rowsRejected },
           rowsPerSecond: b.rowsPerSecond, lastKey: b.lastKey, committedAt: b.committedAt.toISOString(),
         })),
-      });
+      } satisfies BatchList);
     })
     .get("/runs/:id/errors", async (c) => {
       const run = await requireRun(c.req.param("id"));
       const stages = await store.stagesOf([run.id]);
       const events = await store.eventsOfType(run.id, ["log", "stage.retrying"], 1000);
-      const errors = [
-        ...stages.filter((s) => s.error).map((s) => ({ kind: "stage", pipeline: s.pipeline, tenant: s.tenant || null, message: s.error!, at: s.finishedAt?.toISOString() ?? null })),
+      const errors: RunErrors["errors"] = [
+        ...stages.filter((s) => s.error).map((s) => ({ kind: "stage" as const, pipeline: s.pipeline, tenant: s.tenant || null, message: s.error!, at: s.finishedAt?.toISOString() ?? null })),
         ...events.map((e) => ({ row: e, event: JSON.parse(e.data) as { type: string; level?: string; message: string; pipeline: string } }))
           .filter(({ event }) => event.type === "stage.retrying" || event.level === "error" || event.level === "warn")
-          .map(({ row, event }) => ({ kind: event.type === "stage.retrying" ? "retry" : event.level!, pipeline: event.pipeline, tenant: null, message: event.message, at: row.ts.toISOString() })),
+          .map(({ row, event }) => ({ kind: event.type === "stage.retrying" ? "retry" as const : event.level === "error" ? "error" as const : "warn" as const, pipeline: event.pipeline, tenant: null, message: event.message, at: row.ts.toISOString() })),
       ];
-      return sendJson(c, { error: run.error, errors, rejectedRows: run.rowsRejected });
+      return sendJson(c, { error: run.error, errors, rejectedRows: run.rowsRejected } satisfies RunErrors);
     })
     .get("/runs/:id/rejects", async (c) => {
       const query = parseQuery(c, rejectsQuery);
@@ -103,20 +100,20 @@ export function runRoutes(services: RunnerServices): Hono {
     })
     .post("/runs/:id/pause", async (c) => {
       await runs.pause(c.req.param("id"));
-      return sendJson(c, { id: c.req.param("id"), status: "paused" }, 202);
+      return sendJson(c, { id: c.req.param("id"), status: "paused" } satisfies RunControlAnswer, 202);
     })
     .post("/runs/:id/resume", async (c) => {
       await runs.resume(c.req.param("id"));
-      return sendJson(c, { id: c.req.param("id"), status: "running" }, 202);
+      return sendJson(c, { id: c.req.param("id"), status: "running" } satisfies RunControlAnswer, 202);
     })
     .post("/runs/:id/cancel", async (c) => {
       await runs.cancel(c.req.param("id"));
-      return sendJson(c, { id: c.req.param("id"), cancelling: true }, 202);
+      return sendJson(c, { id: c.req.param("id"), cancelling: true } satisfies RunControlAnswer, 202);
     })
     .post("/runs/:id/retry", async (c) => {
       const run = await runs.retry(c.req.param("id"));
       c.header("Location", `/api/v1/runs/${run.id}`);
-      return sendJson(c, { id: run.id, status: run.status, retryOf: c.req.param("id") }, 202);
+      return sendJson(c, { id: run.id, status: run.status, retryOf: c.req.param("id") } satisfies RunCreated, 202);
     });
 }
 

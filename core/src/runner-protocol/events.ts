@@ -1,10 +1,11 @@
 /**
  * The events a run emits. One module, shared by the engine, the CLI's `--json` output, the runner's
- * SSE stream and the VS Code extension: an event's `type` is its CLI line type and its SSE event name.
+ * SSE stream, the dashboard and the VS Code extension: an event's `type` is its CLI line type and its SSE
+ * event name. Plain data: importing it loads nothing else (the dashboard bundle imports it).
  */
+import type { RunStatus, StageStatus } from "./statuses.js";
 
-export type RunStatus = "queued" | "running" | "paused" | "succeeded" | "succeeded_with_rejects" | "failed" | "cancelled" | "interrupted";
-export type StageStatus = "pending" | "running" | "succeeded" | "succeeded_with_rejects" | "failed" | "cancelled" | "skipped";
+export type { RunStatus, StageStatus } from "./statuses.js";
 
 export interface RowCounts {
   read: number;
@@ -139,4 +140,21 @@ export const emptyCounts = (): RowCounts => ({ read: 0, written: 0, rejected: 0 
 export function isRunEvent(value: unknown): value is RunEvent {
   const event = value as RunEvent | undefined;
   return typeof event === "object" && event !== null && RUN_EVENT_TYPES.includes(event.type) && typeof event.runId === "string";
+}
+
+/**
+ * The run event an SSE message of the runner carries (its `event:` name and `data:`), or undefined for
+ * anything else: another event name, data that is not JSON, or JSON that is not a run event.
+ */
+export function parseRunEvent(eventName: string, data: string): RunEvent | undefined {
+  if (!(RUN_EVENT_TYPES as readonly string[]).includes(eventName)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const event = { type: eventName, ...value };
+  return isRunEvent(event) && event.type === eventName ? event : undefined;
 }

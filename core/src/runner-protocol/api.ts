@@ -1,0 +1,292 @@
+/**
+ * The runner's HTTP API (`/api/v1`, JSON): what each endpoint takes and answers. The runner's routes produce
+ * these shapes (checked with `satisfies`), and every client reads them, so a field changes in one place.
+ * Type-only imports: nothing here exists at run time.
+ */
+import type { Catalog } from "../connectors/connector.js";
+import type { Problem } from "../engine/analysis.js";
+import type { PlanReport } from "../engine/plan.js";
+import type { PreviewResult } from "../engine/preview.js";
+import type { Parity, RowCounts } from "./events.js";
+import type { RunStatus, StageStatus } from "./statuses.js";
+
+export type { Catalog, PlanReport, PreviewResult, Problem };
+
+/** Every API error: `code` is stable (for programs), `message` one line for people. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** `GET /health`. */
+export interface HealthView {
+  ok: boolean;
+  version: string;
+  pid: number;
+  uptimeMs: number;
+  workspace: { ok: boolean; root: string; error?: string };
+  state: { kind: string; location: string };
+  runs: { active: number; queued: number };
+}
+
+/** A pipeline as `GET /pipelines` lists it; `file` is relative to the workspace root. */
+export interface PipelineSummary {
+  name: string;
+  description: string | null;
+  file: string;
+  /** `connection:table` (or `connection:(query)`). */
+  source: string;
+  sourceConnection: string;
+  sourceTable: string | null;
+  tenants: string[];
+  /** `connection:table`. */
+  target: string;
+  targetConnection: string;
+  targetTable: string;
+  mode: string;
+  dependsOn: string[];
+  batchSize: number | null;
+}
+
+/** `GET /pipelines`. */
+export interface PipelineList {
+  pipelines: PipelineSummary[];
+  /** Names in dependency order. */
+  order: string[];
+  edges: { from: string; to: string }[];
+  problems: Problem[];
+}
+
+/** `GET /pipelines/:name`: the summary and the file's source code. */
+export interface PipelineDetail extends PipelineSummary {
+  code: string;
+}
+
+/** `POST /pipelines/plan`. */
+export interface PlanRequest {
+  /** Default: every pipeline of the workspace. */
+  pipelines?: string[];
+}
+
+/** `POST /runs`. Dependencies of a pipeline must be in the same run. */
+export interface StartRunRequest {
+  pipelines: string[];
+  resume?: boolean;
+  fullRefresh?: boolean;
+  batchSize?: number;
+}
+
+/** `POST /runs` and `POST /runs/:id/retry` answer `202` with the new run. */
+export interface RunCreated {
+  id: string;
+  status: RunStatus;
+  /** Set by `retry`: the run it continues. */
+  retryOf?: string;
+}
+
+/** `POST /runs/:id/pause` · `/resume` · `/cancel` answer `202`; the run changes at its next batch boundary. */
+export interface RunControlAnswer {
+  id: string;
+  status?: RunStatus;
+  cancelling?: boolean;
+}
+
+export interface StageView {
+  pipeline: string;
+  tenant: string | null;
+  status: StageStatus;
+  source: string | null;
+  target: string | null;
+  mode: string | null;
+  estimatedRows: number | null;
+  batches: number;
+  rows: RowCounts;
+  /** Rows read over estimated rows (0…1), when the estimate is known. */
+  progress: number | null;
+  rowsPerSecond: number | null;
+  etaMs: number | null;
+  resumeAfter: unknown[] | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  /** Count parity: rows in the source (as read) against rows in the target's table. */
+  parity: Parity | null;
+}
+
+/** `GET /runs/:id`, and each item of `GET /runs`. */
+export interface RunView {
+  id: string;
+  status: RunStatus;
+  pipelines: string[];
+  resume: boolean;
+  batchSize: number | null;
+  retryOf: string | null;
+  trigger: string;
+  scheduleId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  rows: RowCounts;
+  /** Rows read per second over the run so far (or overall, once finished). */
+  rowsPerSecond: number | null;
+  /** The longest remaining estimate of a running stage. */
+  etaMs: number | null;
+  error: string | null;
+  /** Highest event sequence number of the run (the SSE id of its last event). */
+  lastEventId: number;
+  /** Paused and actually waiting at a batch boundary (false while the batch in flight still commits). */
+  heldAtBoundary: boolean;
+  stages: StageView[];
+}
+
+/** `GET /runs?status=a,b&pipeline=&limit=&offset=`. */
+export interface RunListQuery {
+  status?: RunStatus[];
+  pipeline?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** `GET /runs`: newest first. */
+export interface RunList {
+  runs: RunView[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** One committed batch (`GET /runs/:id/batches`). */
+export interface BatchView {
+  pipeline: string;
+  tenant: string | null;
+  batch: number;
+  rows: RowCounts;
+  rowsPerSecond: number | null;
+  lastKey: unknown[] | null;
+  committedAt: string;
+}
+
+export interface BatchList {
+  batches: BatchView[];
+}
+
+/** `GET /runs/:id/errors`: the run's error, stage errors, retries and warnings. */
+export interface RunErrors {
+  error: string | null;
+  errors: { kind: "stage" | "retry" | "warn" | "error"; pipeline: string; tenant: string | null; message: string; at: string | null }[];
+  rejectedRows: number;
+}
+
+/** A rejected row with its source data. */
+export interface RejectedRowView {
+  pipeline: string;
+  tenant: string | null;
+  batch: number;
+  key: unknown[];
+  /** The source row (column → value), from the target's ledger; null when only the event is known. */
+  row: Record<string, unknown> | null;
+  /** Where the row failed: `transform` or `load`. */
+  stage: string;
+  column: string | null;
+  code: string | null;
+  message: string;
+  at: string | null;
+}
+
+/** `GET /runs/:id/rejects?pipeline=&limit=&offset=`. */
+export interface RejectsPage {
+  rows: RejectedRowView[];
+  total: number;
+  /** `ledger`: read from the targets' dead-letter tables; `events`: only what the run's events say (a target could not be read). */
+  source: "ledger" | "events";
+  warning?: string;
+}
+
+/** A connection as the API shows it: never a password, never a URL with one. */
+export interface ConnectionView {
+  /** A saved connection's id, or `workspace:<name>` for one of databridge.config.ts. */
+  id: string;
+  name: string;
+  source: "saved" | "workspace";
+  type: string;
+  host: string | null;
+  port: number | null;
+  database: string | null;
+  username: string | null;
+  /** Type, host and database (no password). */
+  url: string;
+  hasPassword: boolean;
+  description: string | null;
+  readOnly: boolean;
+  /** A saved connection with the name of a workspace connection replaces it for runs. */
+  overridesWorkspace?: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+  lastTest: { ok: boolean; serverVersion: string | null; error: string | null; at: string } | null;
+}
+
+export interface ConnectionList {
+  connections: ConnectionView[];
+}
+
+/** `POST /connections` (and `/connections/test`, where `name` may be left out): fields, or a URL. */
+export type ConnectionInput =
+  | { name: string; type: string; host?: string; port?: number; database: string; username?: string; password?: string; description?: string }
+  | { name: string; url: string; description?: string };
+
+/** `PATCH /connections/:id`: any field; `null` clears it (`password: null` removes the password). */
+export interface ConnectionPatch {
+  name?: string;
+  type?: string;
+  host?: string | null;
+  port?: number | null;
+  database?: string;
+  username?: string | null;
+  password?: string | null;
+  url?: string;
+  description?: string | null;
+}
+
+/** `POST /connections/test` · `/connections/:id/test` (5 s deadline). */
+export interface ConnectionTestResult {
+  ok: boolean;
+  serverVersion?: string;
+  error?: string;
+  durationMs: number;
+}
+
+export interface ScheduleView {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string | null;
+  pipelines: string[];
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastRunId: string | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScheduleList {
+  schedules: ScheduleView[];
+}
+
+/** `POST /schedules`. */
+export interface ScheduleInput {
+  name: string;
+  cron: string;
+  timezone?: string;
+  pipelines: string[];
+  enabled?: boolean;
+}
+
+/** `PATCH /schedules/:id`: any field; `timezone: null` goes back to the runner's zone. */
+export type SchedulePatch = Partial<Omit<ScheduleInput, "timezone">> & { timezone?: string | null };
+
+/** `POST /schedules/:id/trigger`: the run it started. */
+export interface ScheduleTriggered {
+  id: string;
+}
