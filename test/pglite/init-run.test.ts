@@ -68,7 +68,7 @@ describe("databridge init, then run, with zero servers", { timeout: 240_000 }, (
     expect(finished).toMatchObject({ type: "run.finished", status: "succeeded", rows: { read: 5, written: 5, rejected: 0 } });
     expect(finished.durationMs).toBeGreaterThanOrEqual(0);
     const stage = run.events.find((e) => e.type === "stage.finished") as Extract<RunEvent, { type: "stage.finished" }>;
-    expect(stage.parity).toEqual({ source: 5, target: 5 });
+    expect(stage.parity).toEqual({ source: 5, target: 5, rejected: 0, ok: true });
   });
 
   it("a second run changes nothing (upsert of unchanged rows writes 0) and check passes", async () => {

@@ -125,12 +125,12 @@ describe("values survive databridge run exactly", () => {
     expect(row.ts).toBe("2023-03-26 02:30:00");
   });
 
-  it("a second run of an insert pipeline into the same table fails on the duplicate key and names it", async () => {
+  it("a second run of an insert pipeline into the same table is refused before writing, naming the run that loaded it", async () => {
     const result = await runCli(["run", "copy"], dir);
-    expect(result.code).toBe(1);
-    const lines = result.stderr.split("\n").filter((l) => l.includes("duplicate key"));
+    expect(result.code).toBe(2);
+    const lines = result.stderr.split("\n").filter((l) => l.includes("already loaded"));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/pipeline copy, table wh\.dst.*batch 1.*duplicate key value violates unique constraint/);
+    expect(lines[0]).toMatch(/pipeline copy, table wh\.dst: run \S+ already loaded 5 rows into wh\.dst .*nothing was written \(fix: `databridge rollback \S+` to undo that run first/);
     expect(stackFrames(result.stderr)).toEqual([]);
     expect(await difference("public.src", "wh.dst")).toEqual({ onlyA: 0, onlyB: 0, countA: 5, countB: 5 });
   });

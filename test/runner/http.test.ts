@@ -45,10 +45,10 @@ describe("runner over real HTTP (default PGlite state)", () => {
     db = await createPostgresDatabase("dbt_runner_http");
     await db.query(`CREATE TABLE src (id int PRIMARY KEY, label text NOT NULL);
       INSERT INTO src SELECT g, 'row ' || g FROM generate_series(1, 3000) g;
-      CREATE TABLE dst (id int, label text);`);
+      CREATE TABLE dst (id int PRIMARY KEY, label text);`);
     workspace = createWorkspace({ legacy: db.url, warehouse: db.url });
     workspace.pipeline("copy", pipelineSource({
-      name: "copy", source: { connection: "legacy", table: "src", key: "id" }, target: { connection: "warehouse", table: "public.dst", mode: "insert" },
+      name: "copy", source: { connection: "legacy", table: "src", key: "id" }, target: { connection: "warehouse", table: "public.dst", mode: "upsert" },
       columns: { id: "id", label: "label" }, batchSize: 100,
     }));
     await seedStateDir(workspace.dir);

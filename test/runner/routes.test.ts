@@ -186,7 +186,7 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
 
     const run = await api.get(`/runs/${itemsRun}`);
     expect(run.body).toMatchObject({ id: itemsRun, status: "succeeded", pipelines: ["items"], rows: { read: 1000, written: 1000, rejected: 0 }, lastEventId: stored.length });
-    expect(run.body.stages).toEqual([expect.objectContaining({ pipeline: "items", status: "succeeded", batches: 10, progress: 1, estimatedRows: expect.any(Number), parity: { source: 1000, target: 1000 } })]);
+    expect(run.body.stages).toEqual([expect.objectContaining({ pipeline: "items", status: "succeeded", batches: 10, progress: 1, estimatedRows: expect.any(Number), parity: { source: 1000, target: 1000, rejected: 0, ok: true } })]);
     expect((await db.query("SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM items")).rows[0]).toEqual({ n: 1000, d: 1000 });
     const batches = await api.get(`/runs/${itemsRun}/batches`);
     expect(batches.body.batches.map((b: { batch: number }) => b.batch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -364,6 +364,7 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: "nightly", enabled: true, nextRunAt: expect.stringMatching(/T03:00:00/) });
     expect((await api.patch(`/schedules/${created.body.id}`, { enabled: false })).body).toMatchObject({ enabled: false, nextRunAt: null });
+    await db.query("TRUNCATE items_b"); // loaded by an earlier test; an insert pipeline loads only into an empty table again
     const fired = await api.post(`/schedules/${created.body.id}/trigger`);
     expect(fired.status).toBe(202);
     const run = await api.get(`/runs/${fired.body.id}`);
@@ -396,6 +397,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
 
   it("on shutdown, stops in-flight runs at a batch boundary and records them interrupted (retryable)", async (ctx) => {
     if (!ready) return ctx.skip();
+    // Earlier tests loaded items_b; an insert pipeline loads again only into an empty table.
+    await db.query("TRUNCATE items_b");
     const id = (await api.post("/runs", { pipelines: ["items_b"] })).body.id;
     await api.post(`/runs/${id}/pause`);
     await waitFor(async () => (await api.get(`/runs/${id}`)).body.heldAtBoundary, "the run to hold");

@@ -161,8 +161,11 @@ export interface Connector {
   /** The columns a source query returns, without reading its rows. */
   describeQuery(sql: string): Promise<ResultColumn[]>;
   introspect(options?: { tables?: TableRef[] }): Promise<Catalog>;
-  /** A dedicated session for a target transaction. */
-  session(): Promise<TargetSession>;
+  /**
+   * A dedicated session for a target transaction. `dedicated`: on a connection of its own rather than one
+   * of the pool, for a session held through a whole run (the run lock) that must not starve the pool.
+   */
+  session(options?: { dedicated?: boolean }): Promise<TargetSession>;
   /** The native column type to create for a portable type (targets only). */
   nativeType(type: PortableType): string;
   classifyError(error: unknown): ErrorKind;

@@ -35,7 +35,8 @@ const UNLOCK = "SELECT pg_advisory_unlock(('x' || substr(md5($1), 1, 16))::bit(6
 
 async function sessionLock(target: Connector, ledger: Ledger, scope: LockScope): Promise<RunLock> {
   const take = async (): Promise<TargetSession> => {
-    const session = await target.session();
+    // Its own connection: held for the whole run, a pooled one would starve concurrent runs of sessions.
+    const session = await target.session({ dedicated: true });
     try {
       const { rows } = await session.query<{ locked: boolean }>(TRY_LOCK, [lockKey(scope)]);
       if (rows[0]?.locked) return session;

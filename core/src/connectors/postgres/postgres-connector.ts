@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, FieldDef, CustomTypesConfig } from "pg";
+import type { Client, ClientConfig, Pool, PoolClient, FieldDef, CustomTypesConfig } from "pg";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
@@ -36,7 +36,13 @@ class PostgresConnector implements Connector {
   private version?: string;
   private schema?: string;
 
-  constructor(readonly name: string, private readonly pool: Pool, private readonly dataTypes: CustomTypesConfig) {}
+  constructor(
+    readonly name: string,
+    private readonly pool: Pool,
+    private readonly dataTypes: CustomTypesConfig,
+    /** A connection of its own, outside the pool (for a session held through a whole run). */
+    private readonly connect: () => Promise<Client>,
+  ) {}
 
   async defaultSchema() {
     this.schema ??= (await this.query<{ s: string }>("SELECT current_schema() AS s")).rows[0]?.s ?? "public";
@@ -72,9 +78,13 @@ class PostgresConnector implements Connector {
     );
   }
 
-  async session(): Promise<TargetSession> {
+  async session(options?: { dedicated?: boolean }): Promise<TargetSession> {
+    if (options?.dedicated) {
+      const client = await this.connect();
+      return new PostgresSession(client, () => client.end().catch(() => {}));
+    }
     const client = await this.pool.connect();
-    return new PostgresSession(client);
+    return new PostgresSession(client, (failure) => client.release(failure));
   }
 
   nativeType = postgresNativeType;
@@ -95,7 +105,7 @@ class PostgresSession implements TargetSession {
     this.failure = error;
   };
 
-  constructor(private readonly client: PoolClient) {
+  constructor(private readonly client: PoolClient | Client, private readonly giveBack: (failure?: Error) => void) {
     client.on("error", this.onError);
   }
 
@@ -119,7 +129,7 @@ class PostgresSession implements TargetSession {
     this.released = true;
     this.client.off("error", this.onError);
     // A client whose protocol state we cannot trust is destroyed rather than returned to the pool.
-    this.client.release(broken || this.failure ? (this.failure ?? new Error("discarded after failure")) : undefined);
+    this.giveBack(broken || this.failure ? (this.failure ?? new Error("discarded after failure")) : undefined);
   }
 }
 
@@ -142,9 +152,16 @@ export const postgresConnectorFactory: ConnectorFactory = {
       getTypeParser: ((oid: number, format?: string) =>
         dataOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    const pool = new pg.Pool({ ...postgresClientConfig(options.url), max: 6, types });
+    const config: ClientConfig = { ...postgresClientConfig(options.url), types };
+    const pool = new pg.Pool({ ...config, max: 4 });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on("error", () => {});
-    return new PostgresConnector(options.name, pool, dataTypes);
+    const connect = async () => {
+      const client = new pg.Client(config);
+      client.on("error", () => {});
+      await client.connect();
+      return client;
+    };
+    return new PostgresConnector(options.name, pool, dataTypes, connect);
   },
 };
