@@ -27,6 +27,7 @@ const CONFIG = (source: string, target: string) => `import fs from "node:fs";
 import { execFileSync } from "node:child_process";
 import { defineConfig, definePlugin, postgres } from "@databridge/core";
 let batches = 0;
+let walWriter = 0;
 const crashAfterLastBatch = definePlugin({
   name: "crash-after-last-batch",
   connectors: [{
@@ -46,12 +47,15 @@ const crashAfterLastBatch = definePlugin({
             // From the first batch on, nothing writes asynchronously committed WAL out of its buffers.
             if (batch === 1) {
               const { rows } = await query("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'");
-              process.kill(rows[0].pid, "SIGSTOP");
+              walWriter = rows[0].pid;
+              process.kill(walWriter, "SIGSTOP");
             }
           }
           const result = await query(sql, params);
           if (sql === "COMMIT" && marker && batch === Number(process.env.CRASH_AFTER_BATCH) && !fs.existsSync(marker)) {
             fs.writeFileSync(marker, "stopped");
+            // A stopped process ignores the immediate shutdown's SIGQUIT (the postmaster would wait 5 s, then kill it).
+            process.kill(walWriter, "SIGKILL");
             execFileSync("pg_ctlcluster", JSON.parse(process.env.CRASH_STOP));
             execFileSync("pg_ctlcluster", JSON.parse(process.env.CRASH_START));
             // Let the pool notice its dead idle connections, so the engine's next session is a fresh one and
