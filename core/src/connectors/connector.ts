@@ -87,8 +87,11 @@ export interface SqlDialect {
   placeholder(index: number): string;
   /** Wraps an ordered select so it returns at most `limit` rows. */
   limit(selectSql: string, limit: number): string;
-  /** An SQL expression for the server's current local time minus some seconds (incremental `lag`). */
-  nowMinusSeconds(seconds: number): string;
+  /**
+   * An SQL expression for "now" minus some seconds (incremental `lag`), comparable with the cursor
+   * column: the server's local time for a timestamp without zone, the current instant for a `timestamptz` one.
+   */
+  nowMinusSeconds(seconds: number, cursor?: PortableType): string;
   /**
    * Encoding pushed down to the source: an SQL expression rendering these columns, in order, as one
    * line of PostgreSQL's COPY text format (tab-separated, `\N` for NULL, escapes applied) — exactly the

@@ -17,6 +17,12 @@ export function buildKeysetSelect(
   dialect: SqlDialect,
   capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
   request: ReadRequest,
+  /**
+   * The expression that reads a column when it is not the plain column (a connector's exact reading of
+   * a type, e.g. `CAST(f AS DOUBLE)`): selected under the column's name, while the rows stay ordered
+   * and compared by the column itself.
+   */
+  readExpression?: (column: string) => string | undefined,
 ): { sql: string; params: unknown[] } {
   const q = (name: string) => dialect.quoteIdentifier(name);
   const params: unknown[] = [];
@@ -28,7 +34,19 @@ export function buildKeysetSelect(
     ? dialect.quoteTable(request.from.table)
     // The newline ends a trailing `-- comment` in the user's query before our closing parenthesis.
     : asDerivedTable(request.from.query, q("databridge_source"));
-  const columns = request.columns ? request.columns.map(q) : ["*"];
+  const columns = request.columns
+    ? request.columns.map((column) => {
+      const expression = readExpression?.(column);
+      return expression && expression !== q(column) ? `${expression} AS ${q(column)}` : q(column);
+    })
+    : ["*"];
+  // ORDER BY names resolve to select-list aliases first (MySQL): a column read through an expression is
+  // ordered by the table's own column, qualified, so the order (and the index) stays the column's.
+  const fromName = "table" in request.from ? dialect.quoteTable(request.from.table) : q("databridge_source");
+  const orderColumn = (column: string) => {
+    const expression = readExpression?.(column);
+    return expression && expression !== q(column) && request.columns?.includes(column) ? `${fromName}.${q(column)}` : q(column);
+  };
   const select = request.copyText ? [...columns, `${request.copyText} AS ${q("databridge_copy_text")}`].join(", ") : columns.join(", ");
   const conditions: string[] = [];
   if (request.where) {
@@ -44,7 +62,7 @@ export function buildKeysetSelect(
   const order = request.orderBy ?? request.key;
   if (request.after) conditions.push(keyAfter(order, request.after, capabilities.rowValueComparison, q, bind));
   const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-  const orderBy = order.map(q).join(", ");
+  const orderBy = order.map(orderColumn).join(", ");
   return { sql: dialect.limit(`SELECT ${select} FROM ${from}${where} ORDER BY ${orderBy}`, request.limit), params };
 }
 

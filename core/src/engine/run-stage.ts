@@ -167,8 +167,9 @@ async function pump(
 ): Promise<"done" | "cancelled"> {
   const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
   const q = source.dialect.quoteIdentifier;
+  const cursorType = stage.incremental && stage.sourceColumns.find((c) => c.name === stage.incremental!.cursor)?.type;
   const where = stage.incremental
-    ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}` : ""}`, params: [] }
+    ? { sql: `${q(stage.incremental.cursor)} IS NOT NULL${stage.incremental.lagSeconds ? ` AND ${q(stage.incremental.cursor)} <= ${source.dialect.nowMinusSeconds(stage.incremental.lagSeconds, cursorType)}` : ""}`, params: [] }
     : undefined;
   const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
   const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);

@@ -17,8 +17,10 @@ describe("portableFromMysqlType (COLUMN_TYPE)", () => {
     ["DECIMAL(65,30) UNSIGNED", { kind: "decimal", precision: 65, scale: 30 }],
     ["decimal", { kind: "decimal", precision: 10, scale: 0 }],
     ["numeric(5)", { kind: "decimal", precision: 5, scale: 0 }],
-    ["float", { kind: "float" }],
-    ["double unsigned", { kind: "float" }],
+    ["float", { kind: "float", precision: 24 }],
+    ["float(10,2)", { kind: "float", precision: 24 }],
+    ["double unsigned", { kind: "float", precision: 53 }],
+    ["double(10,2)", { kind: "float", precision: 53 }],
     ["char(8)", { kind: "string", length: 8 }],
     ["varchar(255)", { kind: "string", length: 255 }],
     ["enum('A','I','B(x)')", { kind: "string", length: 255 }],
@@ -27,7 +29,8 @@ describe("portableFromMysqlType (COLUMN_TYPE)", () => {
     ["longtext", { kind: "text" }],
     ["date", { kind: "date" }],
     ["datetime(6)", { kind: "timestamp" }],
-    ["timestamp", { kind: "timestamp" }],
+    ["timestamp", { kind: "timestamptz" }],
+    ["timestamp(6)", { kind: "timestamptz" }],
     ["time(3)", { kind: "time" }],
     ["year(4)", { kind: "smallint" }],
     ["json", { kind: "json" }],
@@ -70,7 +73,9 @@ describe("portableFromMysqlField (query result metadata, as mysql2 reports it)",
 
   it("dates, blobs, bits and JSON", () => {
     expect(portableFromMysqlField({ type: 12 })).toEqual({ kind: "timestamp" });
-    expect(portableFromMysqlField({ columnType: 7 })).toEqual({ kind: "timestamp" });
+    expect(portableFromMysqlField({ columnType: 7 })).toEqual({ kind: "timestamptz" });
+    expect(portableFromMysqlField({ columnType: 4 })).toEqual({ kind: "float", precision: 24 });
+    expect(portableFromMysqlField({ columnType: 5 })).toEqual({ kind: "float", precision: 53 });
     expect(portableFromMysqlField({ columnType: 10 })).toEqual({ kind: "date" });
     expect(portableFromMysqlField({ columnType: 252, characterSet: 224 })).toEqual({ kind: "text" });
     expect(portableFromMysqlField({ columnType: 252, characterSet: 63 })).toEqual({ kind: "binary" });
