@@ -4,6 +4,7 @@ import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactor
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError } from "./mysql-errors.js";
+import { mysqlPostgresMapping } from "./mysql-postgres-mapping.js";
 import { mysqlParam, mysqlTypeOfField, portableFromMysqlField, portableFromMysqlType, type MysqlReadOptions } from "./mysql-types.js";
 
 export function mysqlClientConfig(url: URL) {
@@ -112,7 +113,7 @@ class MysqlConnector implements Connector {
         ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`, params);
 
     const byName = new Map<string, TableInfo>();
-    const id = (s: string, t: string) => `${s}\u0000${t}`;
+    const id = (...parts: string[]) => parts.join("\u0000");
     const result: TableInfo[] = tables.rows.map((t) => {
       const table: TableInfo = {
         schema: t.TABLE_SCHEMA, name: t.TABLE_NAME, kind: t.TABLE_TYPE === "VIEW" ? "view" : "table",
@@ -122,11 +123,18 @@ class MysqlConnector implements Connector {
       byName.set(id(t.TABLE_SCHEMA, t.TABLE_NAME), table);
       return table;
     });
+    const jsonColumns = await this.jsonColumns(filter, params);
     for (const c of columns.rows) {
+      // MariaDB's JSON is LONGTEXT with a json_valid() check: it is a JSON column all the same.
+      const nativeType = jsonColumns.has(id(c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME)) ? "json" : c.COLUMN_TYPE;
+      const onUpdate = /\bon update (\S+)/i.exec(c.EXTRA)?.[1];
       const column: ColumnInfo = {
-        name: c.COLUMN_NAME, nativeType: c.COLUMN_TYPE, type: portableFromMysqlType(c.COLUMN_TYPE),
+        name: c.COLUMN_NAME, nativeType, type: portableFromMysqlType(nativeType),
         nullable: c.IS_NULLABLE === "YES", default: c.COLUMN_DEFAULT === "NULL" ? null : c.COLUMN_DEFAULT,
         generated: /auto_increment|GENERATED/i.test(c.EXTRA),
+        ...(/auto_increment/i.test(c.EXTRA) ? { identity: true } : {}),
+        ...(/GENERATED/i.test(c.EXTRA) && !/DEFAULT_GENERATED/i.test(c.EXTRA) ? { computed: true } : {}),
+        ...(onUpdate ? { onUpdate } : {}),
       };
       byName.get(id(c.TABLE_SCHEMA, c.TABLE_NAME))?.columns.push(column);
     }
@@ -151,6 +159,24 @@ class MysqlConnector implements Connector {
     }
     return { connection: this.name, type: this.type, serverVersion: await this.serverVersion(), defaultSchema: schema, tables: result };
   }
+
+  /**
+   * Columns checked by `json_valid(col)` — how MariaDB declares JSON (an alias of LONGTEXT) — as
+   * `schema\0table\0column`. MySQL has a real JSON type and no such table layout: none there.
+   */
+  private async jsonColumns(filter: string, params: unknown[]): Promise<Set<string>> {
+    const checks = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; CHECK_CLAUSE: string }>(
+      `SELECT CONSTRAINT_SCHEMA AS TABLE_SCHEMA, TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE 1=1${filter.replace(/TABLE_SCHEMA/g, "CONSTRAINT_SCHEMA")}`, params,
+    ).catch(() => ({ rows: [] }));
+    const columns = new Set<string>();
+    for (const check of checks.rows) {
+      const column = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(check.CHECK_CLAUSE.trim())?.[1];
+      if (column) columns.add([check.TABLE_SCHEMA, check.TABLE_NAME, column.replace(/``/g, "`")].join("\u0000"));
+    }
+    return columns;
+  }
+
+  postgresMapping = mysqlPostgresMapping;
 
   async session(): Promise<TargetSession> {
     throw configError("MySQL/MariaDB is supported as a source; DataBridge loads into PostgreSQL targets", { connection: this.name });

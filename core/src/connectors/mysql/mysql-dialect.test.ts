@@ -27,7 +27,7 @@ describe("mysqlCopyTextRow (COPY text rendered by the server)", () => {
   });
 
   it("leaves rows to the value path when a type has no exact text rendering", () => {
-    for (const nativeType of ["varbinary(16)", "blob", "bit(1)", "bit(9)", "int(5) unsigned zerofill", "vector(3)"]) {
+    for (const nativeType of ["varbinary(16)", "blob", "int(5) unsigned zerofill", "vector(3)"]) {
       expect(mysqlCopyTextRow([column("id", "int(11)"), column("x", nativeType)]), nativeType).toBeUndefined();
     }
     expect(mysqlCopyTextRow([])).toBeUndefined();
@@ -36,7 +36,7 @@ describe("mysqlCopyTextRow (COPY text rendered by the server)", () => {
   it("accepts the integer, decimal, temporal and character families", () => {
     for (const nativeType of ["tinyint(1)", "smallint(5) unsigned", "mediumint", "int(11)", "bigint(20) unsigned", "decimal(38,10)", "year(4)",
       "date", "datetime", "timestamp(3)", "time", "char(8)", "varchar(255)", "tinytext", "mediumtext", "longtext", "enum('a','b')", "set('x','y')", "json", "uuid",
-      "inet6", "float", "double", "float(7,3)", "double(10,2)", "geometry", "point"]) {
+      "inet6", "float", "double", "float(7,3)", "double(10,2)", "geometry", "point", "bit(1)", "bit(9)"]) {
       expect(mysqlCopyTextRow([column("x", nativeType)]), nativeType).toBeDefined();
     }
   });
@@ -66,6 +66,15 @@ describe("mysqlReadExpression (the exact reading of a column, shared by both rea
     for (const nativeType of ["geometry", "point", "multipolygon", "geometrycollection"]) {
       expect(mysqlReadExpression(column("g", nativeType)), nativeType).toBe("CONCAT(IF(ST_SRID(`g`) = 0, '', CONCAT('SRID=', ST_SRID(`g`), ';')), ST_AsText(`g`))");
     }
+  });
+
+  it("BIT(1) as 0/1, BIT(n) as n binary digits, SET as a text[] literal with its members quoted and escaped", () => {
+    expect(mysqlReadExpression(column("b", "bit(1)"))).toBe("(`b` <> 0)");
+    expect(mysqlReadExpression(column("b", "bit(9)"))).toBe("LPAD(BIN(`b`), 9, _utf8mb4 X'30')");
+    const set = mysqlReadExpression(column("s", "set('a','b')"));
+    // '' → {}; otherwise {" + members with \ → \\ and " → \" joined by "," + "}
+    expect(set).toBe("IF(`s` = _utf8mb4 X'', _utf8mb4 X'7B7D', CONCAT(_utf8mb4 X'7B22', REPLACE(REPLACE(REPLACE(`s`, _utf8mb4 X'5C', _utf8mb4 X'5C5C'), _utf8mb4 X'22', _utf8mb4 X'5C22'), _utf8mb4 X'2C', _utf8mb4 X'222C22'), _utf8mb4 X'227D'))");
+    expect(mysqlReadExpression(column("e", "enum('a','b')"))).toBe("`e`");
   });
 
   it("every other type is the plain column", () => {

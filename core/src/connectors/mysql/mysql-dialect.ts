@@ -51,12 +51,22 @@ export function mysqlNowMinusSeconds(seconds: number, cursor?: PortableType): st
  * - geometries as EWKT (`SRID=4326;POINT(1 2)`, plain WKT when the SRID is 0): every coordinate printed
  *   exactly, which PostGIS reads as a geometry and which stays readable as text.
  * - zero dates as NULL when `zeroDates` is `null`.
+ * - BIT(1) as 0/1 (a boolean), BIT(n) as its n binary digits (`bit(n)` input); SET as a `text[]` literal
+ *   (`{"a","b"}`, each member quoted and escaped), the types they are carried as (see mysqlPostgresMapping).
  */
 export function mysqlReadExpression(column: { name: string; nativeType: string }, options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string {
   const name = quoteMysqlIdentifier(column.name);
   const zeroAsNull = (sql: string) => options.zeroDates === "null" ? `IF(MONTH(${name}) = 0 OR DAYOFMONTH(${name}) = 0, NULL, ${sql})` : sql;
   switch (mysqlReadShape(column.nativeType)) {
     case "float": return `CAST(${name} AS DOUBLE)`;
+    case "bit": {
+      const width = Number(/\((\d+)\)/.exec(column.nativeType)?.[1] ?? 1);
+      return width === 1 ? `(${name} <> 0)` : `LPAD(BIN(${name}), ${width}, ${utf8("0")})`;
+    }
+    case "character":
+      return /^\s*set\b/i.test(column.nativeType)
+        ? `IF(${name} = ${utf8("")}, ${utf8("{}")}, CONCAT(${utf8('{"')}, REPLACE(REPLACE(REPLACE(${name}, ${utf8("\\")}, ${utf8("\\\\")}), ${utf8('"')}, ${utf8('\\"')}), ${utf8(",")}, ${utf8('","')}), ${utf8('"}')}))`
+        : name;
     case "timestamp": return zeroAsNull(`CONCAT(${name}, '+00')`);
     case "date": case "datetime": return zeroAsNull(name);
     case "geometry": return `CONCAT(IF(ST_SRID(${name}) = 0, '', CONCAT('SRID=', ST_SRID(${name}), ';')), ST_AsText(${name}))`;
@@ -76,8 +86,8 @@ const COPY_ESCAPES: [string, string][] = [["\\", "\\\\"], ["\t", "\\t"], ["\n", 
  * The row as one COPY text line, built by MariaDB/MySQL from each column's exact reading
  * ({@link mysqlReadExpression}): numbers, dates and instants are the same text the value path reads,
  * text columns are converted to utf8mb4 and escaped, so the engine neither decodes each value nor
- * encodes it again. Binary, bit and zero-filled columns keep the value path (their text here is not
- * what the engine would write); so does anything unrecognised.
+ * encodes it again. Binary and zero-filled columns keep the value path (their text here is not what the
+ * engine would write); so does anything unrecognised.
  */
 export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: string }[], options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string | undefined {
   const fields: string[] = [];
@@ -85,7 +95,7 @@ export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: s
     if (/\bzerofill\b/i.test(column.nativeType)) return undefined;
     let text = mysqlReadExpression(column, options);
     switch (mysqlReadShape(column.nativeType)) {
-      case "integer": case "decimal": case "float": case "date": case "datetime": case "timestamp": case "time": case "geometry":
+      case "integer": case "decimal": case "float": case "date": case "datetime": case "timestamp": case "time": case "geometry": case "bit":
         break;
       case "character":
         text = `CONVERT(${text} USING utf8mb4)`;

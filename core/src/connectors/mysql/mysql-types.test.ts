@@ -24,7 +24,7 @@ describe("portableFromMysqlType (COLUMN_TYPE)", () => {
     ["char(8)", { kind: "string", length: 8 }],
     ["varchar(255)", { kind: "string", length: 255 }],
     ["enum('A','I','B(x)')", { kind: "string", length: 255 }],
-    ["set('a','b')", { kind: "string", length: 255 }],
+    ["set('a','b')", { kind: "text" }],
     ["tinytext", { kind: "text" }],
     ["longtext", { kind: "text" }],
     ["date", { kind: "date" }],
@@ -35,7 +35,7 @@ describe("portableFromMysqlType (COLUMN_TYPE)", () => {
     ["year(4)", { kind: "smallint" }],
     ["json", { kind: "json" }],
     ["bit(1)", { kind: "boolean" }],
-    ["bit(8)", { kind: "binary" }],
+    ["bit(8)", { kind: "string", length: 8 }],
     ["binary(16)", { kind: "binary" }],
     ["varbinary(255)", { kind: "binary" }],
     ["longblob", { kind: "binary" }],
@@ -80,6 +80,7 @@ describe("portableFromMysqlField (query result metadata, as mysql2 reports it)",
     expect(portableFromMysqlField({ columnType: 252, characterSet: 224 })).toEqual({ kind: "text" });
     expect(portableFromMysqlField({ columnType: 252, characterSet: 63 })).toEqual({ kind: "binary" });
     expect(portableFromMysqlField({ columnType: 16, columnLength: 1 })).toEqual({ kind: "boolean" });
+    expect(portableFromMysqlField({ columnType: 16, columnLength: 9 })).toEqual({ kind: "string", length: 9 });
     expect(portableFromMysqlField({ columnType: 245 })).toEqual({ kind: "json" });
     expect(portableFromMysqlField({ columnType: 255 })).toEqual({ kind: "unknown" });
   });

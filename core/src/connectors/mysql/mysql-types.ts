@@ -18,7 +18,9 @@ export function portableFromMysqlType(columnType: string): PortableType {
     case "float": return { kind: "float", precision: 24 };
     case "double": case "real": return { kind: "float", precision: 53 };
     case "char": case "varchar": return args ? { kind: "string", length: args[0] } : { kind: "string" };
-    case "enum": case "set": return { kind: "string", length: 255 };
+    case "enum": return { kind: "string", length: 255 };
+    // Read as a text[] literal (`{"a","b"}`), whose length has no bound.
+    case "set": return { kind: "text" };
     case "tinytext": case "text": case "mediumtext": case "longtext": return { kind: "text" };
     case "date": return { kind: "date" };
     case "datetime": return { kind: "timestamp" };
@@ -27,7 +29,8 @@ export function portableFromMysqlType(columnType: string): PortableType {
     case "time": return { kind: "time" };
     case "year": return { kind: "smallint" };
     case "json": return { kind: "json" };
-    case "bit": return args && args[0] === 1 ? { kind: "boolean" } : { kind: "binary" };
+    // BIT(1) reads as 0/1, BIT(n) as its n binary digits.
+    case "bit": return !args || args[0] === 1 ? { kind: "boolean" } : { kind: "string", length: args[0] };
     case "binary": case "varbinary": case "tinyblob": case "blob": case "mediumblob": case "longblob": return { kind: "binary" };
     case "uuid": return { kind: "uuid" };
     default: return { kind: "unknown" };
@@ -82,7 +85,7 @@ export function portableFromMysqlField(field: MysqlField): PortableType {
     case FieldType.DATETIME: return { kind: "timestamp" };
     case FieldType.TIMESTAMP: return { kind: "timestamptz" };
     case FieldType.JSON: return { kind: "json" };
-    case FieldType.BIT: return field.columnLength === 1 ? { kind: "boolean" } : { kind: "binary" };
+    case FieldType.BIT: return field.columnLength === 1 ? { kind: "boolean" } : { kind: "string", length: field.columnLength };
     case FieldType.TINY_BLOB: case FieldType.MEDIUM_BLOB: case FieldType.LONG_BLOB: case FieldType.BLOB:
       return binary ? { kind: "binary" } : { kind: "text" };
     case FieldType.VARCHAR: case FieldType.VAR_STRING: case FieldType.STRING:
@@ -163,3 +166,47 @@ export function mysqlTypeOfField(field: MysqlField): string | undefined {
 }
 
 const GEOMETRY_FIELD = 255;
+
+const BACKSLASH_ESCAPES: Record<string, string> = { "0": "\0", n: "\n", r: "\r", t: "\t", Z: "\x1a", b: "\b", "%": "\\%", _: "\\_" };
+
+/**
+ * Reads one quoted literal of MySQL/MariaDB's SQL (`'it''s'`, `'x\\y'`) starting at `from`: its value and
+ * where it ends. `undefined` when there is no well-formed literal there.
+ */
+function readQuoted(text: string, from: number): { value: string; end: number } | undefined {
+  if (text[from] !== "'") return undefined;
+  let value = "";
+  for (let i = from + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && i + 1 < text.length) {
+      const next = text[++i];
+      value += BACKSLASH_ESCAPES[next] ?? next;
+    } else if (c === "'") {
+      if (text[i + 1] === "'") { value += "'"; i++; } else return { value, end: i + 1 };
+    } else value += c;
+  }
+  return undefined;
+}
+
+/** The value of a literal as `information_schema` shows a MariaDB default (`'it''s'`); `undefined` when it is not one quoted literal. */
+export function unquoteMysqlLiteral(text: string): string | undefined {
+  const quoted = readQuoted(text.trim(), 0);
+  return quoted && quoted.end === text.trim().length ? quoted.value : undefined;
+}
+
+/** The members of an `enum(…)` or `set(…)` COLUMN_TYPE, unescaped: `enum('a','it''s')` → `["a", "it's"]`. */
+export function mysqlTypeMembers(columnType: string): string[] {
+  const open = columnType.indexOf("(");
+  const members: string[] = [];
+  let at = open + 1;
+  while (open >= 0 && at < columnType.length) {
+    while (columnType[at] === " ") at++;
+    const member = readQuoted(columnType, at);
+    if (!member) break;
+    members.push(member.value);
+    at = member.end;
+    if (columnType[at] !== ",") break;
+    at++;
+  }
+  return members;
+}
