@@ -7,7 +7,7 @@ import { encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { introspectPostgres } from "../postgres/postgres-introspector.js";
-import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType } from "../postgres/postgres-types.js";
+import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType, postgresSourceMapping } from "../postgres/postgres-types.js";
 import { postgresLiteral } from "../postgres/postgres-dialect.js";
 
 const keepText = (value: string) => value;
@@ -155,6 +155,7 @@ class PgliteConnector implements Connector {
   }
 
   nativeType = postgresNativeType;
+  postgresMapping = postgresSourceMapping;
   classifyError = classifyPostgresError;
 
   async close() {

@@ -8,7 +8,7 @@ import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
-import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
+import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType, postgresSourceMapping } from "./postgres-types.js";
 
 /** The server's config from a `postgres://` URL, as separate fields so the URL (and its password) is never echoed by the driver. */
 export function postgresClientConfig(url: URL) {
@@ -80,6 +80,7 @@ class PostgresConnector implements Connector {
   }
 
   nativeType = postgresNativeType;
+  postgresMapping = postgresSourceMapping;
   classifyError = classifyPostgresError;
 
   async close() {

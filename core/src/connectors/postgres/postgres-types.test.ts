@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, PortableType } from "../connector.js";
 import { pgliteConnectorFactory } from "../pglite/pglite-connector.js";
 import { classifyPostgresError } from "./postgres-errors.js";
-import { portableFromPostgresOid, portableFromPostgresType, postgresNativeType } from "./postgres-types.js";
+import { portableFromPostgresOid, portableFromPostgresType, postgresNativeType, postgresSourceMapping } from "./postgres-types.js";
 
 describe("portableFromPostgresType (format_type spelling)", () => {
   it.each([
@@ -141,5 +141,21 @@ describe("types and errors as a real PostgreSQL (PGlite) reports them", () => {
     expect(classifyPostgresError({ code: "42501" })).toBe("terminal");
     expect(classifyPostgresError({ code: "57014" })).toBe("terminal");
     expect(classifyPostgresError(undefined)).toBe("terminal");
+  });
+});
+
+describe("postgresSourceMapping (PostgreSQL and PGlite sources into PostgreSQL)", () => {
+  it("keeps the source's own built-in type, arrays included; serial and identity columns are identity columns", () => {
+    for (const type of ["integer", "character varying(50)", "timestamp(3) without time zone", "timestamp with time zone", "numeric(38,10)", "text[]",
+      "timestamp without time zone[]", "interval", "money", "point", "bit varying(10)", "character(5)", "double precision", "real", "jsonb", "inet"]) {
+      expect(postgresSourceMapping({ nativeType: type }, { postgis: false }), type).toEqual({ type, warnings: [] });
+    }
+    expect(postgresSourceMapping({ nativeType: "bigint", identity: true }, { postgis: false })).toEqual({ type: "bigint", identity: true, warnings: [] });
+  });
+
+  it("a type the target may not have (enum, domain, extension) is text with a warning; PostGIS types only where the target has PostGIS", () => {
+    expect(postgresSourceMapping({ nativeType: "mood" }, { postgis: false })).toEqual({ type: "text", warnings: ["mood is not a built-in type the target is sure to have; stored as its text"] });
+    expect(postgresSourceMapping({ nativeType: "geometry(Point,4326)" }, { postgis: true })).toEqual({ type: "geometry(Point,4326)", warnings: [] });
+    expect(postgresSourceMapping({ nativeType: "geometry" }, { postgis: false }).type).toBe("text");
   });
 });

@@ -1,4 +1,4 @@
-import type { PortableType } from "../connector.js";
+import type { ColumnInfo, PortableType, PostgresColumnMapping, PostgresTargetFeatures } from "../connector.js";
 
 /** Portable type of a column from PostgreSQL's `format_type()` spelling, e.g. `character varying(50)`. */
 export function portableFromPostgresType(formatted: string): PortableType {
@@ -106,3 +106,21 @@ export const POSTGRES_SESSION_SETTINGS: Record<string, string> = {
   IntervalStyle: "postgres",
   bytea_output: "hex",
 };
+
+/** PostgreSQL's built-in type names as format_type spells them (array or not): a target has them all. */
+const BUILT_IN = /^(smallint|integer|bigint|numeric|real|double precision|money|character varying|character|"char"|text|name|citext|bytea|boolean|date|time|timestamp|interval|uuid|json|jsonb|xml|inet|cidr|macaddr8?|point|line|lseg|box|path|polygon|circle|bit|bit varying|tsvector|tsquery|oid|pg_lsn|int4range|int8range|numrange|tsrange|tstzrange|daterange)\b/;
+
+/**
+ * A PostgreSQL (or PGlite) source column into PostgreSQL: the same type, as format_type spells it — read
+ * as the server's own text, every value goes back into the same type unchanged. Serial and identity
+ * columns become identity columns. Defaults are not carried (they may name sequences or functions the
+ * target lacks); a type the target may not have (an enum, a domain, an extension's type) becomes text.
+ */
+export function postgresSourceMapping(column: Pick<ColumnInfo, "nativeType" | "identity">, target: PostgresTargetFeatures): PostgresColumnMapping {
+  const type = column.nativeType.trim();
+  const postgis = target.postgis && /^(public\.)?(geometry|geography)\b/.test(type.toLowerCase());
+  if (!postgis && !BUILT_IN.test(type.toLowerCase())) {
+    return { type: "text", warnings: [`${type} is not a built-in type the target is sure to have; stored as its text`] };
+  }
+  return { type, ...(column.identity ? { identity: true } : {}), warnings: [] };
+}
