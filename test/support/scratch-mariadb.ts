@@ -65,9 +65,14 @@ export async function createScratchMariadb(): Promise<ScratchMariadb> {
   const socket = path.join(dir, "mariadb.sock");
   const log = path.join(dir, "error.log");
   const port = await freePort();
-  // mariadb-install-db and the server run as the mysql user: it must own everything they write.
-  execFileSync("chown", ["mysql", dir]);
-  execFileSync("mariadb-install-db", [`--datadir=${dataDir}`, "--user=mysql", "--auth-root-authentication-method=normal", "--skip-test-db"], { stdio: "pipe", timeout: 120_000 });
+  try {
+    // mariadb-install-db and the server run as the mysql user: it must own everything they write.
+    execFileSync("chown", ["mysql", dir]);
+    execFileSync("mariadb-install-db", [`--datadir=${dataDir}`, "--user=mysql", "--auth-root-authentication-method=normal", "--skip-test-db"], { stdio: "pipe", timeout: 120_000 });
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const child = spawn("mariadbd", [
     "--no-defaults", `--datadir=${dataDir}`, `--port=${port}`, "--bind-address=127.0.0.1", `--socket=${socket}`, "--user=mysql",
     "--skip-log-bin", "--innodb-buffer-pool-size=16M", `--log-error=${log}`,
