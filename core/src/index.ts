@@ -23,7 +23,7 @@ export * from "./runner-protocol/statuses.js";
 // Connectors
 export type {
   Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
-  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind,
+  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures,
 } from "./connectors/connector.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";
 export * as postgres from "./connectors/postgres/index.js";

@@ -125,7 +125,7 @@ describe("plan", () => {
       "items-new: target will be created:",
       'CREATE TABLE "wh"."items_new" (',
       '  "id" integer NOT NULL,',
-      '  "code" varchar(10),',
+      '  "code" character varying(10) NOT NULL,',
       '  "name" text,',
       '  "price" numeric(10,2),',
       '  "made_on" date,',

@@ -112,7 +112,8 @@ describe("values survive databridge run exactly", () => {
     expect(nulls).toEqual({ null_t: 1, empty_t: 1 });
     const created = await sql<{ t: string }>("SELECT format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = 'wh.dst'::regclass AND a.attnum > 0 ORDER BY a.attnum");
     expect(created.map((r) => r.t)).toEqual([
-      "bigint", "text", "character varying(20)", "numeric(10,2)", "numeric(38,10)", "timestamp without time zone", "timestamp with time zone", "date",
+      // The source's own types (a PostgreSQL source's mapping keeps them), timestamp(6) included.
+      "bigint", "text", "character varying(20)", "numeric(10,2)", "numeric(38,10)", "timestamp(6) without time zone", "timestamp with time zone", "date",
       "boolean", "bytea", "jsonb", "double precision", "uuid",
     ]);
   });

@@ -17,15 +17,33 @@ export function buildKeysetSelect(
   dialect: SqlDialect,
   capabilities: Pick<ConnectorCapabilities, "rowValueComparison">,
   request: ReadRequest,
+  /**
+   * The expression that reads a column when it is not the plain column (a connector's exact reading of
+   * a type, e.g. `CAST(f AS DOUBLE)`): selected under the column's name, while the rows stay ordered
+   * and compared by the column itself.
+   */
+  readExpression?: (column: string) => string | undefined,
 ): { sql: string; params: unknown[] } {
   const q = (name: string) => dialect.quoteIdentifier(name);
   const parts = keysetParts(dialect, request);
-  const columns = request.columns ? request.columns.map(q) : ["*"];
+  const columns = request.columns
+    ? request.columns.map((column) => {
+      const expression = readExpression?.(column);
+      return expression && expression !== q(column) ? `${expression} AS ${q(column)}` : q(column);
+    })
+    : ["*"];
+  // ORDER BY names resolve to select-list aliases first (MySQL): a column read through an expression is
+  // ordered by the table's own column, qualified, so the order (and the index) stays the column's.
+  const fromName = "table" in request.from ? dialect.quoteTable(request.from.table) : q("databridge_source");
+  const orderColumn = (column: string) => {
+    const expression = readExpression?.(column);
+    return expression && expression !== q(column) && request.columns?.includes(column) ? `${fromName}.${q(column)}` : q(column);
+  };
   const select = request.copyText ? [...columns, `${request.copyText} AS ${q("databridge_copy_text")}`].join(", ") : columns.join(", ");
   const order = request.orderBy ?? request.key;
   if (request.after) parts.conditions.push(keyCompare(order, ">", request.after, capabilities.rowValueComparison, q, parts.bind));
   const where = parts.conditions.length ? ` WHERE ${parts.conditions.join(" AND ")}` : "";
-  return { sql: dialect.limit(`SELECT ${select} FROM ${parts.from}${where} ORDER BY ${order.map(q).join(", ")}`, request.limit), params: parts.params };
+  return { sql: dialect.limit(`SELECT ${select} FROM ${parts.from}${where} ORDER BY ${order.map(orderColumn).join(", ")}`, request.limit), params: parts.params };
 }
 
 /**

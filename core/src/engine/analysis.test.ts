@@ -172,6 +172,14 @@ describe("lossyProblems: every rule", () => {
     expect(lossy(from({ kind: "float" }), to({ kind: "bigint" }))).toEqual(["lossy-integer"]);
   });
 
+  it("bytea targets: anything but binary is read as text (a BIT(n) string, a 0/1) and would be stored as its characters' bytes", () => {
+    expect(lossy(from({ kind: "string", length: 9 }, "bit(9)"), to({ kind: "binary" }, "bytea"))).toEqual(["binary-target"]);
+    expect(lossyProblems(from({ kind: "boolean" }, "bit(1)"), to({ kind: "binary" }, "bytea"))[0].message)
+      .toBe("values are read as 0/1, which a bytea column stores as their characters' bytes: bit(1) → bytea");
+    expect(lossy(from({ kind: "binary" }, "varbinary(16)"), to({ kind: "binary" }, "bytea"))).toEqual([]);
+    expect(lossy(from({ kind: "unknown" }, "mystery"), to({ kind: "binary" }, "bytea"))).toEqual([]);
+  });
+
   it("nullability: nullable into NOT NULL without default only", () => {
     expect(lossy(from({ kind: "text" }, "text", true), to({ kind: "text" }, "text", false))).toEqual(["lossy-nullability"]);
     expect(lossy(from({ kind: "text" }, "text", true), to({ kind: "text" }, "text", false, "'x'"))).toEqual([]);

@@ -10,7 +10,8 @@ export type ProblemCode =
   | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
-  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes";
+  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
+  | "inexact-type" | "binary-target";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
@@ -211,6 +212,10 @@ export function lossyProblems(
       problems.push({ severity: "warning", code: "lossy-integer", message: `decimal into an integer column: ${arrow}` });
     }
     if (from.kind === "float") problems.push({ severity: "warning", code: "lossy-integer", message: `floating point into an integer column: ${arrow}` });
+  }
+  // bytea reads text as the bytes of its encoding: a BIT string, SET literal or other text would load as ASCII digits.
+  if (to.kind === "binary" && from.kind !== "binary" && from.kind !== "unknown") {
+    problems.push({ severity: "warning", code: "binary-target", message: `values are read as ${from.kind === "boolean" ? "0/1" : "text"}, which a bytea column stores as their characters' bytes: ${arrow}` });
   }
   if (source.nullable && !target.nullable && target.default === null) {
     problems.push({ severity: "warning", code: "lossy-nullability", message: `nullable source into NOT NULL column: NULLs will be rejected (${arrow})` });

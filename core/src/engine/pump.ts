@@ -43,7 +43,10 @@ export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest[
     params.push(since);
     parts.push(`${cursor} >= {1}`);
   }
-  if (stage.incremental.lagSeconds) parts.push(`${cursor} <= ${stage.source.dialect.nowMinusSeconds(stage.incremental.lagSeconds)}`);
+  if (stage.incremental.lagSeconds) {
+    const cursorType = stage.sourceColumns.find((c) => c.name === stage.incremental!.cursor)?.type;
+    parts.push(`${cursor} <= ${stage.source.dialect.nowMinusSeconds(stage.incremental.lagSeconds, cursorType)}`);
+  }
   return { sql: parts.join(" AND "), params };
 }
 

@@ -8,3 +8,4 @@ export {
   type MssqlColumnMetadata, type MssqlCatalogType,
 } from "./mssql-types.js";
 export { classifyMssqlError, MSSQL_TRANSIENT_NUMBERS, MSSQL_DATA_NUMBERS, MSSQL_TRANSIENT_CODES } from "./mssql-errors.js";
+export { mssqlPostgresMapping, mssqlDefault } from "./mssql-postgres-mapping.js";

@@ -6,6 +6,7 @@ import type {
 import { buildKeysetSelect } from "../keyset.js";
 import { mssqlCapabilities, mssqlDialect } from "./mssql-dialect.js";
 import { classifyMssqlError } from "./mssql-errors.js";
+import { mssqlPostgresMapping } from "./mssql-postgres-mapping.js";
 import {
   mssqlKeyParameter, mssqlReadExpression, mssqlTypeFromCatalog, mssqlTypeFromColumn, portableFromMssqlType, shortestFloat32, type MssqlColumnMetadata,
 } from "./mssql-types.js";
@@ -174,6 +175,8 @@ export function mssqlCatalogTables(rows: MssqlCatalogRows): TableInfo[] {
       default: c.default_definition ?? null,
       // rowversion (`timestamp`) is filled by the server like identity and computed columns.
       generated: Boolean(c.is_identity) || Boolean(c.is_computed) || c.type_name.toLowerCase() === "timestamp",
+      ...(c.is_identity ? { identity: true } : {}),
+      ...(c.is_computed ? { computed: true } : {}),
     };
     byName.get(id(c.schema_name, c.table_name))?.columns.push(column);
   }
@@ -341,6 +344,7 @@ class MssqlConnector implements Connector {
   }
 
   classifyError = classifyMssqlError;
+  postgresMapping = mssqlPostgresMapping;
 
   async close() {
     await this.pool.close();

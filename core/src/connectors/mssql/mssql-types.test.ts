@@ -195,7 +195,7 @@ describe("mssqlCatalogTables (rows of the sys.* queries)", () => {
     ]);
     const [orders, lines, view] = tables;
     expect(orders.columns).toEqual([
-      { name: "Id", nativeType: "int", type: { kind: "integer" }, nullable: false, default: null, generated: true },
+      { name: "Id", nativeType: "int", type: { kind: "integer" }, nullable: false, default: null, generated: true, identity: true },
       { name: "Total", nativeType: "decimal(12,2)", type: { kind: "decimal", precision: 12, scale: 2 }, nullable: true, default: "((0))", generated: false },
       { name: "Ver", nativeType: "timestamp", type: { kind: "binary" }, nullable: false, default: null, generated: true },
     ]);

@@ -2,9 +2,10 @@ import type { Pool, FieldPacket } from "mysql2/promise";
 import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
-import { mysqlCapabilities, mysqlDialect } from "./mysql-dialect.js";
+import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError } from "./mysql-errors.js";
-import { portableFromMysqlField, portableFromMysqlType } from "./mysql-types.js";
+import { mysqlPostgresMapping } from "./mysql-postgres-mapping.js";
+import { mysqlParam, mysqlTypeOfField, portableFromMysqlField, portableFromMysqlType, type MysqlReadOptions } from "./mysql-types.js";
 
 export function mysqlClientConfig(url: URL) {
   const password = url.password ? decodeURIComponent(url.password) : undefined;
@@ -19,13 +20,29 @@ export function mysqlClientConfig(url: URL) {
   };
 }
 
+/** Read options from the URL: `?zeroDates=null` reads zero dates as NULL (like JDBC's `zeroDateTimeBehavior=convertToNull`). */
+export function mysqlReadOptions(url: URL, connection: string): MysqlReadOptions {
+  const zeroDates = url.searchParams.get("zeroDates") ?? "reject";
+  if (zeroDates !== "null" && zeroDates !== "reject") {
+    throw configError(`zeroDates=${zeroDates} in the URL of connection ${connection} is not an option`, { connection, fix: "use zeroDates=null (read zero dates as NULL) or zeroDates=reject (the default)" });
+  }
+  return { zeroDates };
+}
+
+/** Every session of the pool runs in UTC, whatever the server's default zone: TIMESTAMP values read as UTC instants. */
+export const MYSQL_SESSION_SETUP = "SET time_zone = '+00:00'";
+
 class MysqlConnector implements Connector {
   readonly type = "mysql";
   readonly capabilities = mysqlCapabilities;
-  readonly dialect = mysqlDialect;
+  readonly dialect;
   private version?: string;
+  /** Native column types per table (or source query), for reading each column exactly. */
+  private readonly columnTypes = new Map<string, Promise<Map<string, string>>>();
 
-  constructor(readonly name: string, private readonly pool: Pool) {}
+  constructor(readonly name: string, private readonly pool: Pool, options: MysqlReadOptions) {
+    this.dialect = mysqlDialectWith(options);
+  }
 
   async defaultSchema() {
     return (await this.query<{ db: string | null }>("SELECT DATABASE() AS db")).rows[0]?.db ?? "";
@@ -43,9 +60,33 @@ class MysqlConnector implements Connector {
   }
 
   async read(request: ReadRequest): Promise<RowBatch> {
-    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
-    const [rows, fields] = await this.pool.query({ sql, values: params, rowsAsArray: true });
+    const types = await this.typesOf(request.from);
+    const columns = request.columns ?? [...types.keys()];
+    const readExpression = (column: string) => {
+      const nativeType = types.get(column);
+      return nativeType === undefined ? undefined : this.dialect.readExpression({ name: column, nativeType });
+    };
+    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, { ...request, columns }, readExpression);
+    const [rows, fields] = await this.pool.query({ sql, values: params.map(mysqlParam), rowsAsArray: true });
     return { columns: (fields as FieldPacket[]).map(fieldColumn), rows: rows as unknown[][] };
+  }
+
+  /** The columns' native types of a table (`COLUMN_TYPE`) or of a query's result fields, once per connector. */
+  private typesOf(from: ReadRequest["from"]): Promise<Map<string, string>> {
+    const id = "table" in from ? `table\u0000${from.table.schema ?? ""}\u0000${from.table.name}` : `query\u0000${from.query}`;
+    let types = this.columnTypes.get(id);
+    if (!types) {
+      types = "table" in from
+        ? this.query<{ COLUMN_NAME: string; COLUMN_TYPE: string }>(
+          `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ${from.table.schema ? "?" : "DATABASE()"} AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+          [...(from.table.schema ? [from.table.schema] : []), from.table.name],
+        ).then(({ rows }) => new Map(rows.map((r) => [r.COLUMN_NAME, r.COLUMN_TYPE])))
+        : this.pool.query({ sql: `SELECT * FROM ${asDerivedTable(from.query)} LIMIT 0`, rowsAsArray: true }).then(([, fields]) =>
+          new Map((fields as FieldPacket[]).map((field) => [field.name, mysqlTypeOfField(field as never) ?? ""])));
+      types.catch(() => this.columnTypes.delete(id));
+      this.columnTypes.set(id, types);
+    }
+    return types;
   }
 
   async describeQuery(sql: string): Promise<ResultColumn[]> {
@@ -72,7 +113,7 @@ class MysqlConnector implements Connector {
         ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`, params);
 
     const byName = new Map<string, TableInfo>();
-    const id = (s: string, t: string) => `${s}\u0000${t}`;
+    const id = (...parts: string[]) => parts.join("\u0000");
     const result: TableInfo[] = tables.rows.map((t) => {
       const table: TableInfo = {
         schema: t.TABLE_SCHEMA, name: t.TABLE_NAME, kind: t.TABLE_TYPE === "VIEW" ? "view" : "table",
@@ -82,11 +123,18 @@ class MysqlConnector implements Connector {
       byName.set(id(t.TABLE_SCHEMA, t.TABLE_NAME), table);
       return table;
     });
+    const jsonColumns = await this.jsonColumns(filter, params);
     for (const c of columns.rows) {
+      // MariaDB's JSON is LONGTEXT with a json_valid() check: it is a JSON column all the same.
+      const nativeType = jsonColumns.has(id(c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME)) ? "json" : c.COLUMN_TYPE;
+      const onUpdate = /\bon update (\S+)/i.exec(c.EXTRA)?.[1];
       const column: ColumnInfo = {
-        name: c.COLUMN_NAME, nativeType: c.COLUMN_TYPE, type: portableFromMysqlType(c.COLUMN_TYPE),
+        name: c.COLUMN_NAME, nativeType, type: portableFromMysqlType(nativeType),
         nullable: c.IS_NULLABLE === "YES", default: c.COLUMN_DEFAULT === "NULL" ? null : c.COLUMN_DEFAULT,
         generated: /auto_increment|GENERATED/i.test(c.EXTRA),
+        ...(/auto_increment/i.test(c.EXTRA) ? { identity: true } : {}),
+        ...(/GENERATED/i.test(c.EXTRA) && !/DEFAULT_GENERATED/i.test(c.EXTRA) ? { computed: true } : {}),
+        ...(onUpdate ? { onUpdate } : {}),
       };
       byName.get(id(c.TABLE_SCHEMA, c.TABLE_NAME))?.columns.push(column);
     }
@@ -112,6 +160,24 @@ class MysqlConnector implements Connector {
     return { connection: this.name, type: this.type, serverVersion: await this.serverVersion(), defaultSchema: schema, tables: result };
   }
 
+  /**
+   * Columns checked by `json_valid(col)` — how MariaDB declares JSON (an alias of LONGTEXT) — as
+   * `schema\0table\0column`. MySQL has a real JSON type and no such table layout: none there.
+   */
+  private async jsonColumns(filter: string, params: unknown[]): Promise<Set<string>> {
+    const checks = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; CHECK_CLAUSE: string }>(
+      `SELECT CONSTRAINT_SCHEMA AS TABLE_SCHEMA, TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE 1=1${filter.replace(/TABLE_SCHEMA/g, "CONSTRAINT_SCHEMA")}`, params,
+    ).catch(() => ({ rows: [] }));
+    const columns = new Set<string>();
+    for (const check of checks.rows) {
+      const column = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(check.CHECK_CLAUSE.trim())?.[1];
+      if (column) columns.add([check.TABLE_SCHEMA, check.TABLE_NAME, column.replace(/``/g, "`")].join("\u0000"));
+    }
+    return columns;
+  }
+
+  postgresMapping = mysqlPostgresMapping;
+
   async session(): Promise<TargetSession> {
     throw configError("MySQL/MariaDB is supported as a source; DataBridge loads into PostgreSQL targets", { connection: this.name });
   }
@@ -135,6 +201,7 @@ export const mysqlConnectorFactory: ConnectorFactory = {
   schemes: ["mysql", "mariadb"],
   type: "mysql",
   async create(options: ConnectionOptions) {
+    const readOptions = mysqlReadOptions(options.url, options.name);
     const mysql = await import("mysql2/promise");
     const pool = mysql.createPool({
       ...mysqlClientConfig(options.url),
@@ -149,6 +216,13 @@ export const mysqlConnectorFactory: ConnectorFactory = {
       charset: "utf8mb4_general_ci",
       connectTimeout: 10_000,
     });
-    return new MysqlConnector(options.name, pool);
+    // The 'connection' event runs before the pool hands the connection out, and the SET is queued ahead of
+    // every query on it; a connection that cannot be set up is destroyed (its queries fail, transient).
+    pool.pool.on("connection", (connection) => {
+      connection.query(MYSQL_SESSION_SETUP, (error: unknown) => {
+        if (error) connection.destroy();
+      });
+    });
+    return new MysqlConnector(options.name, pool, readOptions);
   },
 };

@@ -1,4 +1,5 @@
-import type { ConnectorCapabilities, SqlDialect, TableRef } from "../connector.js";
+import type { ConnectorCapabilities, PortableType, SqlDialect, TableRef } from "../connector.js";
+import { DEFAULT_MYSQL_READ_OPTIONS, mysqlReadShape, type MysqlReadOptions } from "./mysql-types.js";
 
 export const mysqlCapabilities: ConnectorCapabilities = {
   // MariaDB's range optimizer does not use an index for `(a, b) > (?, ?)`; the expanded OR form it does.
@@ -12,15 +13,66 @@ export const mysqlCapabilities: ConnectorCapabilities = {
 
 export const quoteMysqlIdentifier = (name: string) => `\`${name.replace(/`/g, "``")}\``;
 
-export const mysqlDialect: SqlDialect = {
-  quoteIdentifier: quoteMysqlIdentifier,
-  quoteTable: (table: TableRef) =>
-    table.schema ? `${quoteMysqlIdentifier(table.schema)}.${quoteMysqlIdentifier(table.name)}` : quoteMysqlIdentifier(table.name),
-  placeholder: () => "?",
-  limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
-  nowMinusSeconds: (seconds) => `(NOW() - INTERVAL ${Math.trunc(seconds)} SECOND)`,
-  copyTextRow: mysqlCopyTextRow,
-};
+/** The dialect of a connection, whose read options (zero dates) shape the SQL that reads values. */
+export function mysqlDialectWith(options: MysqlReadOptions): SqlDialect & { readExpression(column: { name: string; nativeType: string }): string } {
+  return {
+    quoteIdentifier: quoteMysqlIdentifier,
+    quoteTable: (table: TableRef) =>
+      table.schema ? `${quoteMysqlIdentifier(table.schema)}.${quoteMysqlIdentifier(table.name)}` : quoteMysqlIdentifier(table.name),
+    placeholder: () => "?",
+    limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
+    nowMinusSeconds: mysqlNowMinusSeconds,
+    copyTextRow: (columns) => mysqlCopyTextRow(columns, options),
+    readExpression: (column) => mysqlReadExpression(column, options),
+  };
+}
+
+export const mysqlDialect = mysqlDialectWith(DEFAULT_MYSQL_READ_OPTIONS);
+
+/**
+ * "Now" for an incremental cursor's lag. The connector's sessions run in UTC (so TIMESTAMP reads as
+ * UTC): a TIMESTAMP cursor compares with the session's NOW(); a DATETIME cursor holds the wall-clock
+ * time its application wrote, which is the server's own zone, so it compares with now in that zone.
+ */
+export function mysqlNowMinusSeconds(seconds: number, cursor?: PortableType): string {
+  const now = cursor?.kind === "timestamptz" ? "NOW()" : "CONVERT_TZ(NOW(), '+00:00', @@global.time_zone)";
+  return `(${now} - INTERVAL ${Math.trunc(seconds)} SECOND)`;
+}
+
+/**
+ * The SQL that reads a column's value exactly — the same expression for the value path and for COPY
+ * text rendered by the server — or the plain column when its protocol text already is exact:
+ * - FLOAT/DOUBLE as `CAST(… AS DOUBLE)`: the protocol prints FLOAT with 6 significant digits (1234567 →
+ *   1234570) and DOUBLE(M,D) with D decimals, neither of which is the stored value; a DOUBLE's own text is
+ *   the shortest that reads back as the same IEEE double (checked against the binary protocol by the
+ *   source-types suite), so the cast gives every stored bit.
+ * - TIMESTAMP as its UTC text (the connector's sessions run at `+00:00`) followed by `+00`, so no session
+ *   time zone on either side can shift the instant.
+ * - geometries as EWKT (`SRID=4326;POINT(1 2)`, plain WKT when the SRID is 0): every coordinate printed
+ *   exactly, which PostGIS reads as a geometry and which stays readable as text.
+ * - zero dates as NULL when `zeroDates` is `null`.
+ * - BIT(1) as 0/1 (a boolean), BIT(n) as its n binary digits (`bit(n)` input); SET as a `text[]` literal
+ *   (`{"a","b"}`, each member quoted and escaped), the types they are carried as (see mysqlPostgresMapping).
+ */
+export function mysqlReadExpression(column: { name: string; nativeType: string }, options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string {
+  const name = quoteMysqlIdentifier(column.name);
+  const zeroAsNull = (sql: string) => options.zeroDates === "null" ? `IF(MONTH(${name}) = 0 OR DAYOFMONTH(${name}) = 0, NULL, ${sql})` : sql;
+  switch (mysqlReadShape(column.nativeType)) {
+    case "float": return `CAST(${name} AS DOUBLE)`;
+    case "bit": {
+      const width = Number(/\((\d+)\)/.exec(column.nativeType)?.[1] ?? 1);
+      return width === 1 ? `(${name} <> 0)` : `LPAD(BIN(${name}), ${width}, ${utf8("0")})`;
+    }
+    case "character":
+      return /^\s*set\b/i.test(column.nativeType)
+        ? `IF(${name} = ${utf8("")}, ${utf8("{}")}, CONCAT(${utf8('{"')}, REPLACE(REPLACE(REPLACE(${name}, ${utf8("\\")}, ${utf8("\\\\")}), ${utf8('"')}, ${utf8('\\"')}), ${utf8(",")}, ${utf8('","')}), ${utf8('"}')}))`
+        : name;
+    case "timestamp": return zeroAsNull(`CONCAT(${name}, '+00')`);
+    case "date": case "datetime": return zeroAsNull(name);
+    case "geometry": return `CONCAT(IF(ST_SRID(${name}) = 0, '', CONCAT('SRID=', ST_SRID(${name}), ';')), ST_AsText(${name}))`;
+    default: return name;
+  }
+}
 
 /**
  * Literals as hex with a charset introducer: they mean the same bytes whatever the server's
@@ -30,29 +82,28 @@ const utf8 = (text: string) => `_utf8mb4 X'${Buffer.from(text, "utf8").toString(
 const NULL_TEXT = utf8("\\N");
 const COPY_ESCAPES: [string, string][] = [["\\", "\\\\"], ["\t", "\\t"], ["\n", "\\n"], ["\r", "\\r"]];
 
-/** Types whose text in the protocol is the value's exact text, and whose values the engine writes as that text. */
-const NUMERIC_TEXT = /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|dec|fixed|year)\b/;
-const TEMPORAL_TEXT = /^(date|datetime|timestamp|time)\b/;
-const CHARACTER_TEXT = /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|uuid)\b/;
-
 /**
- * The row as one COPY text line, built by MariaDB/MySQL: the server renders numbers and dates as the
- * same text the protocol sends, and escapes text columns, so the engine neither decodes each value
- * nor encodes it again. Binary, bit, floating-point and zero-filled columns keep the value path
- * (their protocol text is not what the engine would write); so does anything unrecognised.
+ * The row as one COPY text line, built by MariaDB/MySQL from each column's exact reading
+ * ({@link mysqlReadExpression}): numbers, dates and instants are the same text the value path reads,
+ * text columns are converted to utf8mb4 and escaped, so the engine neither decodes each value nor
+ * encodes it again. Binary and zero-filled columns keep the value path (their text here is not what the
+ * engine would write); so does anything unrecognised.
  */
-export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: string }[]): string | undefined {
+export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: string }[], options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string | undefined {
   const fields: string[] = [];
   for (const column of columns) {
-    const type = column.nativeType.toLowerCase().trim();
-    const name = quoteMysqlIdentifier(column.name);
-    let text: string;
-    if (/\bzerofill\b/.test(type)) return undefined;
-    if (NUMERIC_TEXT.test(type) || TEMPORAL_TEXT.test(type)) text = name;
-    else if (CHARACTER_TEXT.test(type)) {
-      text = `CONVERT(${name} USING utf8mb4)`;
-      for (const [from, to] of COPY_ESCAPES) text = `REPLACE(${text}, ${utf8(from)}, ${utf8(to)})`;
-    } else return undefined;
+    if (/\bzerofill\b/i.test(column.nativeType)) return undefined;
+    let text = mysqlReadExpression(column, options);
+    switch (mysqlReadShape(column.nativeType)) {
+      case "integer": case "decimal": case "float": case "date": case "datetime": case "timestamp": case "time": case "geometry": case "bit":
+        break;
+      case "character":
+        text = `CONVERT(${text} USING utf8mb4)`;
+        for (const [from, to] of COPY_ESCAPES) text = `REPLACE(${text}, ${utf8(from)}, ${utf8(to)})`;
+        break;
+      default:
+        return undefined;
+    }
     fields.push(`IFNULL(${text}, ${NULL_TEXT})`);
   }
   return fields.length ? `CONCAT_WS(${utf8("\t")}, ${fields.join(", ")})` : undefined;

@@ -17,22 +17,25 @@ describe("portableFromMysqlType (COLUMN_TYPE)", () => {
     ["DECIMAL(65,30) UNSIGNED", { kind: "decimal", precision: 65, scale: 30 }],
     ["decimal", { kind: "decimal", precision: 10, scale: 0 }],
     ["numeric(5)", { kind: "decimal", precision: 5, scale: 0 }],
-    ["float", { kind: "float" }],
-    ["double unsigned", { kind: "float" }],
+    ["float", { kind: "float", precision: 24 }],
+    ["float(10,2)", { kind: "float", precision: 24 }],
+    ["double unsigned", { kind: "float", precision: 53 }],
+    ["double(10,2)", { kind: "float", precision: 53 }],
     ["char(8)", { kind: "string", length: 8 }],
     ["varchar(255)", { kind: "string", length: 255 }],
     ["enum('A','I','B(x)')", { kind: "string", length: 255 }],
-    ["set('a','b')", { kind: "string", length: 255 }],
+    ["set('a','b')", { kind: "text" }],
     ["tinytext", { kind: "text" }],
     ["longtext", { kind: "text" }],
     ["date", { kind: "date" }],
     ["datetime(6)", { kind: "timestamp" }],
-    ["timestamp", { kind: "timestamp" }],
+    ["timestamp", { kind: "timestamptz" }],
+    ["timestamp(6)", { kind: "timestamptz" }],
     ["time(3)", { kind: "time" }],
     ["year(4)", { kind: "smallint" }],
     ["json", { kind: "json" }],
     ["bit(1)", { kind: "boolean" }],
-    ["bit(8)", { kind: "binary" }],
+    ["bit(8)", { kind: "string", length: 8 }],
     ["binary(16)", { kind: "binary" }],
     ["varbinary(255)", { kind: "binary" }],
     ["longblob", { kind: "binary" }],
@@ -70,11 +73,14 @@ describe("portableFromMysqlField (query result metadata, as mysql2 reports it)",
 
   it("dates, blobs, bits and JSON", () => {
     expect(portableFromMysqlField({ type: 12 })).toEqual({ kind: "timestamp" });
-    expect(portableFromMysqlField({ columnType: 7 })).toEqual({ kind: "timestamp" });
+    expect(portableFromMysqlField({ columnType: 7 })).toEqual({ kind: "timestamptz" });
+    expect(portableFromMysqlField({ columnType: 4 })).toEqual({ kind: "float", precision: 24 });
+    expect(portableFromMysqlField({ columnType: 5 })).toEqual({ kind: "float", precision: 53 });
     expect(portableFromMysqlField({ columnType: 10 })).toEqual({ kind: "date" });
     expect(portableFromMysqlField({ columnType: 252, characterSet: 224 })).toEqual({ kind: "text" });
     expect(portableFromMysqlField({ columnType: 252, characterSet: 63 })).toEqual({ kind: "binary" });
     expect(portableFromMysqlField({ columnType: 16, columnLength: 1 })).toEqual({ kind: "boolean" });
+    expect(portableFromMysqlField({ columnType: 16, columnLength: 9 })).toEqual({ kind: "string", length: 9 });
     expect(portableFromMysqlField({ columnType: 245 })).toEqual({ kind: "json" });
     expect(portableFromMysqlField({ columnType: 255 })).toEqual({ kind: "unknown" });
   });

@@ -14,16 +14,23 @@ export function portableFromMysqlType(columnType: string): PortableType {
     case "bigint": return unsigned ? { kind: "decimal", precision: 20, scale: 0 } : { kind: "bigint" };
     case "decimal": case "numeric": case "dec": case "fixed":
       return { kind: "decimal", precision: args?.[0] ?? 10, scale: args?.[1] ?? 0 };
-    case "float": case "double": case "real": return { kind: "float" };
+    // FLOAT (and FLOAT(M,D)) is IEEE single precision; DOUBLE and REAL are double precision.
+    case "float": return { kind: "float", precision: 24 };
+    case "double": case "real": return { kind: "float", precision: 53 };
     case "char": case "varchar": return args ? { kind: "string", length: args[0] } : { kind: "string" };
-    case "enum": case "set": return { kind: "string", length: 255 };
+    case "enum": return { kind: "string", length: 255 };
+    // Read as a text[] literal (`{"a","b"}`), whose length has no bound.
+    case "set": return { kind: "text" };
     case "tinytext": case "text": case "mediumtext": case "longtext": return { kind: "text" };
     case "date": return { kind: "date" };
-    case "datetime": case "timestamp": return { kind: "timestamp" };
+    case "datetime": return { kind: "timestamp" };
+    // An instant (stored in UTC, shown in the session's zone): read in a UTC session and written with its offset.
+    case "timestamp": return { kind: "timestamptz" };
     case "time": return { kind: "time" };
     case "year": return { kind: "smallint" };
     case "json": return { kind: "json" };
-    case "bit": return args && args[0] === 1 ? { kind: "boolean" } : { kind: "binary" };
+    // BIT(1) reads as 0/1, BIT(n) as its n binary digits.
+    case "bit": return !args || args[0] === 1 ? { kind: "boolean" } : { kind: "string", length: args[0] };
     case "binary": case "varbinary": case "tinyblob": case "blob": case "mediumblob": case "longblob": return { kind: "binary" };
     case "uuid": return { kind: "uuid" };
     default: return { kind: "unknown" };
@@ -71,12 +78,14 @@ export function portableFromMysqlField(field: MysqlField): PortableType {
       const precision = Math.max(1, (field.columnLength ?? 11) - (scale > 0 ? 1 : 0) - (unsigned ? 0 : 1));
       return { kind: "decimal", precision, scale };
     }
-    case FieldType.FLOAT: case FieldType.DOUBLE: return { kind: "float" };
+    case FieldType.FLOAT: return { kind: "float", precision: 24 };
+    case FieldType.DOUBLE: return { kind: "float", precision: 53 };
     case FieldType.DATE: return { kind: "date" };
     case FieldType.TIME: return { kind: "time" };
-    case FieldType.DATETIME: case FieldType.TIMESTAMP: return { kind: "timestamp" };
+    case FieldType.DATETIME: return { kind: "timestamp" };
+    case FieldType.TIMESTAMP: return { kind: "timestamptz" };
     case FieldType.JSON: return { kind: "json" };
-    case FieldType.BIT: return field.columnLength === 1 ? { kind: "boolean" } : { kind: "binary" };
+    case FieldType.BIT: return field.columnLength === 1 ? { kind: "boolean" } : { kind: "string", length: field.columnLength };
     case FieldType.TINY_BLOB: case FieldType.MEDIUM_BLOB: case FieldType.LONG_BLOB: case FieldType.BLOB:
       return binary ? { kind: "binary" } : { kind: "text" };
     case FieldType.VARCHAR: case FieldType.VAR_STRING: case FieldType.STRING:
@@ -84,4 +93,120 @@ export function portableFromMysqlField(field: MysqlField): PortableType {
       return field.columnLength ? { kind: "string", length: Math.ceil(field.columnLength / mysqlBytesPerChar(field.characterSet)) } : { kind: "string" };
     default: return { kind: "unknown" };
   }
+}
+
+/** How zero dates (`0000-00-00`, `2024-00-15`: MariaDB accepts them, PostgreSQL has no such date) are read. */
+export type ZeroDates = "null" | "reject";
+
+export interface MysqlReadOptions {
+  /** `reject` (default): read as they are, so PostgreSQL rejects the row naming its key and column; `null`: read as NULL. */
+  zeroDates: ZeroDates;
+}
+
+export const DEFAULT_MYSQL_READ_OPTIONS: MysqlReadOptions = { zeroDates: "reject" };
+
+/** What a column's values are, for choosing how to read them: the type family of its `COLUMN_TYPE`. */
+export type MysqlReadShape = "integer" | "decimal" | "float" | "date" | "datetime" | "timestamp" | "time" | "character" | "geometry" | "binary" | "bit" | "other";
+
+const GEOMETRY_TYPES = new Set(["geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "geomcollection"]);
+
+/** The family of a `COLUMN_TYPE` (or of the pseudo type {@link mysqlTypeOfField} gives a query's result field). */
+export function mysqlReadShape(nativeType: string): MysqlReadShape {
+  const type = nativeType.toLowerCase().trim();
+  const base = /^[a-z0-9_]+/.exec(type)?.[0] ?? "";
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|year)$/.test(base)) return "integer";
+  if (/^(decimal|numeric|dec|fixed)$/.test(base)) return "decimal";
+  if (/^(float|double|real)$/.test(base)) return "float";
+  if (base === "date") return "date";
+  if (base === "datetime") return "datetime";
+  if (base === "timestamp") return "timestamp";
+  if (base === "time") return "time";
+  if (/^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|uuid|inet4|inet6)$/.test(base)) return "character";
+  if (GEOMETRY_TYPES.has(base)) return "geometry";
+  if (/^(binary|varbinary|tinyblob|blob|mediumblob|longblob)$/.test(base)) return "binary";
+  if (base === "bit") return "bit";
+  return "other";
+}
+
+/** An instant as the engine carries it (`… +00`): MariaDB reads no offsets, and in the connector's UTC session the same text without it names the same instant. */
+const UTC_INSTANT = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)\+00$/;
+
+/**
+ * A value bound into a MariaDB/MySQL statement: instants read from TIMESTAMP columns (`2024-11-03
+ * 05:30:00+00`) lose their `+00` — e.g. a TIMESTAMP key or incremental cursor paged past — since the
+ * server would otherwise truncate the text with a warning.
+ */
+export function mysqlParam(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const instant = UTC_INSTANT.exec(value);
+  return instant ? instant[1] : value;
+}
+
+const ENUM_FLAG = 256;
+const SET_FLAG = 2048;
+
+/**
+ * A query's result field as the `COLUMN_TYPE`-like spelling {@link mysqlReadShape} understands, for
+ * the fields whose reading differs from the plain column (query sources have no catalog entry).
+ */
+export function mysqlTypeOfField(field: MysqlField): string | undefined {
+  const code = field.columnType ?? field.type;
+  if ((field.flags ?? 0) & SET_FLAG) return "set";
+  if ((field.flags ?? 0) & ENUM_FLAG) return "enum";
+  switch (code) {
+    case FieldType.FLOAT: return "float";
+    case FieldType.DOUBLE: return "double";
+    case FieldType.TIMESTAMP: return "timestamp";
+    case FieldType.DATE: return "date";
+    case FieldType.DATETIME: return "datetime";
+    case FieldType.BIT: return `bit(${field.columnLength ?? 1})`;
+    case GEOMETRY_FIELD: return "geometry";
+    default: return undefined;
+  }
+}
+
+const GEOMETRY_FIELD = 255;
+
+const BACKSLASH_ESCAPES: Record<string, string> = { "0": "\0", n: "\n", r: "\r", t: "\t", Z: "\x1a", b: "\b", "%": "\\%", _: "\\_" };
+
+/**
+ * Reads one quoted literal of MySQL/MariaDB's SQL (`'it''s'`, `'x\\y'`) starting at `from`: its value and
+ * where it ends. `undefined` when there is no well-formed literal there.
+ */
+function readQuoted(text: string, from: number): { value: string; end: number } | undefined {
+  if (text[from] !== "'") return undefined;
+  let value = "";
+  for (let i = from + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\" && i + 1 < text.length) {
+      const next = text[++i];
+      value += BACKSLASH_ESCAPES[next] ?? next;
+    } else if (c === "'") {
+      if (text[i + 1] === "'") { value += "'"; i++; } else return { value, end: i + 1 };
+    } else value += c;
+  }
+  return undefined;
+}
+
+/** The value of a literal as `information_schema` shows a MariaDB default (`'it''s'`); `undefined` when it is not one quoted literal. */
+export function unquoteMysqlLiteral(text: string): string | undefined {
+  const quoted = readQuoted(text.trim(), 0);
+  return quoted && quoted.end === text.trim().length ? quoted.value : undefined;
+}
+
+/** The members of an `enum(…)` or `set(…)` COLUMN_TYPE, unescaped: `enum('a','it''s')` → `["a", "it's"]`. */
+export function mysqlTypeMembers(columnType: string): string[] {
+  const open = columnType.indexOf("(");
+  const members: string[] = [];
+  let at = open + 1;
+  while (open >= 0 && at < columnType.length) {
+    while (columnType[at] === " ") at++;
+    const member = readQuoted(columnType, at);
+    if (!member) break;
+    members.push(member.value);
+    at = member.end;
+    if (columnType[at] !== ",") break;
+    at++;
+  }
+  return members;
 }

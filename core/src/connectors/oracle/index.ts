@@ -9,3 +9,4 @@ export {
   normalizeOracleNumber, type OracleColumnMetadata, type OracleCatalogType, type OracleFetch,
 } from "./oracle-types.js";
 export { classifyOracleError, oracleErrorCodes, ORACLE_TRANSIENT_CODES, ORACLE_DATA_CODES } from "./oracle-errors.js";
+export { oraclePostgresMapping, oracleDefault } from "./oracle-postgres-mapping.js";

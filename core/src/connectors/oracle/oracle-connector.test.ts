@@ -172,7 +172,7 @@ describe("query rows and the catalog", () => {
     expect(tables.map((t) => [t.name, t.kind, t.estimatedRows])).toEqual([["ORDERS", "table", 48210], ["ORDER_LINES", "table", null], ["OPEN_ORDERS", "view", null]]);
     const [orders, lines, view] = tables;
     expect(orders.columns).toEqual([
-      { name: "ID", nativeType: "NUMBER(10)", type: { kind: "bigint" }, nullable: false, default: null, generated: true },
+      { name: "ID", nativeType: "NUMBER(10)", type: { kind: "bigint" }, nullable: false, default: null, generated: true, identity: true },
       { name: "TOTAL", nativeType: "NUMBER(12,2)", type: { kind: "decimal", precision: 12, scale: 2 }, nullable: true, default: "0", generated: false },
       { name: "CREATED", nativeType: "DATE", type: { kind: "timestamp" }, nullable: true, default: "SYSDATE", generated: false },
       { name: "NOTE", nativeType: "VARCHAR2(100 CHAR)", type: { kind: "string", length: 100 }, nullable: true, default: null, generated: false },

@@ -5,6 +5,7 @@ import type {
 import { buildKeysetSelect } from "../keyset.js";
 import { oracleCapabilities, oracleDialect } from "./oracle-dialect.js";
 import { classifyOracleError } from "./oracle-errors.js";
+import { oraclePostgresMapping } from "./oracle-postgres-mapping.js";
 import {
   oracleFetchPlan, oracleReadExpression, oracleTypeFromCatalog, oracleTypeFromColumn, portableFromOracleType, type OracleColumnMetadata,
 } from "./oracle-types.js";
@@ -195,6 +196,7 @@ export function oracleCatalogTables(rows: OracleCatalogRows): TableInfo[] {
       name: c.column_name, nativeType, type: portableFromOracleType(nativeType), nullable: c.nullable === "Y",
       default: defaultText === null || defaultText === "" || defaultText.toUpperCase() === "NULL" ? null : defaultText,
       generated: c.identity_column === "YES",
+      ...(c.identity_column === "YES" ? { identity: true } : {}),
     };
     byName.get(id(c.schema_name, c.table_name))?.columns.push(column);
   }
@@ -359,6 +361,7 @@ class OracleConnector implements Connector {
   }
 
   classifyError = classifyOracleError;
+  postgresMapping = oraclePostgresMapping;
 
   async close() {
     await this.pool.close(0);

@@ -7,10 +7,19 @@ import { encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { introspectPostgres } from "../postgres/postgres-introspector.js";
-import { POSTGRES_JSON_OIDS, POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "../postgres/postgres-types.js";
+import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType, postgresSourceMapping } from "../postgres/postgres-types.js";
+import { postgresLiteral } from "../postgres/postgres-dialect.js";
 
-/** Moving data keeps json/jsonb as text, so a JSON scalar reaches the target as JSON. */
-const jsonAsText = Object.fromEntries(POSTGRES_JSON_OIDS.map((oid) => [oid, (value: string) => value]));
+const keepText = (value: string) => value;
+const valueOids = new Set<number>(POSTGRES_VALUE_OIDS);
+
+/**
+ * Parsers for moving data: every type PGlite would parse (arrays, json, points, …) except the few read
+ * as JavaScript values is kept as the server's text (see POSTGRES_VALUE_OIDS).
+ */
+function dataParsers(db: PGlite): Record<number, (value: string) => string> {
+  return Object.fromEntries(Object.keys(db.parsers).map(Number).filter((oid) => !valueOids.has(oid)).map((oid) => [oid, keepText]));
+}
 
 /**
  * Embedded PostgreSQL (PGlite): one in-process session per database folder. Sessions are
@@ -31,6 +40,7 @@ interface SharedDatabase {
   db: PGlite;
   lock: Lock;
   users: number;
+  dataParsers: Record<number, (value: string) => string>;
 }
 
 /** One PGlite instance per folder in this process: a folder opened twice would corrupt it. */
@@ -49,11 +59,11 @@ async function openShared(dataDir: string | undefined): Promise<SharedDatabase> 
   if (!shared) {
     shared = (async () => {
       const { PGlite } = await import("@electric-sql/pglite");
-      const keepText = (value: string) => value;
       const parsers = Object.fromEntries(POSTGRES_TEXT_OIDS.map((oid) => [oid, keepText]));
       if (dataDir) (await import("node:fs")).mkdirSync(dataDir, { recursive: true });
       const db = await PGlite.create(dataDir ?? "memory://", { parsers });
-      return { db, lock: new Lock(), users: 0 };
+      for (const [name, value] of Object.entries(POSTGRES_SESSION_SETTINGS)) await db.query(`SET ${name} = ${postgresLiteral(value)}`);
+      return { db, lock: new Lock(), users: 0, dataParsers: dataParsers(db) };
     })();
     openDatabases.set(key, shared);
     shared.catch(() => openDatabases.delete(key));
@@ -99,7 +109,7 @@ class PgliteConnector implements Connector {
   read(request: ReadRequest): Promise<RowBatch> {
     const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
     return this.locked(async (db) => {
-      const result = await db.query<unknown[]>(sql, params, { rowMode: "array", parsers: jsonAsText });
+      const result = await db.query<unknown[]>(sql, params, { rowMode: "array", parsers: this.shared.dataParsers });
       return { columns: result.fields.map(fieldColumn), rows: result.rows };
     });
   }
@@ -145,6 +155,7 @@ class PgliteConnector implements Connector {
   }
 
   nativeType = postgresNativeType;
+  postgresMapping = postgresSourceMapping;
   classifyError = classifyPostgresError;
 
   async close() {

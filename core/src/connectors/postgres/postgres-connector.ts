@@ -8,7 +8,7 @@ import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
-import { POSTGRES_JSON_OIDS, POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
+import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType, postgresSourceMapping } from "./postgres-types.js";
 
 /** The server's config from a `postgres://` URL, as separate fields so the URL (and its password) is never echoed by the driver. */
 export function postgresClientConfig(url: URL) {
@@ -23,6 +23,8 @@ export function postgresClientConfig(url: URL) {
     database: decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres",
     ssl: sslmode && sslmode !== "disable" ? { rejectUnauthorized: sslmode === "verify-full" } : undefined,
     application_name: "databridge",
+    // Startup options (`-c name=value`, spaces escaped): set before the session's first query.
+    options: Object.entries(POSTGRES_SESSION_SETTINGS).map(([name, value]) => `-c ${name}=${value.replace(/ /g, "\\ ")}`).join(" "),
     connectionTimeoutMillis: Number(url.searchParams.get("connect_timeout") ?? 10) * 1000,
   };
 }
@@ -88,6 +90,7 @@ class PostgresConnector implements Connector {
   }
 
   nativeType = postgresNativeType;
+  postgresMapping = postgresSourceMapping;
   classifyError = classifyPostgresError;
 
   async close() {
@@ -147,10 +150,10 @@ export const postgresConnectorFactory: ConnectorFactory = {
       getTypeParser: ((oid: number, format?: string) =>
         textOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
-    const dataOids = new Set<number>([...POSTGRES_TEXT_OIDS, ...POSTGRES_JSON_OIDS]);
+    const valueOids = new Set<number>(POSTGRES_VALUE_OIDS);
     const dataTypes = {
       getTypeParser: ((oid: number, format?: string) =>
-        dataOids.has(oid) ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+        valueOids.has(oid) ? pg.types.getTypeParser(oid, format as "text") : keepText) as typeof pg.types.getTypeParser,
     };
     const config: ClientConfig = { ...postgresClientConfig(options.url), types };
     const pool = new pg.Pool({ ...config, max: 4 });

@@ -24,6 +24,9 @@ describe("encodeCopyValue (COPY text format)", () => {
   it("writes numbers, bigints and booleans in PostgreSQL's input syntax", () => {
     expect(encodeCopyValue(42)).toBe("42");
     expect(encodeCopyValue(-0.5)).toBe("-0.5");
+    expect(encodeCopyValue(-0)).toBe("-0");
+    expect(encodeCopyValue(0)).toBe("0");
+    expect(encodeCopyValue(5e-324)).toBe("5e-324");
     expect(encodeCopyValue(Number.POSITIVE_INFINITY)).toBe("Infinity");
     expect(encodeCopyValue(Number.NEGATIVE_INFINITY)).toBe("-Infinity");
     expect(encodeCopyValue(Number.NaN)).toBe("NaN");

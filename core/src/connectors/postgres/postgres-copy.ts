@@ -126,7 +126,8 @@ export function encodeCopyValue(value: unknown): string {
     case "string":
       return needsEscape.test(value) ? value.replace(escapes, (c) => escapeOf[c]) : value;
     case "number":
-      return Number.isFinite(value) ? String(value) : value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
+      // String(-0) is "0": negative zero is a distinct float8/float4 value in PostgreSQL.
+      return Number.isFinite(value) ? (Object.is(value, -0) ? "-0" : String(value)) : value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
     case "bigint":
       return value.toString();
     case "boolean":

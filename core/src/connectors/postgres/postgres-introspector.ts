@@ -88,6 +88,8 @@ export async function introspectPostgres(
       nullable: !c.not_null,
       default: c.default_expr,
       generated: Boolean(c.identity) || Boolean(c.generated) || /^nextval\(/.test(c.default_expr ?? ""),
+      ...(c.identity || /^nextval\(/.test(c.default_expr ?? "") ? { identity: true } : {}),
+      ...(c.generated ? { computed: true } : {}),
     };
     byOid.get(Number(c.oid))?.columns.push(column);
   }

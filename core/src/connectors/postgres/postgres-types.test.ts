@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, PortableType } from "../connector.js";
 import { pgliteConnectorFactory } from "../pglite/pglite-connector.js";
 import { classifyPostgresError } from "./postgres-errors.js";
-import { portableFromPostgresOid, portableFromPostgresType, postgresNativeType } from "./postgres-types.js";
+import { portableFromPostgresOid, portableFromPostgresType, postgresNativeType, postgresSourceMapping } from "./postgres-types.js";
 
 describe("portableFromPostgresType (format_type spelling)", () => {
   it.each([
@@ -12,8 +12,8 @@ describe("portableFromPostgresType (format_type spelling)", () => {
     ["numeric(10,2)", { kind: "decimal", precision: 10, scale: 2 }],
     ["numeric(7)", { kind: "decimal", precision: 7, scale: 0 }],
     ["numeric", { kind: "decimal" }],
-    ["real", { kind: "float" }],
-    ["double precision", { kind: "float" }],
+    ["real", { kind: "float", precision: 24 }],
+    ["double precision", { kind: "float", precision: 53 }],
     ["character varying(50)", { kind: "string", length: 50 }],
     ["character varying", { kind: "string" }],
     ["character(8)", { kind: "string", length: 8 }],
@@ -30,11 +30,11 @@ describe("portableFromPostgresType (format_type spelling)", () => {
     ["time with time zone", { kind: "time" }],
     ["uuid", { kind: "uuid" }],
     ["jsonb", { kind: "json" }],
-    ["integer[]", { kind: "json" }],
+    ["integer[]", { kind: "unknown" }],
     ["bytea", { kind: "binary" }],
     ["int4", { kind: "integer" }],
     ["int8", { kind: "bigint" }],
-    ["float8", { kind: "float" }],
+    ["float8", { kind: "float", precision: 53 }],
     ["bool", { kind: "boolean" }],
     ["timestamptz", { kind: "timestamptz" }],
     ["timestamptz(3)", { kind: "timestamptz" }],
@@ -55,6 +55,8 @@ describe("postgresNativeType (create: true targets)", () => {
     [{ kind: "decimal", precision: 20 }, "numeric(20,0)"],
     [{ kind: "decimal" }, "numeric"],
     [{ kind: "float" }, "double precision"],
+    [{ kind: "float", precision: 24 }, "real"],
+    [{ kind: "float", precision: 53 }, "double precision"],
     [{ kind: "string", length: 40 }, "varchar(40)"],
     [{ kind: "string" }, "text"],
     [{ kind: "text" }, "text"],
@@ -72,7 +74,7 @@ describe("postgresNativeType (create: true targets)", () => {
   });
 
   it("round-trips through the type PostgreSQL reports back", () => {
-    for (const formatted of ["numeric(10,2)", "character varying(50)", "timestamp with time zone", "timestamp without time zone", "bytea", "bigint", "uuid", "jsonb", "date"]) {
+    for (const formatted of ["real", "double precision", "numeric(10,2)", "character varying(50)", "timestamp with time zone", "timestamp without time zone", "bytea", "bigint", "uuid", "jsonb", "date"]) {
       expect(portableFromPostgresType(postgresNativeType(portableFromPostgresType(formatted)))).toEqual(portableFromPostgresType(formatted));
     }
   });
@@ -97,10 +99,10 @@ describe("types and errors as a real PostgreSQL (PGlite) reports them", () => {
     const table = catalog.tables.find((t) => t.name === "typed")!;
     const fromCatalog = Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
     expect(fromCatalog).toEqual({
-      id: { kind: "integer" }, s: { kind: "smallint" }, b: { kind: "bigint" }, n: { kind: "decimal", precision: 12, scale: 3 }, f: { kind: "float" },
+      id: { kind: "integer" }, s: { kind: "smallint" }, b: { kind: "bigint" }, n: { kind: "decimal", precision: 12, scale: 3 }, f: { kind: "float", precision: 24 },
       v: { kind: "string", length: 30 }, c: { kind: "string", length: 4 }, t: { kind: "text" }, ok: { kind: "boolean" }, d: { kind: "date" },
       ts: { kind: "timestamp" }, tz: { kind: "timestamptz" }, tm: { kind: "time" }, u: { kind: "uuid" }, j: { kind: "json" }, bin: { kind: "binary" },
-      arr: { kind: "json" }, iv: { kind: "unknown" },
+      arr: { kind: "unknown" }, iv: { kind: "unknown" },
     });
     const { rows } = await db.query<{ attname: string; atttypid: number; atttypmod: number }>(
       "SELECT attname, atttypid::int AS atttypid, atttypmod FROM pg_attribute WHERE attrelid = 'typed'::regclass AND attnum > 0 ORDER BY attnum");
@@ -139,5 +141,21 @@ describe("types and errors as a real PostgreSQL (PGlite) reports them", () => {
     expect(classifyPostgresError({ code: "42501" })).toBe("terminal");
     expect(classifyPostgresError({ code: "57014" })).toBe("terminal");
     expect(classifyPostgresError(undefined)).toBe("terminal");
+  });
+});
+
+describe("postgresSourceMapping (PostgreSQL and PGlite sources into PostgreSQL)", () => {
+  it("keeps the source's own built-in type, arrays included; serial and identity columns are identity columns", () => {
+    for (const type of ["integer", "character varying(50)", "timestamp(3) without time zone", "timestamp with time zone", "numeric(38,10)", "text[]",
+      "timestamp without time zone[]", "interval", "money", "point", "bit varying(10)", "character(5)", "double precision", "real", "jsonb", "inet"]) {
+      expect(postgresSourceMapping({ nativeType: type }, { postgis: false }), type).toEqual({ type, warnings: [] });
+    }
+    expect(postgresSourceMapping({ nativeType: "bigint", identity: true }, { postgis: false })).toEqual({ type: "bigint", identity: true, warnings: [] });
+  });
+
+  it("a type the target may not have (enum, domain, extension) is text with a warning; PostGIS types only where the target has PostGIS", () => {
+    expect(postgresSourceMapping({ nativeType: "mood" }, { postgis: false })).toEqual({ type: "text", warnings: ["mood is not a built-in type the target is sure to have; stored as its text"] });
+    expect(postgresSourceMapping({ nativeType: "geometry(Point,4326)" }, { postgis: true })).toEqual({ type: "geometry(Point,4326)", warnings: [] });
+    expect(postgresSourceMapping({ nativeType: "geometry" }, { postgis: false }).type).toBe("text");
   });
 });
