@@ -20,7 +20,7 @@ export * from "./protocol.js";
 
 // Connectors
 export type {
-  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
+  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, EmbeddedStorage, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
   Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind,
 } from "./connectors/connector.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";

@@ -6,7 +6,8 @@ import {
 import type { ConnectionRow } from "../state/schema.js";
 import type { SecretBox } from "../state/secrets.js";
 import type { StateStore } from "../state/store.js";
-import { badRequest, conflict, notFound } from "./errors.js";
+import { EMBEDDED_PLACE_FIX, type ConnectionOrigin, type EmbeddedPlaces } from "./embedded-places.js";
+import { ApiError, badRequest, conflict, notFound } from "./errors.js";
 import type { WorkspaceSource } from "./workspace-source.js";
 
 export const CONNECTION_TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"] as const;
@@ -103,6 +104,7 @@ interface Resolved {
   name: string;
   url: URL;
   password?: string;
+  origin: ConnectionOrigin;
 }
 
 /** Saved connections: CRUD with the password encrypted at rest, test, discover, and the env overlay runs use. */
@@ -113,6 +115,7 @@ export class ConnectionService {
     private readonly store: StateStore,
     private readonly secrets: SecretBox,
     private readonly workspaces: WorkspaceSource,
+    private readonly places: EmbeddedPlaces,
   ) {}
 
   onChange(listener: () => void): void {
@@ -149,6 +152,7 @@ export class ConnectionService {
     await this.checkNameFree(parsed.name);
     const id = randomUUID();
     const { values, password } = await this.normalize(parsed);
+    await this.checkPlace({ name: values.name, url: buildUrl(values, undefined), origin: "client" });
     const row = await this.store.insertConnection({ id, ...values, passwordEncrypted: password ? this.secrets.encrypt(password, aad(id)) : null });
     this.changed();
     return this.view(row, await this.workspaces.get());
@@ -176,6 +180,7 @@ export class ConnectionService {
       });
     }
     const { values, password } = await this.normalize(merged);
+    await this.checkPlace({ name: values.name, url: buildUrl(values, undefined), origin: "client" });
     const passwordEncrypted = keepPassword ? row.passwordEncrypted : password ? this.secrets.encrypt(password, aad(id)) : null;
     const updated = await this.store.updateConnection(id, { ...values, passwordEncrypted });
     this.changed();
@@ -192,7 +197,7 @@ export class ConnectionService {
   async testUnsaved(input: unknown): Promise<TestResult> {
     const parsed = testConnectionSchema.parse(input);
     const { values, password } = await this.normalize({ ...parsed, name: parsed.name ?? "unsaved" } as FieldsInput | UrlInput);
-    return this.test({ name: values.name, url: buildUrl(values, password), password });
+    return this.test({ name: values.name, url: buildUrl(values, password), password, origin: "client" });
   }
 
   /** Tests a saved (or workspace) connection and remembers the outcome. */
@@ -202,9 +207,16 @@ export class ConnectionService {
     return result;
   }
 
+  /** The connection's catalog; a connection that fails (wrong password, unreachable) is a 422 naming why. */
   async discover(id: string): Promise<Catalog> {
     const resolved = await this.resolve(id);
-    return this.withConnector(resolved, DISCOVER_TIMEOUT_MS, (connector) => connector.introspect());
+    const open = await this.opener(resolved);
+    try {
+      return await this.withConnector(resolved, open, DISCOVER_TIMEOUT_MS, (connector) => connector.introspect());
+    } catch (error) {
+      const message = messageOf(error);
+      throw new ApiError(422, "connection_failed", message.startsWith(`connection ${resolved.name}`) ? message : `connection ${resolved.name}: ${message}`);
+    }
   }
 
   /** `DATABRIDGE_CONN_<NAME>` → URL (with password) for every saved connection: the environment runs get. */
@@ -230,12 +242,12 @@ export class ConnectionService {
       const workspace = await this.workspaces.get();
       if (!(name in (workspace.config.connections ?? {}))) throw notFound(`connection ${id}`);
       const url = resolveConnectionUrl(name, workspace.config);
-      return { name, url, password: url.password ? decodeURIComponent(url.password) : undefined };
+      return { name, url, password: url.password ? decodeURIComponent(url.password) : undefined, origin: "config" };
     }
     const row = await this.row(id);
     const password = row.passwordEncrypted ? this.secrets.decrypt(row.passwordEncrypted, aad(row.id)) : undefined;
     registerSecret(password);
-    return { name: row.name, url: buildUrl(row, password), password };
+    return { name: row.name, url: buildUrl(row, password), password, origin: "client" };
   }
 
   private async checkNameFree(name: string, exceptId?: string): Promise<void> {
@@ -281,27 +293,58 @@ export class ConnectionService {
     };
   }
 
+  /** A request that cannot be tried (unknown scheme, a place it may not open) is a 4xx; a connection that fails is `ok: false`. */
   private async test(resolved: Resolved): Promise<TestResult> {
     const started = Date.now();
     const url = new URL(resolved.url.href);
     if (/^postgres/.test(url.protocol) && !url.searchParams.has("connect_timeout")) url.searchParams.set("connect_timeout", String(TEST_TIMEOUT_MS / 1000));
+    const testing = { ...resolved, url };
+    const open = await this.opener(testing);
     try {
-      const serverVersion = await this.withConnector({ ...resolved, url }, TEST_TIMEOUT_MS, (connector) => connector.serverVersion());
+      const serverVersion = await this.withConnector(testing, open, TEST_TIMEOUT_MS, (connector) => connector.serverVersion());
       return { ok: true, serverVersion, durationMs: Date.now() - started };
     } catch (error) {
       return { ok: false, error: scrub(messageOf(error), resolved.password), durationMs: Date.now() - started };
     }
   }
 
-  /** Opens a connector for one piece of work with a deadline; it is always closed afterwards. */
-  private async withConnector<T>(resolved: Resolved, timeoutMs: number, work: (connector: Connector) => Promise<T>): Promise<T> {
+  /**
+   * The connector factory for a connection, checked: an embedded database must be in a place its
+   * origin may open (400 otherwise), and must exist already — a test or a discovery never creates one (422).
+   */
+  private async opener(resolved: Resolved): Promise<() => Promise<Connector>> {
     const workspace = await this.workspaces.get();
+    const factory = this.factoryFor(resolved, workspace);
+    const location = await this.checkPlace(resolved, workspace);
+    if (location !== undefined && !(await factory.embedded!.exists(location))) {
+      throw new ApiError(422, "no_database", `connection ${resolved.name}: no database at ${location} (fix: run a pipeline that writes to it first, or correct the folder)`);
+    }
+    return () => factory.create({ name: resolved.name, url: resolved.url, baseDir: workspace.rootDir });
+  }
+
+  private factoryFor(resolved: Pick<Resolved, "name" | "url">, workspace: Workspace) {
     const scheme = resolved.url.protocol.replace(/:$/, "").toLowerCase();
     const factory = workspace.registry.connectorsByScheme.get(scheme);
     if (!factory) {
       throw badRequest(`connection ${resolved.name}: no connector for "${scheme}:" yet (available: ${[...workspace.registry.connectorsByScheme.keys()].join(", ")})`, "unsupported_connection_type");
     }
-    const opening = factory.create({ name: resolved.name, url: resolved.url, baseDir: workspace.rootDir });
+    return factory;
+  }
+
+  /** Refuses (400) an embedded database in a place this connection's origin may not open; returns where it is. */
+  private async checkPlace(resolved: Pick<Resolved, "name" | "url" | "origin">, workspace?: Workspace): Promise<string | undefined> {
+    const current = workspace ?? (await this.workspaces.get());
+    const embedded = current.registry.connectorsByScheme.get(resolved.url.protocol.replace(/:$/, "").toLowerCase())?.embedded;
+    const location = embedded?.location(resolved.url, current.rootDir);
+    if (location === undefined) return undefined;
+    const refusal = this.places.refusal(location, resolved.origin);
+    if (refusal) throw badRequest(`connection ${resolved.name}: the runner will not open ${refusal} (fix: ${EMBEDDED_PLACE_FIX})`, "embedded_place_refused");
+    return location;
+  }
+
+  /** Opens a connector for one piece of work with a deadline; it is always closed afterwards. */
+  private async withConnector<T>(resolved: Resolved, open: () => Promise<Connector>, timeoutMs: number, work: (connector: Connector) => Promise<T>): Promise<T> {
+    const opening = open();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);

@@ -19,6 +19,8 @@ export interface StateDatabase {
   kind: "pglite" | "postgres";
   /** Where the state lives, safe to print (a folder, or a URL without its password). */
   location: string;
+  /** The folder of an embedded (PGlite) state database on disk; undefined in memory or on PostgreSQL. */
+  embeddedDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ async function openPglite(dataDir: string | undefined): Promise<StateDatabase> {
     await client.close().catch(() => {});
     throw error;
   }
-  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", close: () => client.close() };
+  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", embeddedDir: dataDir, close: () => client.close() };
 }
 
 async function openPostgres(url: URL): Promise<StateDatabase> {
@@ -92,5 +94,5 @@ async function openPostgres(url: URL): Promise<StateDatabase> {
     await pool.end().catch(() => {});
     throw error;
   }
-  return { db: db as unknown as StateDb, kind: "postgres", location: describeConnectionUrl(url), close: () => pool.end() };
+  return { db: db as unknown as StateDb, kind: "postgres", location: describeConnectionUrl(url), embeddedDir: undefined, close: () => pool.end() };
 }

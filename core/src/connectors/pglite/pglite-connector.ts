@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
@@ -163,6 +164,11 @@ function fieldColumn(field: { name: string; dataTypeID: number }): ResultColumn 
 export const pgliteConnectorFactory: ConnectorFactory = {
   schemes: ["pglite"],
   type: "pglite",
+  embedded: {
+    location: pgliteDataDir,
+    // Every PostgreSQL data directory has PG_VERSION; a folder without one would get a new cluster.
+    exists: async (location) => (await stat(path.join(location, "PG_VERSION")).catch(() => undefined))?.isFile() ?? false,
+  },
   async create(options: ConnectionOptions) {
     const dataDir = pgliteDataDir(options.url, options.baseDir);
     try {
