@@ -50,6 +50,7 @@ export { parseExpression, mathFunctionNames, type ParsedExpression } from "./tra
 export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
 export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
+export { makePrivateDir, restrictToOwner } from "./util/private-files.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 

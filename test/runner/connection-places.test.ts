@@ -12,6 +12,18 @@ import {
 const PASSWORD = `Pw-${randomBytes(9).toString("hex")}`;
 
 const readRunnerJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, ".databridge", "runner.json"), "utf8"));
+const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
+
+/** Every folder and file of a tree that is not private (0700 folders, 0600 files), with its mode. */
+function notPrivate(dir: string): string[] {
+  const found = modeOf(dir) === 0o700 ? [] : [`${dir} ${modeOf(dir).toString(8)}`];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    const expected = entry.isDirectory() ? 0o700 : 0o600;
+    if (!entry.isSymbolicLink() && modeOf(file) !== expected) found.push(`${path.relative(dir, file)} ${modeOf(file).toString(8)}`);
+  }
+  return found;
+}
 
 /**
  * The runner's connection API must not hurt the runner: `databridge serve` as a real process,
@@ -34,6 +46,14 @@ describe("runner connection API: embedded databases only inside the workspace, n
     await serveReady(serve);
     const info = readRunnerJson(workspace.dir);
     return { serve, api: apiClient((p, init) => fetch(`${info.url}${p}`, init), info.token) };
+  };
+
+  const expectPrivateState = () => {
+    const runnerDir = path.join(workspace.dir, ".databridge");
+    expect(modeOf(runnerDir)).toBe(0o700);
+    expect(modeOf(path.join(runnerDir, "secret.key"))).toBe(0o600);
+    expect(modeOf(path.join(runnerDir, "runner.json"))).toBe(0o600);
+    expect(notPrivate(path.join(runnerDir, "state"))).toEqual([]);
   };
 
   beforeAll(async () => {
@@ -130,6 +150,7 @@ describe("runner connection API: embedded databases only inside the workspace, n
     const catalog = await api.post(`/connections/${real.body.id}/discover`);
     expect(catalog.status).toBe(200);
     expect(catalog.body.tables.map((t: { name: string }) => t.name)).toEqual(["parts"]);
+    expect(notPrivate(path.join(workspace.dir, "data", "real"))).toEqual([]);
 
     // A wrong password: discover is a 422 naming the reason, the test says ok: false; never the password.
     const wrong = await api.post("/connections", { name: "legacy_bad", url: `mysql://root:${PASSWORD}@127.0.0.1:3306/${legacy.name}` });
@@ -144,6 +165,7 @@ describe("runner connection API: embedded databases only inside the workspace, n
     for (const text of api.seen) expect(text).not.toContain(PASSWORD);
     expect(first.serve.stdout() + first.serve.stderr()).not.toContain(PASSWORD);
 
+    expectPrivateState();
 
     // kill -9, then start again: the runner starts, its runs are there, and it runs again.
     first.serve.child.kill("SIGKILL");
@@ -154,6 +176,7 @@ describe("runner connection API: embedded databases only inside the workspace, n
     expect((await api.get("/runs")).body.total).toBe(2);
     const after = await api.post("/runs", { pipelines: ["tiny"] });
     expect(await waitForRun(api, after.body.id)).toMatchObject({ status: "succeeded", rows: { written: 30 } });
+    expectPrivateState();
     second.serve.child.kill("SIGTERM");
     expect((await second.serve.exited).code).toBe(0);
   });

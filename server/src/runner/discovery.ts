@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { makePrivateDir } from "@databridge/core";
 
 /** `.databridge/runner.json`: how editor clients and a second `serve` find a workspace's runner. Mode 0600. */
 export interface RunnerInfo {
@@ -37,7 +38,7 @@ export function processAlive(pid: number): boolean {
 /** Writes the file atomically with mode 0600 (a temporary file, then rename). */
 export function writeRunnerFile(workspaceRoot: string, info: RunnerInfo): void {
   const file = runnerFilePath(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(temp, 0o600);
@@ -50,7 +51,7 @@ export function writeRunnerFile(workspaceRoot: string, info: RunnerInfo): void {
  */
 export function claimRunnerFile(workspaceRoot: string, pid = process.pid): { claimed: true } | { claimed: false; existing: RunnerInfo } {
   const file = runnerFilePath(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, `${JSON.stringify({ pid, starting: true, url: "", token: "" })}\n`, { mode: 0o600, flag: "wx" });

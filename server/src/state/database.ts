@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,7 +7,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
 import { migrate as migratePostgres } from "drizzle-orm/node-postgres/migrator";
-import { configError, describeConnectionUrl, registerSecret } from "@databridge/core";
+import { configError, describeConnectionUrl, makePrivateDir, registerSecret, restrictToOwner } from "@databridge/core";
 import * as schema from "./schema.js";
 
 export type StateSchema = typeof schema;
@@ -55,7 +54,7 @@ export async function openStateDatabase(options: { workspaceRoot: string; url?: 
 }
 
 async function openPglite(dataDir: string | undefined): Promise<StateDatabase> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  if (dataDir) makePrivateDir(dataDir);
   const client = await PGlite.create(dataDir ?? "memory://");
   const db = drizzlePglite({ client, schema });
   try {
@@ -64,7 +63,13 @@ async function openPglite(dataDir: string | undefined): Promise<StateDatabase> {
     await client.close().catch(() => {});
     throw error;
   }
-  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", embeddedDir: dataDir, close: () => client.close() };
+  // Run history and saved connections are this user's alone (PGlite writes its files 0666).
+  if (dataDir) restrictToOwner(dataDir);
+  const close = async () => {
+    await client.close();
+    if (dataDir) restrictToOwner(dataDir);
+  };
+  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", embeddedDir: dataDir, close };
 }
 
 async function openPostgres(url: URL): Promise<StateDatabase> {

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
+import { makePrivateDir, restrictToOwner } from "../../util/private-files.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyText } from "../postgres/postgres-copy.js";
@@ -30,6 +31,7 @@ class Lock {
 
 interface SharedDatabase {
   db: PGlite;
+  dataDir: string | undefined;
   lock: Lock;
   users: number;
 }
@@ -52,9 +54,10 @@ async function openShared(dataDir: string | undefined): Promise<SharedDatabase> 
       const { PGlite } = await import("@electric-sql/pglite");
       const keepText = (value: string) => value;
       const parsers = Object.fromEntries(POSTGRES_TEXT_OIDS.map((oid) => [oid, keepText]));
-      if (dataDir) (await import("node:fs")).mkdirSync(dataDir, { recursive: true });
+      if (dataDir) makePrivateDir(dataDir);
       const db = await PGlite.create(dataDir ?? "memory://", { parsers });
-      return { db, lock: new Lock(), users: 0 };
+      if (dataDir) restrictToOwner(dataDir);
+      return { db, dataDir, lock: new Lock(), users: 0 };
     })();
     openDatabases.set(key, shared);
     shared.catch(() => openDatabases.delete(key));
@@ -154,6 +157,7 @@ class PgliteConnector implements Connector {
     if (--this.shared.users > 0) return;
     for (const [key, value] of openDatabases) if ((await value) === this.shared) openDatabases.delete(key);
     await this.shared.db.close();
+    if (this.shared.dataDir) restrictToOwner(this.shared.dataDir);
   }
 }
 
