@@ -83,17 +83,22 @@ async function openPostgres(url: URL): Promise<StateDatabase> {
     application_name: "databridge-runner",
     connectionTimeoutMillis: 10_000,
   });
+  // An idle client whose server went away is dropped by the pool; the next query reports the problem.
   pool.on("error", () => {});
   const db = drizzlePostgres({ client: pool, schema });
   try {
     // Two runners starting against one state database migrate one after the other.
     const lock = await pool.connect();
+    // A checked-out client has no pool listener: a server that goes away now fails the query in
+    // flight (and so the start), and must not also crash the process with an unhandled 'error'.
+    let lost: Error | undefined;
+    lock.on("error", (error) => (lost = error));
     try {
       await lock.query("SELECT pg_advisory_lock(hashtext('databridge_runner.migrate'))");
       await migratePostgres(db, migrationsConfig);
     } finally {
       await lock.query("SELECT pg_advisory_unlock(hashtext('databridge_runner.migrate'))").catch(() => {});
-      lock.release();
+      lock.release(lost);
     }
   } catch (error) {
     await pool.end().catch(() => {});
