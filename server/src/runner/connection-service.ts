@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  type Catalog, type Connector, connectionEnvVar, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
+  type Catalog, type Connector, connectionEnvVar, type EmbeddedStorage, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
 } from "@databridge/core";
 import type { ConnectionRow } from "../state/schema.js";
 import type { SecretBox } from "../state/secrets.js";
@@ -152,7 +152,7 @@ export class ConnectionService {
     await this.checkNameFree(parsed.name);
     const id = randomUUID();
     const { values, password } = await this.normalize(parsed);
-    await this.checkPlace({ name: values.name, url: buildUrl(values, undefined), origin: "client" });
+    await this.checkSavedPlace(values);
     const row = await this.store.insertConnection({ id, ...values, passwordEncrypted: password ? this.secrets.encrypt(password, aad(id)) : null });
     this.changed();
     return this.view(row, await this.workspaces.get());
@@ -180,7 +180,7 @@ export class ConnectionService {
       });
     }
     const { values, password } = await this.normalize(merged);
-    await this.checkPlace({ name: values.name, url: buildUrl(values, undefined), origin: "client" });
+    await this.checkSavedPlace(values);
     const passwordEncrypted = keepPassword ? row.passwordEncrypted : password ? this.secrets.encrypt(password, aad(id)) : null;
     const updated = await this.store.updateConnection(id, { ...values, passwordEncrypted });
     this.changed();
@@ -314,28 +314,29 @@ export class ConnectionService {
    */
   private async opener(resolved: Resolved): Promise<() => Promise<Connector>> {
     const workspace = await this.workspaces.get();
-    const factory = this.factoryFor(resolved, workspace);
-    const location = await this.checkPlace(resolved, workspace);
-    if (location !== undefined && !(await factory.embedded!.exists(location))) {
+    const scheme = schemeOf(resolved.url);
+    const factory = workspace.registry.connectorsByScheme.get(scheme);
+    if (!factory) {
+      throw badRequest(`connection ${resolved.name}: no connector for "${scheme}:" yet (available: ${[...workspace.registry.connectorsByScheme.keys()].join(", ")})`, "unsupported_connection_type");
+    }
+    const embedded = factory.embedded;
+    const location = this.allowedPlace(resolved, embedded, workspace.rootDir);
+    if (embedded && location !== undefined && !(await embedded.exists(location))) {
       throw new ApiError(422, "no_database", `connection ${resolved.name}: no database at ${location} (fix: run a pipeline that writes to it first, or correct the folder)`);
     }
     return () => factory.create({ name: resolved.name, url: resolved.url, baseDir: workspace.rootDir });
   }
 
-  private factoryFor(resolved: Pick<Resolved, "name" | "url">, workspace: Workspace) {
-    const scheme = resolved.url.protocol.replace(/:$/, "").toLowerCase();
-    const factory = workspace.registry.connectorsByScheme.get(scheme);
-    if (!factory) {
-      throw badRequest(`connection ${resolved.name}: no connector for "${scheme}:" yet (available: ${[...workspace.registry.connectorsByScheme.keys()].join(", ")})`, "unsupported_connection_type");
-    }
-    return factory;
+  /** A connection about to be saved names no embedded database where a client may not put one. */
+  private async checkSavedPlace(values: Pick<ConnectionRow, "name" | "type" | "url" | "host" | "port" | "database" | "username">): Promise<void> {
+    const workspace = await this.workspaces.get();
+    const url = buildUrl(values, undefined);
+    this.allowedPlace({ name: values.name, url, origin: "client" }, workspace.registry.connectorsByScheme.get(schemeOf(url))?.embedded, workspace.rootDir);
   }
 
-  /** Refuses (400) an embedded database in a place this connection's origin may not open; returns where it is. */
-  private async checkPlace(resolved: Pick<Resolved, "name" | "url" | "origin">, workspace?: Workspace): Promise<string | undefined> {
-    const current = workspace ?? (await this.workspaces.get());
-    const embedded = current.registry.connectorsByScheme.get(resolved.url.protocol.replace(/:$/, "").toLowerCase())?.embedded;
-    const location = embedded?.location(resolved.url, current.rootDir);
+  /** Where an embedded database is (undefined: not embedded, or in memory); a place its origin may not open is a 400. */
+  private allowedPlace(resolved: Pick<Resolved, "name" | "url" | "origin">, embedded: EmbeddedStorage | undefined, rootDir: string): string | undefined {
+    const location = embedded?.location(resolved.url, rootDir);
     if (location === undefined) return undefined;
     const refusal = this.places.refusal(location, resolved.origin);
     if (refusal) throw badRequest(`connection ${resolved.name}: the runner will not open ${refusal} (fix: ${EMBEDDED_PLACE_FIX})`, "embedded_place_refused");
@@ -373,6 +374,7 @@ export class ConnectionService {
 const WORKSPACE_PREFIX = "workspace:";
 const workspaceName = (id: string) => (id.startsWith(WORKSPACE_PREFIX) ? id.slice(WORKSPACE_PREFIX.length) : undefined);
 const aad = (id: string) => `databridge:connection:${id}`;
+const schemeOf = (url: URL) => url.protocol.replace(/:$/, "").toLowerCase();
 const scrub = (text: string, password?: string) => redactSecrets(password && password.length > 0 ? text.split(password).join("***") : text);
 
 function workspaceView(name: string, workspace: Workspace): ConnectionView {
