@@ -22,7 +22,7 @@ export * from "./runner-protocol/statuses.js";
 
 // Connectors
 export type {
-  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
+  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, EmbeddedStorage, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
   Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures,
 } from "./connectors/connector.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";
@@ -52,6 +52,7 @@ export { parseExpression, mathFunctionNames, type ParsedExpression } from "./tra
 export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
 export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
+export { makePrivateDir, restrictToOwner } from "./util/private-files.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 

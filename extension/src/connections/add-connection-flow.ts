@@ -102,8 +102,9 @@ async function askFields(
   if (!info.server) {
     const folder = await ui.input({
       title: TITLE,
-      prompt: "PGlite data folder, relative to databridge.config.ts",
-      value: draft.folder ?? `.databridge/${name}`,
+      // The runner opens embedded databases only inside the workspace and outside .databridge/ (its own folder).
+      prompt: "PGlite data folder, relative to databridge.config.ts (inside the workspace, not in .databridge/)",
+      value: draft.folder ?? `data/${name}`,
       step: 3,
       totalSteps: 3,
       validate: (v) => validateRequired("folder", v),

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  type Catalog, type Connector, connectionEnvVar, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
+  type Catalog, type Connector, connectionEnvVar, type EmbeddedStorage, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
 } from "@databridge/core";
 import type { ConnectionTestResult as TestResult, ConnectionView } from "@databridge/core/runner-protocol";
 import type { ConnectionRow } from "../state/schema.js";
 import type { SecretBox } from "../state/secrets.js";
 import type { StateStore } from "../state/store.js";
-import { badRequest, conflict, notFound } from "./errors.js";
+import { EMBEDDED_PLACE_FIX, type ConnectionOrigin, type EmbeddedPlaces } from "./embedded-places.js";
+import { ApiError, badRequest, conflict, notFound } from "./errors.js";
 import type { WorkspaceSource } from "./workspace-source.js";
 
 export const CONNECTION_TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"] as const;
@@ -75,6 +76,7 @@ interface Resolved {
   name: string;
   url: URL;
   password?: string;
+  origin: ConnectionOrigin;
 }
 
 /** Saved connections: CRUD with the password encrypted at rest, test, discover, and the env overlay runs use. */
@@ -85,6 +87,7 @@ export class ConnectionService {
     private readonly store: StateStore,
     private readonly secrets: SecretBox,
     private readonly workspaces: WorkspaceSource,
+    private readonly places: EmbeddedPlaces,
   ) {}
 
   onChange(listener: () => void): void {
@@ -121,6 +124,7 @@ export class ConnectionService {
     await this.checkNameFree(parsed.name);
     const id = randomUUID();
     const { values, password } = await this.normalize(parsed);
+    await this.checkSavedPlace(values);
     const row = await this.store.insertConnection({ id, ...values, passwordEncrypted: password ? this.secrets.encrypt(password, aad(id)) : null });
     this.changed();
     return this.view(row, await this.workspaces.get());
@@ -148,6 +152,7 @@ export class ConnectionService {
       });
     }
     const { values, password } = await this.normalize(merged);
+    await this.checkSavedPlace(values);
     const passwordEncrypted = keepPassword ? row.passwordEncrypted : password ? this.secrets.encrypt(password, aad(id)) : null;
     const updated = await this.store.updateConnection(id, { ...values, passwordEncrypted });
     this.changed();
@@ -164,7 +169,7 @@ export class ConnectionService {
   async testUnsaved(input: unknown): Promise<TestResult> {
     const parsed = testConnectionSchema.parse(input);
     const { values, password } = await this.normalize({ ...parsed, name: parsed.name ?? "unsaved" } as FieldsInput | UrlInput);
-    return this.test({ name: values.name, url: buildUrl(values, password), password });
+    return this.test({ name: values.name, url: buildUrl(values, password), password, origin: "client" });
   }
 
   /** Tests a saved (or workspace) connection and remembers the outcome. */
@@ -174,9 +179,16 @@ export class ConnectionService {
     return result;
   }
 
+  /** The connection's catalog; a connection that fails (wrong password, unreachable) is a 422 naming why. */
   async discover(id: string): Promise<Catalog> {
     const resolved = await this.resolve(id);
-    return this.withConnector(resolved, DISCOVER_TIMEOUT_MS, (connector) => connector.introspect());
+    const open = await this.opener(resolved);
+    try {
+      return await this.withConnector(resolved, open, DISCOVER_TIMEOUT_MS, (connector) => connector.introspect());
+    } catch (error) {
+      const message = messageOf(error);
+      throw new ApiError(422, "connection_failed", message.startsWith(`connection ${resolved.name}`) ? message : `connection ${resolved.name}: ${message}`);
+    }
   }
 
   /** `DATABRIDGE_CONN_<NAME>` → URL (with password) for every saved connection: the environment runs get. */
@@ -202,12 +214,12 @@ export class ConnectionService {
       const workspace = await this.workspaces.get();
       if (!(name in (workspace.config.connections ?? {}))) throw notFound(`connection ${id}`);
       const url = resolveConnectionUrl(name, workspace.config);
-      return { name, url, password: url.password ? decodeURIComponent(url.password) : undefined };
+      return { name, url, password: url.password ? decodeURIComponent(url.password) : undefined, origin: "config" };
     }
     const row = await this.row(id);
     const password = row.passwordEncrypted ? this.secrets.decrypt(row.passwordEncrypted, aad(row.id)) : undefined;
     registerSecret(password);
-    return { name: row.name, url: buildUrl(row, password), password };
+    return { name: row.name, url: buildUrl(row, password), password, origin: "client" };
   }
 
   private async checkNameFree(name: string, exceptId?: string): Promise<void> {
@@ -253,27 +265,59 @@ export class ConnectionService {
     };
   }
 
+  /** A request that cannot be tried (unknown scheme, a place it may not open) is a 4xx; a connection that fails is `ok: false`. */
   private async test(resolved: Resolved): Promise<TestResult> {
     const started = Date.now();
     const url = new URL(resolved.url.href);
     if (/^postgres/.test(url.protocol) && !url.searchParams.has("connect_timeout")) url.searchParams.set("connect_timeout", String(TEST_TIMEOUT_MS / 1000));
+    const testing = { ...resolved, url };
+    const open = await this.opener(testing);
     try {
-      const serverVersion = await this.withConnector({ ...resolved, url }, TEST_TIMEOUT_MS, (connector) => connector.serverVersion());
+      const serverVersion = await this.withConnector(testing, open, TEST_TIMEOUT_MS, (connector) => connector.serverVersion());
       return { ok: true, serverVersion, durationMs: Date.now() - started };
     } catch (error) {
       return { ok: false, error: scrub(messageOf(error), resolved.password), durationMs: Date.now() - started };
     }
   }
 
-  /** Opens a connector for one piece of work with a deadline; it is always closed afterwards. */
-  private async withConnector<T>(resolved: Resolved, timeoutMs: number, work: (connector: Connector) => Promise<T>): Promise<T> {
+  /**
+   * The connector factory for a connection, checked: an embedded database must be in a place its
+   * origin may open (400 otherwise), and must exist already — a test or a discovery never creates one (422).
+   */
+  private async opener(resolved: Resolved): Promise<() => Promise<Connector>> {
     const workspace = await this.workspaces.get();
-    const scheme = resolved.url.protocol.replace(/:$/, "").toLowerCase();
+    const scheme = schemeOf(resolved.url);
     const factory = workspace.registry.connectorsByScheme.get(scheme);
     if (!factory) {
       throw badRequest(`connection ${resolved.name}: no connector for "${scheme}:" yet (available: ${[...workspace.registry.connectorsByScheme.keys()].join(", ")})`, "unsupported_connection_type");
     }
-    const opening = factory.create({ name: resolved.name, url: resolved.url, baseDir: workspace.rootDir });
+    const embedded = factory.embedded;
+    const location = this.allowedPlace(resolved, embedded, workspace.rootDir);
+    if (embedded && location !== undefined && !(await embedded.exists(location))) {
+      throw new ApiError(422, "no_database", `connection ${resolved.name}: no database at ${location} (fix: run a pipeline that writes to it first, or correct the folder)`);
+    }
+    return () => factory.create({ name: resolved.name, url: resolved.url, baseDir: workspace.rootDir });
+  }
+
+  /** A connection about to be saved names no embedded database where a client may not put one. */
+  private async checkSavedPlace(values: Pick<ConnectionRow, "name" | "type" | "url" | "host" | "port" | "database" | "username">): Promise<void> {
+    const workspace = await this.workspaces.get();
+    const url = buildUrl(values, undefined);
+    this.allowedPlace({ name: values.name, url, origin: "client" }, workspace.registry.connectorsByScheme.get(schemeOf(url))?.embedded, workspace.rootDir);
+  }
+
+  /** Where an embedded database is (undefined: not embedded, or in memory); a place its origin may not open is a 400. */
+  private allowedPlace(resolved: Pick<Resolved, "name" | "url" | "origin">, embedded: EmbeddedStorage | undefined, rootDir: string): string | undefined {
+    const location = embedded?.location(resolved.url, rootDir);
+    if (location === undefined) return undefined;
+    const refusal = this.places.refusal(location, resolved.origin);
+    if (refusal) throw badRequest(`connection ${resolved.name}: the runner will not open ${refusal} (fix: ${EMBEDDED_PLACE_FIX})`, "embedded_place_refused");
+    return location;
+  }
+
+  /** Opens a connector for one piece of work with a deadline; it is always closed afterwards. */
+  private async withConnector<T>(resolved: Resolved, open: () => Promise<Connector>, timeoutMs: number, work: (connector: Connector) => Promise<T>): Promise<T> {
+    const opening = open();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -302,6 +346,7 @@ export class ConnectionService {
 const WORKSPACE_PREFIX = "workspace:";
 const workspaceName = (id: string) => (id.startsWith(WORKSPACE_PREFIX) ? id.slice(WORKSPACE_PREFIX.length) : undefined);
 const aad = (id: string) => `databridge:connection:${id}`;
+const schemeOf = (url: URL) => url.protocol.replace(/:$/, "").toLowerCase();
 const scrub = (text: string, password?: string) => redactSecrets(password && password.length > 0 ? text.split(password).join("***") : text);
 
 function workspaceView(name: string, workspace: Workspace): ConnectionView {

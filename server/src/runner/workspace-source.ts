@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { type ConnectionManager, loadWorkspace, openConnections, type Workspace } from "@databridge/core";
+import { type EmbeddedPlaces, guardRegistry } from "./embedded-places.js";
 
 /**
  * The runner's workspace: loaded once, reloaded when `databridge.config.ts` changes on disk.
@@ -69,6 +70,8 @@ export class RunnerConnections {
   constructor(
     private readonly workspaces: WorkspaceSource,
     private readonly overlay: () => Promise<Record<string, string>>,
+    /** Where embedded databases may be: no run opens the runner's own state database. */
+    private readonly places: EmbeddedPlaces,
     private readonly baseEnv: NodeJS.ProcessEnv = process.env,
   ) {
     workspaces.onReload(() => this.invalidate());
@@ -80,7 +83,8 @@ export class RunnerConnections {
     if (!generation || generation.stale || generation.workspace !== workspace) {
       const env = { ...this.baseEnv, ...(await this.overlay()) };
       if (this.current && this.current === generation) this.retire(this.current);
-      generation = { manager: openConnections(workspace, env), workspace, users: 0, stale: false };
+      const guarded = { ...workspace, registry: guardRegistry(workspace.registry, this.places) };
+      generation = { manager: openConnections(guarded, env), workspace, users: 0, stale: false };
       this.current = generation;
     }
     const acquired = generation;

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -8,7 +7,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
 import { migrate as migratePostgres } from "drizzle-orm/node-postgres/migrator";
-import { configError, describeConnectionUrl, registerSecret } from "@databridge/core";
+import { configError, describeConnectionUrl, makePrivateDir, registerSecret, restrictToOwner } from "@databridge/core";
 import * as schema from "./schema.js";
 
 export type StateSchema = typeof schema;
@@ -19,6 +18,8 @@ export interface StateDatabase {
   kind: "pglite" | "postgres";
   /** Where the state lives, safe to print (a folder, or a URL without its password). */
   location: string;
+  /** The folder of an embedded (PGlite) state database on disk; undefined in memory or on PostgreSQL. */
+  embeddedDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,7 @@ export async function openStateDatabase(options: { workspaceRoot: string; url?: 
 }
 
 async function openPglite(dataDir: string | undefined): Promise<StateDatabase> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  if (dataDir) makePrivateDir(dataDir);
   const client = await PGlite.create(dataDir ?? "memory://");
   const db = drizzlePglite({ client, schema });
   try {
@@ -62,7 +63,13 @@ async function openPglite(dataDir: string | undefined): Promise<StateDatabase> {
     await client.close().catch(() => {});
     throw error;
   }
-  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", close: () => client.close() };
+  // Run history and saved connections are this user's alone (PGlite writes its files 0666).
+  if (dataDir) restrictToOwner(dataDir);
+  const close = async () => {
+    await client.close();
+    if (dataDir) restrictToOwner(dataDir);
+  };
+  return { db: db as unknown as StateDb, kind: "pglite", location: dataDir ?? "pglite:memory:", embeddedDir: dataDir, close };
 }
 
 async function openPostgres(url: URL): Promise<StateDatabase> {
@@ -76,21 +83,26 @@ async function openPostgres(url: URL): Promise<StateDatabase> {
     application_name: "databridge-runner",
     connectionTimeoutMillis: 10_000,
   });
+  // An idle client whose server went away is dropped by the pool; the next query reports the problem.
   pool.on("error", () => {});
   const db = drizzlePostgres({ client: pool, schema });
   try {
     // Two runners starting against one state database migrate one after the other.
     const lock = await pool.connect();
+    // A checked-out client has no pool listener: a server that goes away now fails the query in
+    // flight (and so the start), and must not also crash the process with an unhandled 'error'.
+    let lost: Error | undefined;
+    lock.on("error", (error) => (lost = error));
     try {
       await lock.query("SELECT pg_advisory_lock(hashtext('databridge_runner.migrate'))");
       await migratePostgres(db, migrationsConfig);
     } finally {
       await lock.query("SELECT pg_advisory_unlock(hashtext('databridge_runner.migrate'))").catch(() => {});
-      lock.release();
+      lock.release(lost);
     }
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
   }
-  return { db: db as unknown as StateDb, kind: "postgres", location: describeConnectionUrl(url), close: () => pool.end() };
+  return { db: db as unknown as StateDb, kind: "postgres", location: describeConnectionUrl(url), embeddedDir: undefined, close: () => pool.end() };
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { configError } from "@databridge/core";
+import { configError, makePrivateDir } from "@databridge/core";
 
 /**
  * Encryption of credentials at rest: AES-256-GCM, a fresh random 12-byte IV per value, the
@@ -53,7 +53,7 @@ export function loadSecretKey(workspaceRoot: string, env: NodeJS.ProcessEnv = pr
   const fromEnv = env.DATABRIDGE_SECRET_KEY?.trim();
   if (fromEnv) return { key: parseKey(fromEnv, "DATABRIDGE_SECRET_KEY"), source: "env" };
   const file = secretKeyPath(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file));
   try {
     fs.writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
   } catch (error) {

@@ -1,6 +1,8 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
+import { makePrivateDir, restrictToOwner } from "../../util/private-files.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyText } from "../postgres/postgres-copy.js";
@@ -38,6 +40,7 @@ class Lock {
 
 interface SharedDatabase {
   db: PGlite;
+  dataDir: string | undefined;
   lock: Lock;
   users: number;
   dataParsers: Record<number, (value: string) => string>;
@@ -60,10 +63,11 @@ async function openShared(dataDir: string | undefined): Promise<SharedDatabase> 
     shared = (async () => {
       const { PGlite } = await import("@electric-sql/pglite");
       const parsers = Object.fromEntries(POSTGRES_TEXT_OIDS.map((oid) => [oid, keepText]));
-      if (dataDir) (await import("node:fs")).mkdirSync(dataDir, { recursive: true });
+      if (dataDir) makePrivateDir(dataDir);
       const db = await PGlite.create(dataDir ?? "memory://", { parsers });
       for (const [name, value] of Object.entries(POSTGRES_SESSION_SETTINGS)) await db.query(`SET ${name} = ${postgresLiteral(value)}`);
-      return { db, lock: new Lock(), users: 0, dataParsers: dataParsers(db) };
+      if (dataDir) restrictToOwner(dataDir);
+      return { db, dataDir, lock: new Lock(), users: 0, dataParsers: dataParsers(db) };
     })();
     openDatabases.set(key, shared);
     shared.catch(() => openDatabases.delete(key));
@@ -164,6 +168,7 @@ class PgliteConnector implements Connector {
     if (--this.shared.users > 0) return;
     for (const [key, value] of openDatabases) if ((await value) === this.shared) openDatabases.delete(key);
     await this.shared.db.close();
+    if (this.shared.dataDir) restrictToOwner(this.shared.dataDir);
   }
 }
 
@@ -174,6 +179,11 @@ function fieldColumn(field: { name: string; dataTypeID: number }): ResultColumn 
 export const pgliteConnectorFactory: ConnectorFactory = {
   schemes: ["pglite"],
   type: "pglite",
+  embedded: {
+    location: pgliteDataDir,
+    // Every PostgreSQL data directory has PG_VERSION; a folder without one would get a new cluster.
+    exists: async (location) => (await stat(path.join(location, "PG_VERSION")).catch(() => undefined))?.isFile() ?? false,
+  },
   async create(options: ConnectionOptions) {
     const dataDir = pgliteDataDir(options.url, options.baseDir);
     try {
