@@ -174,6 +174,8 @@ describe("runner connection API: embedded databases only inside the workspace, n
     api = second.api;
     expect((await api.get(`/runs/${before.body.id}`)).body).toMatchObject({ status: "succeeded", rows: { written: 30 } });
     expect((await api.get("/runs")).body.total).toBe(2);
+    // An insert pipeline loads again only into an empty table.
+    await warehouse.query("TRUNCATE tiny_copy");
     const after = await api.post("/runs", { pipelines: ["tiny"] });
     expect(await waitForRun(api, after.body.id)).toMatchObject({ status: "succeeded", rows: { written: 30 } });
     expectPrivateState();
