@@ -223,11 +223,7 @@ type Transforms = ReadonlyMap<string, TransformDefinition<never>>;
 const prepared = new WeakMap<Transforms, Transforms>();
 const builtins = createRegistry().transforms;
 
-/**
- * The registry's transforms as the checks use them: argument-role knowledge added for built-ins an older
- * core may lack (`remap`), and the column lists of expression transforms (`expr`, `when`) memoized, since
- * each call parses mathjs text and a file is checked on every edit.
- */
+/** The registry's transforms, with argument-role knowledge added for built-ins an older core may lack (`remap`). */
 function transformsFor(context: LanguageContext): Transforms {
   const cached = prepared.get(context.transforms);
   if (cached) return cached;
@@ -235,26 +231,10 @@ function transformsFor(context: LanguageContext): Transforms {
   for (const name of Object.keys(TRANSFORM_ARGUMENTS).filter((n) => !context.transforms.has(n))) {
     merged.set(name, {
       name,
+      args: [],
       sourceColumns: (args: readonly unknown[]) => (TRANSFORM_ARGUMENTS[name][0] === "column" && typeof args[0] === "string" ? [args[0]] : []),
       compile: () => () => null,
     } as unknown as TransformDefinition<never>);
-  }
-  for (const [name, definition] of merged) {
-    if (!definition.expressions) continue;
-    const memo = new Map<string, string[]>();
-    merged.set(name, {
-      ...definition,
-      sourceColumns: (args, nested) => {
-        const key = JSON.stringify(args);
-        let columns = memo.get(key);
-        if (!columns) {
-          columns = definition.sourceColumns(args, nested);
-          if (memo.size > 2000) memo.clear();
-          memo.set(key, columns);
-        }
-        return columns;
-      },
-    });
   }
   prepared.set(context.transforms, merged);
   return merged;
