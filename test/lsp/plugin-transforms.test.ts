@@ -37,7 +37,7 @@ const masking = definePlugin({
     {
       name: "maskEmail",
       args: [{ name: "email", role: "column" }, { name: "keep", role: "literal" }],
-      compile: ([email, keep = 1], ctx) => {
+      compile: ([email, keep = 1]: [string, number?], ctx) => {
         const read = ctx.column(email);
         return (row) => String(read(row) ?? "").replace(/^[^@]*/, (name) => name.slice(0, keep) + "***");
       },
@@ -45,7 +45,7 @@ const masking = definePlugin({
     {
       name: "flagWhen",
       args: [{ name: "condition", role: "expression" }, { name: "label", role: "literal" }],
-      compile: ([condition, label], ctx) => {
+      compile: ([condition, label]: [string, string], ctx) => {
         const { evaluate } = ctx.expression(condition);
         return (row) => (evaluate(row) ? label : null);
       },
