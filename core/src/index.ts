@@ -7,7 +7,11 @@ export {
   type DataBridgeSchema, type PipelineCheck, type MappingColumns, type UnknownColumn, type UnknownTable,
 } from "./authoring/pipeline.js";
 export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, remap, transform } from "./authoring/transforms.js";
-export { definePlugin, type Plugin, type TransformDefinition, type TransformContext, type RowFunction } from "./authoring/plugin.js";
+export {
+  definePlugin, ARGUMENT_ROLES,
+  type Plugin, type TransformDefinition, type TransformArgument, type ArgumentRole, type TransformContext, type RowFunction, type IdMapLookup,
+} from "./authoring/plugin.js";
+export { convertTypes, type ConvertType, type ConvertOptions, type RemapOptions } from "./authoring/transform-options.js";
 
 // Errors
 export {
@@ -41,7 +45,6 @@ export { createRegistry, builtinPlugin, type Registry } from "./workspace/regist
 export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
 export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
-export type { RemapOptions } from "./transforms/remap.js";
 export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
@@ -49,8 +52,11 @@ export { BoundedQueue } from "./engine/bounded-queue.js";
 
 // Transforms internals useful to tools (language server, plan)
 export { parseExpression, mathFunctionNames, type ParsedExpression } from "./transforms/expression.js";
-export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
-export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
+export { makeConverter, roundHalfUp } from "./transforms/convert.js";
+export { builtinTransforms } from "./transforms/builtin-transforms.js";
+export {
+  mappingColumns, transformExpressions, expressionColumns, argumentRole, type DescribedTransform, type TransformsByName,
+} from "./transforms/argument-roles.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
 export { makePrivateDir, restrictToOwner } from "./util/private-files.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";

@@ -39,7 +39,7 @@ const columnItemCache = new WeakMap<TableInfo, CompletionItem[]>();
  * catalogs, mathjs functions in expressions, pipeline names in `dependsOn`, cron presets in `schedule`.
  */
 export function completion(document: TextDocument, position: Position, context: LanguageContext, options: CompletionOptions = {}): CompletionList {
-  const model = pipelineDocument(document);
+  const model = pipelineDocument(document, context.transforms);
   const offset = document.offsetAt(position);
   const ref = refAt(model, offset);
   const defaults = !!options.itemDefaults?.includes("editRange") && !!options.itemDefaults.includes("data");

@@ -5,7 +5,7 @@ import { refAt } from "./pipeline-document.js";
 
 /** From a `dependsOn` name to that pipeline's name in its file; from a connection name to its entry in the config. */
 export function definition(document: TextDocument, position: Position, context: LanguageContext): Location | null {
-  const ref = refAt(pipelineDocument(document), document.offsetAt(position));
+  const ref = refAt(pipelineDocument(document, context.transforms), document.offsetAt(position));
   if (ref?.kind === "dependency") {
     const target = context.pipelines.find((p) => p.name === ref.text);
     return target ? { uri: target.uri, range: target.range } : null;

@@ -1,13 +1,13 @@
 import {
-  analyzeMapping, closestMatch, createRegistry, didYouMean, mappingColumns, mathFunctionNames, orderByDependencies,
-  type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type TransformDefinition, type TransformSpec,
+  analyzeMapping, closestMatch, didYouMean, isTransformSpec, mappingColumns, mathFunctionNames, orderByDependencies, transformExpressions,
+  type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type TransformsByName,
 } from "@databridge/core";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { cronError } from "./cron.js";
 import { expressionIdentifiers } from "./expression-tokens.js";
 import { pipelineDocument, rangeOf, type LanguageContext } from "./language-context.js";
-import { OPAQUE_MAPPING, TRANSFORM_ARGUMENTS, propertyKey, type ColumnEntry, type PipelineModel, type StringRef } from "./pipeline-document.js";
+import { OPAQUE_MAPPING, propertyKey, type ColumnEntry, type PipelineModel, type StringRef } from "./pipeline-document.js";
 import { sourceTable, targetTable } from "./resolve.js";
 import { tableLabel } from "./schema-index.js";
 
@@ -34,7 +34,7 @@ interface Found {
  * unknown or cyclic `dependsOn`. Reads only the in-memory catalogs in `context`.
  */
 export function diagnostics(document: TextDocument, context: LanguageContext): Diagnostic[] {
-  const model = pipelineDocument(document);
+  const model = pipelineDocument(document, context.transforms);
   const out: Diagnostic[] = [];
   const add = (found: Found, severity: DiagnosticSeverity, code: string, message: string, data?: DiagnosticData) => {
     const diagnostic: Diagnostic = { range: rangeOf(document, found.start, found.end), severity, code, source: DIAGNOSTIC_SOURCE, message };
@@ -106,7 +106,7 @@ function checkMappings(pipeline: PipelineModel, context: LanguageContext, add: A
   const targetKnown = !!resolvedTarget;
   if (!sourceKnown && !targetKnown) return;
 
-  const transforms = transformsFor(context);
+  const transforms = context.transforms;
   const mappings: Record<string, ColumnMapping> = {};
   const entries = new Map<string, ColumnEntry>();
   for (const entry of columns.entries) {
@@ -219,61 +219,20 @@ function guessSource(column: string, sourceColumns: ColumnInfo[]): string | unde
   return exact?.name ?? closestMatch(column, sourceColumns.map((c) => c.name));
 }
 
-type Transforms = ReadonlyMap<string, TransformDefinition<never>>;
-const prepared = new WeakMap<Transforms, Transforms>();
-const builtins = createRegistry().transforms;
-
 /**
- * The registry's transforms as the checks use them: argument-role knowledge added for built-ins an older
- * core may lack (`remap`), and the column lists of expression transforms (`expr`, `when`) memoized, since
- * each call parses mathjs text and a file is checked on every edit.
+ * A statically rebuilt mapping the checks can read: an unknown transform becomes opaque (unless the registry
+ * is complete, when analyzeMapping reports it), and so does one whose own `sourceColumns` or `expressions`
+ * throw on arguments rebuilt from the source text (what roles derive never throws).
  */
-function transformsFor(context: LanguageContext): Transforms {
-  const cached = prepared.get(context.transforms);
-  if (cached) return cached;
-  const merged = new Map(context.transforms);
-  for (const name of Object.keys(TRANSFORM_ARGUMENTS).filter((n) => !context.transforms.has(n))) {
-    merged.set(name, {
-      name,
-      sourceColumns: (args: readonly unknown[]) => (TRANSFORM_ARGUMENTS[name][0] === "column" && typeof args[0] === "string" ? [args[0]] : []),
-      compile: () => () => null,
-    } as unknown as TransformDefinition<never>);
-  }
-  for (const [name, definition] of merged) {
-    if (!definition.expressions) continue;
-    const memo = new Map<string, string[]>();
-    merged.set(name, {
-      ...definition,
-      sourceColumns: (args, nested) => {
-        const key = JSON.stringify(args);
-        let columns = memo.get(key);
-        if (!columns) {
-          columns = definition.sourceColumns(args, nested);
-          if (memo.size > 2000) memo.clear();
-          memo.set(key, columns);
-        }
-        return columns;
-      },
-    });
-  }
-  prepared.set(context.transforms, merged);
-  return merged;
-}
-
-/**
- * A statically rebuilt mapping the registry can describe: unknown transforms become opaque (unless the
- * registry is complete, when analyzeMapping reports them), and so do transforms that throw on the args.
- */
-function usableMapping(mapping: ColumnMapping, transforms: Transforms, complete: boolean): ColumnMapping {
+function usableMapping(mapping: ColumnMapping, transforms: TransformsByName, complete: boolean): ColumnMapping {
   const clean = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(clean);
-    if (!isSpec(value)) return value;
+    if (!isTransformSpec(value)) return value;
     if (!transforms.has(value.transform)) return complete ? value : OPAQUE_MAPPING;
     return { transform: value.transform, args: value.args.map(clean) };
   };
   const cleaned = clean(mapping) as ColumnMapping;
-  // Built-in transforms are rebuilt with their argument roles: only plugin transforms need probing.
-  if (onlyBuiltins(cleaned, transforms)) return cleaned;
+  if (!usesOverrides(cleaned, transforms)) return cleaned;
   try {
     mappingColumns(cleaned, transforms);
     probeExpressions(cleaned, transforms);
@@ -283,25 +242,21 @@ function usableMapping(mapping: ColumnMapping, transforms: Transforms, complete:
   }
 }
 
-function onlyBuiltins(mapping: unknown, transforms: Transforms): boolean {
-  if (Array.isArray(mapping)) return mapping.every((item) => onlyBuiltins(item, transforms));
-  if (!isSpec(mapping)) return true;
+function usesOverrides(mapping: unknown, transforms: TransformsByName): boolean {
+  if (Array.isArray(mapping)) return mapping.some((item) => usesOverrides(item, transforms));
+  if (!isTransformSpec(mapping)) return false;
   const definition = transforms.get(mapping.transform);
-  const builtin = builtins.get(mapping.transform);
-  if (!builtin || (definition !== builtin && definition?.compile !== builtin.compile)) return false;
-  return mapping.args.every((arg) => onlyBuiltins(arg, transforms));
+  return !!(definition?.sourceColumns || definition?.expressions) || mapping.args.some((arg) => usesOverrides(arg, transforms));
 }
 
-/** Calls each transform's `expressions()` on the rebuilt args, so one that throws is caught here. */
-function probeExpressions(mapping: unknown, transforms: ReadonlyMap<string, TransformDefinition<never>>): void {
+/** Derives each transform's expressions from the rebuilt args, so an override that throws is caught here. */
+function probeExpressions(mapping: unknown, transforms: TransformsByName): void {
   if (Array.isArray(mapping)) return mapping.forEach((item) => probeExpressions(item, transforms));
-  if (!isSpec(mapping)) return;
-  transforms.get(mapping.transform)?.expressions?.(mapping.args as never);
+  if (!isTransformSpec(mapping)) return;
+  const definition = transforms.get(mapping.transform);
+  if (definition) transformExpressions(definition, mapping.args);
   for (const arg of mapping.args) probeExpressions(arg, transforms);
 }
-
-const isSpec = (value: unknown): value is TransformSpec =>
-  typeof value === "object" && value !== null && typeof (value as TransformSpec).transform === "string" && Array.isArray((value as TransformSpec).args);
 
 /** Keys, cursors and id-map columns: they name source or target columns outside `columns`. */
 function checkKeys(pipeline: PipelineModel, context: LanguageContext, add: Add) {

@@ -10,7 +10,7 @@ import { sourceTable, targetTable, type ResolvedTable } from "./resolve.js";
 
 /** Hover on a connection, table or column reference (and on `dependsOn` names and schedules). */
 export function hover(document: TextDocument, position: Position, context: LanguageContext): Hover | null {
-  const model = pipelineDocument(document);
+  const model = pipelineDocument(document, context.transforms);
   const offset = document.offsetAt(position);
   const ref = refAt(model, offset);
   if (ref) {

@@ -1,8 +1,8 @@
-import { createRegistry, type TransformDefinition } from "@databridge/core";
+import type { TransformDefinition, TransformsByName } from "@databridge/core";
 import type { Range } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { ConfigDocument } from "./config-document.js";
-import { parsePipelineDocument, type PipelineDocument } from "./pipeline-document.js";
+import { BUILTIN_TRANSFORMS, parsePipelineDocument, type PipelineDocument } from "./pipeline-document.js";
 import { SchemaIndex } from "./schema-index.js";
 
 /** A pipeline somewhere in the workspace (for `dependsOn` completion, checks and go-to-definition). */
@@ -29,29 +29,30 @@ export interface LanguageContext {
   config?: { uri: string; document: ConfigDocument; text: string };
 }
 
-const builtinTransforms = createRegistry().transforms;
-
 export function createLanguageContext(partial: Partial<LanguageContext> = {}): LanguageContext {
   return {
     schema: partial.schema ?? new SchemaIndex(),
     pipelines: partial.pipelines ?? [],
-    transforms: partial.transforms ?? builtinTransforms,
+    transforms: partial.transforms ?? BUILTIN_TRANSFORMS,
     transformsComplete: partial.transformsComplete ?? false,
     config: partial.config,
   };
 }
 
-const parsed = new WeakMap<TextDocument, { version: number; model: PipelineDocument }>();
+const parsed = new WeakMap<TextDocument, { version: number; transforms: TransformsByName; model: PipelineDocument }>();
 
 /**
- * The parsed pipeline model of a document, parsed once per version; a new version of the same document
- * object (as an LSP server's documents are) is parsed incrementally from the previous syntax tree.
+ * The parsed pipeline model of a document, parsed once per version and set of transforms (whose argument
+ * roles say which arguments are columns); without `transforms`, any parse of this version does (for callers
+ * that read only names and positions). A new version of the same document object (as an LSP server's
+ * documents are) is parsed incrementally from the previous syntax tree.
  */
-export function pipelineDocument(document: TextDocument): PipelineDocument {
+export function pipelineDocument(document: TextDocument, transforms?: TransformsByName): PipelineDocument {
   const cached = parsed.get(document);
-  if (cached && cached.version === document.version) return cached.model;
-  const model = parsePipelineDocument(document.getText(), document.uri, cached?.model.sourceFile);
-  parsed.set(document, { version: document.version, model });
+  if (cached && cached.version === document.version && (transforms === undefined || transforms === cached.transforms)) return cached.model;
+  const roles = transforms ?? BUILTIN_TRANSFORMS;
+  const model = parsePipelineDocument(document.getText(), document.uri, cached?.model.sourceFile, roles);
+  parsed.set(document, { version: document.version, transforms: roles, model });
   return model;
 }
 

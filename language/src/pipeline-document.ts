@@ -1,5 +1,7 @@
 import ts from "typescript";
-import type { ColumnMapping, TransformSpec } from "@databridge/core";
+import {
+  argumentRole, createRegistry, type ArgumentRole, type ColumnMapping, type TransformDefinition, type TransformSpec, type TransformsByName,
+} from "@databridge/core";
 
 /**
  * What a string literal means in a pipeline file, found from where it stands in the `pipeline({...})`
@@ -60,7 +62,7 @@ export interface ColumnEntry {
   /** `name: value` (or `name:`), not a shorthand `name`. */
   hasColon: boolean;
   refs: StringRef[];
-  /** Every string literal inside the value (a fallback for plugin transforms' columns). */
+  /** Every string literal inside the value (where a transform describing its own columns may name them). */
   literals: StringRef[];
 }
 
@@ -111,36 +113,21 @@ export interface PipelineDocument {
 /** A mapping that reads no source column: stands in for what cannot be read statically. */
 export const OPAQUE_MAPPING: TransformSpec = Object.freeze({ transform: "constant", args: Object.freeze([null]) });
 
-type ArgRole = "column" | "mapping" | "mappings" | "expression" | "branch" | "value";
-
-/** How the built-in transforms (and `remap`) use their arguments. */
-export const TRANSFORM_ARGUMENTS: Readonly<Record<string, readonly ArgRole[]>> = {
-  concat: ["mappings", "value"],
-  coalesce: ["mappings"],
-  split: ["column", "value", "value"],
-  lookup: ["column", "value", "value"],
-  remap: ["column", "value", "value"],
-  convert: ["mapping", "value", "value"],
-  defaultTo: ["mapping", "value"],
-  trim: ["mapping"],
-  upper: ["mapping"],
-  lower: ["mapping"],
-  expr: ["expression"],
-  when: ["expression", "branch", "branch"],
-  constant: ["value"],
-};
+/** The built-in transforms: what a file is read with before (or without) its workspace's plugins. */
+export const BUILTIN_TRANSFORMS: ReadonlyMap<string, TransformDefinition<never>> = createRegistry().transforms;
 
 const CORE_MODULE = "@databridge/core";
 const FAIL = Symbol("fail");
 
 /**
  * Parses a pipeline file (`*.etl.ts`) into the pipelines it declares. Never throws; broken code yields what
- * can be read. With the previous version's syntax tree, TypeScript re-parses only what changed (the
- * previous tree must not be used afterwards).
+ * can be read. A transform's arguments are read by the roles its definition in `transforms` declares (the
+ * workspace's plugins included), so its column arguments become source-column references. With the previous
+ * version's syntax tree, TypeScript re-parses only what changed (the previous tree must not be used afterwards).
  */
-export function parsePipelineDocument(text: string, fileName = "pipeline.etl.ts", previous?: ts.SourceFile): PipelineDocument {
+export function parsePipelineDocument(text: string, fileName = "pipeline.etl.ts", previous?: ts.SourceFile, transforms: TransformsByName = BUILTIN_TRANSFORMS): PipelineDocument {
   const sourceFile = previous ? reparse(previous, text) : ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const parser = new PipelineParser(sourceFile);
+  const parser = new PipelineParser(sourceFile, transforms);
   const pipelines = parser.parse();
   const refs = pipelines.flatMap((p) => p.refs).sort((a, b) => a.start - b.start);
   return { sourceFile, text, pipelines, refs };
@@ -183,7 +170,7 @@ class PipelineParser {
   private hasCoreImport = false;
   private current!: PipelineModel;
 
-  constructor(private readonly sf: ts.SourceFile) {}
+  constructor(private readonly sf: ts.SourceFile, private readonly transforms: TransformsByName) {}
 
   parse(): PipelineModel[] {
     for (const statement of this.sf.statements) {
@@ -381,7 +368,7 @@ class PipelineParser {
     return model;
   }
 
-  /** Every string literal under a node, as (untracked) references: where a plugin transform's column may be. */
+  /** Every string literal under a node, as (untracked) references: where a transform's own `sourceColumns` may find a column. */
   private literals(node: ts.Node, column: string): StringRef[] {
     const out: StringRef[] = [];
     const visit = (n: ts.Node) => {
@@ -395,15 +382,17 @@ class PipelineParser {
     return out;
   }
 
-  private mapping(node: ts.Expression, column: string): ColumnMapping | typeof FAIL {
+  /** A column name or a transform call; `role` says what a column name here is for (hover, messages). */
+  private mapping(node: ts.Expression, column: string, role = `mapped to ${column}`): ColumnMapping | typeof FAIL {
     const value = this.resolve(node);
     if (!value) return FAIL;
     const literal = this.stringLiteral(value);
-    if (literal) return this.ref(literal, "source-column", { column, sourceIndex: 0, side: "source", role: `mapped to ${column}` }).text;
+    if (literal) return this.ref(literal, "source-column", { column, sourceIndex: 0, side: "source", role }).text;
     if (ts.isCallExpression(value)) return this.transformCall(value, column);
     return FAIL;
   }
 
+  /** A transform call, its arguments read by the roles the transform declares. */
   private transformCall(call: ts.CallExpression, column: string): TransformSpec | typeof FAIL {
     const callee = this.calleeName(call);
     if (!callee) return FAIL;
@@ -415,54 +404,42 @@ class PipelineParser {
       name = first.text;
       args = call.arguments.slice(1);
     }
-    const roles = callee === "transform" ? undefined : TRANSFORM_ARGUMENTS[name];
-    if (!roles && callee !== "transform") return FAIL;
+    const definition = this.transforms.get(name);
+    // Another core export is not a transform; an unregistered plugin transform's arguments are read as values.
+    if (!definition && callee !== "transform") return FAIL;
     const values: unknown[] = [];
     for (let i = 0; i < args.length; i++) {
-      const value = this.argument(args[i], roles?.[i] ?? "value", column);
+      const role = definition ? argumentRole(definition, i) : "value";
+      const label = `argument ${definition?.args[i]?.name ?? i + 1} of ${name}, for ${column}`;
+      const value = this.argument(args[i], role, column, label);
       if (value === FAIL) return OPAQUE_MAPPING;
       values.push(value);
     }
     return { transform: name, args: values };
   }
 
-  private argument(node: ts.Expression, role: ArgRole, column: string): unknown {
+  private argument(node: ts.Expression, role: ArgumentRole, column: string, label: string): unknown {
     const value = this.resolve(node);
     if (!value) return FAIL;
+    const opaqueIfFailed = <T>(parsed: T | typeof FAIL) => (parsed === FAIL ? OPAQUE_MAPPING : parsed);
     switch (role) {
       case "column": {
         const literal = this.stringLiteral(value);
-        return literal ? this.ref(literal, "source-column", { column, sourceIndex: 0, side: "source", role: `read by ${column}` }).text : FAIL;
+        return literal ? this.ref(literal, "source-column", { column, sourceIndex: 0, side: "source", role: label }).text : FAIL;
       }
       case "expression": {
         const literal = this.stringLiteral(value);
-        return literal ? this.ref(literal, "expression", { column, sourceIndex: 0, side: "source" }).text : FAIL;
+        return literal ? this.ref(literal, "expression", { column, sourceIndex: 0, side: "source", role: label }).text : FAIL;
       }
-      case "mapping": {
-        const mapping = this.mapping(value, column);
-        return mapping === FAIL ? OPAQUE_MAPPING : mapping;
-      }
-      case "mappings": {
+      case "mapping":
+        return opaqueIfFailed(this.mapping(value, column, label));
+      case "columns":
         if (!ts.isArrayLiteralExpression(value)) return FAIL;
-        return value.elements.map((element) => {
-          const mapping = this.mapping(element, column);
-          return mapping === FAIL ? OPAQUE_MAPPING : mapping;
-        });
-      }
-      case "branch": {
-        if (ts.isCallExpression(value)) {
-          const spec = this.transformCall(value, column);
-          return spec === FAIL ? OPAQUE_MAPPING : spec;
-        }
+        return value.elements.map((element) => opaqueIfFailed(this.mapping(element, column, label)));
+      case "value":
+        return ts.isCallExpression(value) ? opaqueIfFailed(this.transformCall(value, column)) : literalValue(value);
+      case "literal":
         return literalValue(value);
-      }
-      default: {
-        if (ts.isCallExpression(value)) {
-          const spec = this.transformCall(value, column);
-          return spec === FAIL ? OPAQUE_MAPPING : spec;
-        }
-        return literalValue(value);
-      }
     }
   }
 }

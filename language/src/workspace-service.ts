@@ -2,13 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  findConfigFile, isDataBridgeError, loadWorkspace, messageOf, openConnections, redactSecrets, PIPELINE_SUFFIX, type Workspace,
+  findConfigFile, isDataBridgeError, loadWorkspace, messageOf, openConnections, redactSecrets, PIPELINE_SUFFIX,
+  type TransformDefinition, type Workspace,
 } from "@databridge/core";
 import { parseConfigDocument, type ConfigDocument } from "./config-document.js";
 import { introspectConnections } from "./introspect.js";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { createLanguageContext, pipelineDocument, type LanguageContext, type PipelineInfo } from "./language-context.js";
-import { parsePipelineDocument, type PipelineDocument } from "./pipeline-document.js";
+import { BUILTIN_TRANSFORMS, parsePipelineDocument, type PipelineDocument } from "./pipeline-document.js";
 import type { ConnectionStatus, SchemaStatus } from "./protocol.js";
 import { readSchemaCache, schemaCachePath, updateSchemaCache, type CachedConnection } from "./schema-cache.js";
 import { SchemaIndex, type ConnectionSchema } from "./schema-index.js";
@@ -203,17 +204,23 @@ export class WorkspaceState {
     return createLanguageContext({
       schema: this.schemaIndex(),
       pipelines,
-      transforms: this.loaded?.registry.transforms,
+      transforms: this.transforms(),
       transformsComplete: !!this.loaded,
       config: { uri: this.configUri, document: this.staticConfig, text: this.configText },
     });
+  }
+
+  /** The workspace's transforms (its plugins' included) once its config is loaded; the built-ins until then. */
+  private transforms(): ReadonlyMap<string, TransformDefinition<never>> {
+    return this.loaded?.registry.transforms ?? BUILTIN_TRANSFORMS;
   }
 
   /** An open pipeline document's current pipelines (they override the file on disk); undefined when closed. */
   documentChanged(uri: string, document: TextDocument | undefined): boolean {
     const before = JSON.stringify(this.openPipelines.get(uri)?.map((p) => [p.name, p.dependsOn]));
     if (document === undefined) this.openPipelines.delete(uri);
-    else this.openPipelines.set(uri, pipelineInfos(uri, pipelineDocument(document)));
+    // Parsed with the transforms the handlers use next, so this version is parsed once.
+    else this.openPipelines.set(uri, pipelineInfos(uri, pipelineDocument(document, this.transforms())));
     return before !== JSON.stringify(this.openPipelines.get(uri)?.map((p) => [p.name, p.dependsOn]));
   }
 

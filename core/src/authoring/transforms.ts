@@ -1,6 +1,5 @@
 import type { TransformSpec, ColumnMapping, MappingColumns } from "./pipeline.js";
-import type { ConvertOptions, ConvertType } from "../transforms/convert.js";
-import type { RemapOptions } from "../transforms/remap.js";
+import type { ConvertOptions, ConvertType, RemapOptions } from "./transform-options.js";
 
 // Type parameters only name the source columns read (see `TransformSpec<Columns>`); the values are the same.
 const spec = <C extends string = string>(transform: string, ...args: unknown[]): TransformSpec<C> => Object.freeze({ transform, args: Object.freeze(args) });

@@ -2,7 +2,9 @@ import { describe, it, expect } from "vitest";
 import { pipeline, type ColumnMapping, type PipelineDefinition } from "../authoring/pipeline.js";
 import { concat, convert, expr, lookup, transform, when } from "../authoring/transforms.js";
 import type { ColumnInfo, PortableType, TableInfo } from "../connectors/connector.js";
+import { definePlugin } from "../authoring/plugin.js";
 import { builtinTransforms } from "../transforms/builtin-transforms.js";
+import { createRegistry } from "../workspace/registry.js";
 import { analyzeMapping, lossyProblems, orderByDependencies, type Problem } from "./analysis.js";
 
 const transforms = new Map(builtinTransforms.map((t) => [t.name, t]));
@@ -219,5 +221,34 @@ describe("convert in analysis", () => {
   it("a converted column is checked for its source column like any mapping", () => {
     const problems = analyzeMapping({ pipeline: make({ id: "id", line_total: convert("unit_prize", "decimal") }), sourceColumns, targetTable: target, transforms });
     expect(problems.map((p) => p.message)).toEqual(['source has no column "unit_prize" (did you mean "unit_price"?)']);
+  });
+});
+
+describe("plugin transforms are checked through their argument roles", () => {
+  const masking = definePlugin({
+    name: "masking",
+    transforms: [{
+      name: "maskWhere",
+      args: [{ name: "column", role: "column" }, { name: "condition", role: "expression" }, { name: "mask", role: "literal" }],
+      compile: () => () => null,
+    }],
+  });
+  const withPlugin = createRegistry([masking]).transforms;
+
+  it("an unknown column in a column argument or an expression, with did-you-mean; literals are not columns", () => {
+    const problems = analyzeMapping({
+      pipeline: make({ id: "id", full_name: transform("maskWhere", "frist_name", "quantty > 2", "last_name_is_a_literal") }),
+      sourceColumns, targetTable: target, transforms: withPlugin,
+    });
+    expect(problems.map((p) => [p.code, p.subject, p.suggestion])).toEqual([
+      ["unknown-source-column", "frist_name", "first_name"],
+      ["unknown-source-column", "quantty", "quantity"],
+    ]);
+  });
+
+  it("its expression arguments are checked like expr's", () => {
+    const problems = analyzeMapping({ pipeline: make({ id: "id", full_name: transform("maskWhere", "first_name", "quantity >", "*") }), sourceColumns, targetTable: target, transforms: withPlugin });
+    expect(codes(problems)).toEqual(["error:bad-expression:full_name"]);
+    expect(problems[0].message).toMatch(/^expression `quantity >` does not parse: /);
   });
 });

@@ -3,7 +3,7 @@ import { isTransformSpec } from "../authoring/pipeline.js";
 import type { TransformDefinition } from "../authoring/plugin.js";
 import type { ColumnInfo, PortableType, TableInfo } from "../connectors/connector.js";
 import { parseExpression } from "../transforms/expression.js";
-import { mappingColumns } from "../transforms/builtin-transforms.js";
+import { mappingColumns, transformExpressions } from "../transforms/argument-roles.js";
 import { didYouMean } from "../util/suggest.js";
 
 export type ProblemCode =
@@ -165,7 +165,7 @@ function checkTransforms(mapping: ColumnMapping | unknown, transforms: ReadonlyM
     return [{ severity: "error", code: "unknown-transform", subject: mapping.transform, message: `unknown transform "${mapping.transform}"${didYouMean(mapping.transform, transforms.keys())}` }];
   }
   const problems: Omit<Problem, "pipeline">[] = [];
-  for (const expression of definition.expressions?.(mapping.args as never) ?? []) {
+  for (const expression of transformExpressions(definition, mapping.args)) {
     try {
       parseExpression(expression);
     } catch (error) {

@@ -104,9 +104,4 @@ export class IdMapService {
   }
 }
 
-/** Text form of a legacy key value, as stored in `id_map.legacy_key`. */
-export function legacyKeyText(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
-  return String(value);
-}
+export { legacyKeyText } from "../util/legacy-key.js";

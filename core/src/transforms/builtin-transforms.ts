@@ -13,17 +13,12 @@ const TEXT: PortableType = { kind: "text" };
 const asText = (value: unknown): string => (typeof value === "string" ? value : (stringConverter(value) as string));
 const stringConverter = makeConverter("string");
 
-/** Columns read by a mapping (a column name or a transform spec), through the transforms that are registered. */
-export function mappingColumns(mapping: unknown, registry: ReadonlyMap<string, TransformDefinition<never>>): string[] {
-  if (typeof mapping === "string") return [mapping];
-  if (!isTransformSpec(mapping)) return [];
-  const definition = registry.get(mapping.transform);
-  return definition ? definition.sourceColumns(mapping.args as never, (nested) => mappingColumns(nested, registry)) : [];
-}
+// The engine reads a mapping's columns from here.
+export { mappingColumns } from "./argument-roles.js";
 
 export const concatTransform: TransformDefinition<[unknown[], string?]> = {
   name: "concat",
-  sourceColumns: ([parts], nested) => parts.flatMap(nested),
+  args: [{ name: "parts", role: "columns" }, { name: "separator", role: "literal" }],
   outputType: () => TEXT,
   compile([parts, separator = ""], ctx) {
     const readers = parts.map((part) => ctx.mapping(part));
@@ -42,7 +37,7 @@ export const concatTransform: TransformDefinition<[unknown[], string?]> = {
 
 export const splitTransform: TransformDefinition<[string, string, number]> = {
   name: "split",
-  sourceColumns: ([column]) => [column],
+  args: [{ name: "column", role: "column" }, { name: "separator", role: "literal" }, { name: "index", role: "literal" }],
   outputType: () => TEXT,
   compile([column, separator, index], ctx) {
     const read = ctx.column(column);
@@ -58,7 +53,7 @@ export const splitTransform: TransformDefinition<[string, string, number]> = {
 
 export const lookupTransform: TransformDefinition<[string, Record<string, unknown>, unknown?]> = {
   name: "lookup",
-  sourceColumns: ([column]) => [column],
+  args: [{ name: "column", role: "column" }, { name: "table", role: "literal" }, { name: "default", role: "literal" }],
   outputType: (args) => {
     // The default is a value too: a longer default than every entry must still fit the created column.
     const values = [...Object.values(args[1]), ...(args.length > 2 ? [args[2]] : [])].filter((v) => v !== null && v !== undefined);
@@ -83,8 +78,7 @@ export const lookupTransform: TransformDefinition<[string, Record<string, unknow
 
 export const exprTransform: TransformDefinition<[string]> = {
   name: "expr",
-  sourceColumns: ([source]) => safeSymbols(source),
-  expressions: ([source]) => [source],
+  args: [{ name: "expression", role: "expression" }],
   outputType: ([source], columnType) => expressionType(source, columnType),
   compile([source], ctx) {
     const { evaluate, hasNullInput } = ctx.expression(source);
@@ -95,8 +89,7 @@ export const exprTransform: TransformDefinition<[string]> = {
 
 export const whenTransform: TransformDefinition<[string, unknown, unknown?]> = {
   name: "when",
-  sourceColumns: ([condition, then, otherwise], nested) => [...safeSymbols(condition), ...branchColumns(then, nested), ...branchColumns(otherwise, nested)],
-  expressions: ([condition]) => [condition],
+  args: [{ name: "condition", role: "expression" }, { name: "then", role: "value" }, { name: "otherwise", role: "value" }],
   outputType: ([, then, otherwise]) => (typeof then === "string" && (otherwise === undefined || typeof otherwise === "string") ? TEXT : undefined),
   compile([condition, then, otherwise = null], ctx) {
     const { evaluate, hasNullInput } = ctx.expression(condition);
@@ -119,7 +112,7 @@ export const whenTransform: TransformDefinition<[string, unknown, unknown?]> = {
 
 export const convertTransform: TransformDefinition<[unknown, ConvertType, ConvertOptions?]> = {
   name: "convert",
-  sourceColumns: ([input], nested) => nested(input),
+  args: [{ name: "column", role: "mapping" }, { name: "type", role: "literal" }, { name: "options", role: "literal" }],
   outputType: ([, type]) => convertOutputType(type),
   compile([input, type, options], ctx) {
     if (!convertTypes.includes(type)) {
@@ -140,7 +133,7 @@ export const convertTransform: TransformDefinition<[unknown, ConvertType, Conver
 
 export const defaultToTransform: TransformDefinition<[unknown, unknown]> = {
   name: "defaultTo",
-  sourceColumns: ([input], nested) => nested(input),
+  args: [{ name: "column", role: "mapping" }, { name: "fallback", role: "literal" }],
   outputType: ([input, fallback], columnType) => commonType([mappingType(input, columnType), ...(isNullLiteral(fallback) ? [] : [literalType(fallback)])]),
   compile([input, fallback], ctx) {
     const read = ctx.mapping(input);
@@ -153,7 +146,7 @@ export const defaultToTransform: TransformDefinition<[unknown, unknown]> = {
 
 export const constantTransform: TransformDefinition<[unknown]> = {
   name: "constant",
-  sourceColumns: () => [],
+  args: [{ name: "value", role: "literal" }],
   outputType: ([value]) => literalType(value),
   compile([value]) {
     return () => value;
@@ -162,7 +155,7 @@ export const constantTransform: TransformDefinition<[unknown]> = {
 
 export const coalesceTransform: TransformDefinition<[unknown[]]> = {
   name: "coalesce",
-  sourceColumns: ([parts], nested) => parts.flatMap(nested),
+  args: [{ name: "parts", role: "columns" }],
   outputType: ([parts], columnType) => commonType(parts.filter((part) => !isNullLiteral(part)).map((part) => mappingType(part, columnType))),
   compile([parts], ctx) {
     const readers = parts.map((part) => ctx.mapping(part));
@@ -178,7 +171,7 @@ export const coalesceTransform: TransformDefinition<[unknown[]]> = {
 
 const textFunction = (name: string, apply: (text: string) => string, keepsLength = false): TransformDefinition<[unknown]> => ({
   name,
-  sourceColumns: ([input], nested) => nested(input),
+  args: [{ name: "column", role: "mapping" }],
   // trim never lengthens a value, so a varchar(n) input fits varchar(n); case mapping can ("ß" → "SS").
   outputType: ([input], columnType) => {
     const type = mappingType(input, columnType);
@@ -277,21 +270,9 @@ function branch(value: unknown, compile: (mapping: unknown) => RowFunction): Row
   return () => value;
 }
 
-function branchColumns(value: unknown, nested: (mapping: unknown) => string[]): string[] {
-  return isTransformSpec(value) ? nested(value) : [];
-}
-
 function truthy(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   const typed = value as { isBigNumber?: boolean; isZero?: () => boolean };
   if (typed.isBigNumber) return !typed.isZero!();
   return Boolean(value);
-}
-
-function safeSymbols(source: string): string[] {
-  try {
-    return parseExpression(source).symbols;
-  } catch {
-    return [];
-  }
 }

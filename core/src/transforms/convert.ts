@@ -1,21 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { ConvertOptions, ConvertType } from "../authoring/transform-options.js";
 import { dataError } from "../errors.js";
 
-export type ConvertType = "string" | "integer" | "bigint" | "decimal" | "boolean" | "date" | "timestamp" | "uuid" | "json";
-
-export interface ConvertOptions {
-  /** Input pattern for `date`/`timestamp`: yyyy, yy, MM, M, dd, d, HH, H, mm, ss, SSS; anything else is literal. */
-  format?: string;
-  /** Decimal scale to round half-up to (`decimal`). */
-  scale?: number;
-  /** Strings that mean true / false (`boolean`); case-insensitive. */
-  trueValues?: string[];
-  falseValues?: string[];
-  /** Treat an empty (or all-blank) string as NULL before converting; default true for non-string types. */
-  emptyAsNull?: boolean;
-}
-
-export const convertTypes: ConvertType[] = ["string", "integer", "bigint", "decimal", "boolean", "date", "timestamp", "uuid", "json"];
+export { convertTypes, type ConvertOptions, type ConvertType } from "../authoring/transform-options.js";
 
 const INT32 = { min: -2147483648n, max: 2147483647n };
 const INT64 = { min: -9223372036854775808n, max: 9223372036854775807n };

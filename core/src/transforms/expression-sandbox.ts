@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { FactoryFunctionMap, MathJsInstance, MathNode } from "mathjs";
+import type { CompiledExpression } from "../authoring/plugin.js";
 import { DataBridgeError, configError, dataError } from "../errors.js";
 import type { ParsedExpression } from "./expression.js";
 import { EXPRESSION_CONSTANTS, EXPRESSION_FUNCTIONS, EXPRESSION_OPERATORS, MAX_DECIMAL_EXPONENT, isOutOfRange } from "./expression-rules.js";
@@ -18,11 +19,7 @@ export interface ExpressionLimits {
 
 export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = { millisPerRow: 1_000, now: () => performance.now() };
 
-export interface CompiledExpression {
-  symbols: string[];
-  /** Evaluates against one row's values (made by `toValue`); a failure or a broken limit is a data error. */
-  evaluate(scope: Record<string, unknown>): unknown;
-}
+export type { CompiledExpression };
 
 export interface ExpressionSandbox {
   /** Compiles a parsed (and therefore allowed) expression against this sandbox's own mathjs instance. */

@@ -1,23 +1,18 @@
-import type { TransformDefinition } from "../authoring/plugin.js";
+import type { IdMapLookup, TransformDefinition } from "../authoring/plugin.js";
+import type { RemapOptions } from "../authoring/transform-options.js";
 import { dataError } from "../errors.js";
-import type { IdMapService } from "../engine/id-map.js";
-import { legacyKeyText } from "../engine/id-map.js";
+import { legacyKeyText } from "../util/legacy-key.js";
 
-export interface RemapOptions {
-  /** What an unmapped reference does: reject the row (default) or yield NULL. */
-  onMissing?: "reject" | "null";
-  /** Look the id up under another tenant (default: the source's own). */
-  tenant?: string;
-}
+export type { RemapOptions };
 
 /** Rewrites a legacy foreign key through `databridge.id_map` (one lookup query per batch). */
 export const remapTransform: TransformDefinition<[string, string, RemapOptions?]> = {
   name: "remap",
-  sourceColumns: ([column]) => [column],
+  args: [{ name: "column", role: "column" }, { name: "entity", role: "literal" }, { name: "options", role: "literal" }],
   outputType: () => ({ kind: "uuid" }),
   compile([column, entity, options = {}], ctx) {
     const read = ctx.column(column);
-    const idMap = ctx.services.idMap as IdMapService;
+    const idMap = ctx.services.idMap as IdMapLookup;
     const tenant = options.tenant ?? ctx.tenant;
     let ids = new Map<string, string>();
     ctx.onBatch(async (rows) => {
