@@ -46,7 +46,7 @@ export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engin
 export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
 export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
-export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
+export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
 
@@ -64,7 +64,7 @@ export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/p
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
-export { rollbackRun, type RollbackStage } from "./engine/rollback.js";
+export { rollbackRun, type RollbackStage } from "./target/rollback.js";
 export { listRejects, replayRejects, type RejectedRowRecord, type ReplayResult } from "./engine/rejects.js";
 export { verifyPipelines, type VerifyReport, type VerifyCheck, type VerifyStageResult, type VerifyOptions, type CheckStatus } from "./verify/verify.js";
 export { verifyReportToHtml, verifyReportToJUnit } from "./verify/report.js";

@@ -1,6 +1,6 @@
 import { buildKeysetCount } from "../connectors/keyset.js";
 import type { Parity } from "../runner-protocol/events.js";
-import type { Ledger } from "./ledger.js";
+import type { Ledger } from "../target/ledger.js";
 import { sourceFilter } from "./pump.js";
 import type { PreparedStage } from "./prepare.js";
 

@@ -4,12 +4,12 @@ import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
 import { IdMapService } from "./id-map.js";
-import { loadStrategy } from "./load-modes.js";
+import { loadStrategy } from "../target/load-modes.js";
 import type { PreparedStage } from "./prepare.js";
 import type { StageContext } from "./run-stage.js";
-import { inTransaction } from "./target-transaction.js";
+import { inTransaction } from "../target/transaction.js";
 import { mappingsOfLoadedRows, transformBatch, type TransformedBatch } from "./transform-batch.js";
-import { compactWrittenKeys, keyRangesApply } from "./written-keys.js";
+import { compactWrittenKeys, keyRangesApply } from "../target/written-keys.js";
 
 /** How long a batch waits for a row lock while two batches are in flight, and the error that ends the wait. */
 const IN_FLIGHT_LOCK_TIMEOUT = "10s";

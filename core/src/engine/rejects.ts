@@ -3,13 +3,13 @@ import { configError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { IdMapService } from "./id-map.js";
-import { loadStrategy } from "./load-modes.js";
+import { loadStrategy } from "../target/load-modes.js";
 import { compileMappings, prepareStage } from "./prepare.js";
 import { orderByDependencies } from "./analysis.js";
-import type { RejectedRow } from "./ledger.js";
-import { inTransaction } from "./target-transaction.js";
+import type { RejectedRow } from "../target/ledger.js";
+import { inTransaction } from "../target/transaction.js";
 import { mappingsOfLoadedRows } from "./transform-batch.js";
-import { ledgerTargets } from "./rollback.js";
+import { ledgerTargets } from "../target/rollback.js";
 
 export interface RejectedRowRecord {
   id: number;

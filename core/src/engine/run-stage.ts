@@ -1,15 +1,15 @@
 import type { RetryPolicy } from "../authoring/pipeline.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
 import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../runner-protocol/events.js";
-import type { Ledger } from "./ledger.js";
-import { loadStrategy } from "./load-modes.js";
+import type { Ledger } from "../target/ledger.js";
+import { loadStrategy } from "../target/load-modes.js";
 import { countParity } from "./parity.js";
 import type { CompiledMappings, PreparedStage } from "./prepare.js";
-import { propagateDeletes } from "./propagate-deletes.js";
+import { propagateDeletes } from "../target/propagate-deletes.js";
 import { pump, type PumpState } from "./pump.js";
-import { acquireRunLock } from "./run-lock.js";
+import { acquireRunLock } from "../target/run-lock.js";
 import { incrementalStart, startPoint, type StartOptions } from "./start-point.js";
-import { inTransaction, tableExists } from "./target-transaction.js";
+import { inTransaction, tableExists } from "../target/transaction.js";
 
 export interface StageContext extends StartOptions {
   runId: string;
@@ -206,4 +206,4 @@ async function retryable<T>(work: () => Promise<T>, policy: Required<RetryPolicy
   }
 }
 
-export { inTransaction } from "./target-transaction.js";
+export { inTransaction } from "../target/transaction.js";

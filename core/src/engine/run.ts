@@ -6,7 +6,7 @@ import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { openConnections } from "../workspace/loader.js";
 import { orderByDependencies } from "./analysis.js";
-import { Ledger } from "./ledger.js";
+import { Ledger } from "../target/ledger.js";
 import { compileMappings, prepareStage } from "./prepare.js";
 import { runStage, type StageOutcome } from "./run-stage.js";
 

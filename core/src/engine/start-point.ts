@@ -1,5 +1,5 @@
 import { configError } from "../errors.js";
-import type { Checkpoint, Ledger } from "./ledger.js";
+import type { Checkpoint, Ledger } from "../target/ledger.js";
 import type { PreparedStage } from "./prepare.js";
 
 /** Where a stage starts reading, or why it has nothing to do. */

@@ -2,7 +2,7 @@ import type { PreEncodedRows } from "../connectors/connector.js";
 import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
 import { legacyKeyText, type IdMapping } from "./id-map.js";
-import type { RejectedRow } from "./ledger.js";
+import type { RejectedRow } from "../target/ledger.js";
 import { passesRowsThrough, type CompiledMappings, type PreparedStage } from "./prepare.js";
 
 /** One batch on its way from the reader to the writer. */

@@ -1,6 +1,6 @@
-import { legacyKeyText } from "./id-map.js";
-import type { PreparedStage } from "./prepare.js";
-import { inTransaction } from "./target-transaction.js";
+import { legacyKeyText } from "../engine/id-map.js";
+import type { PreparedStage } from "../engine/prepare.js";
+import { inTransaction } from "./transaction.js";
 
 /** Source keys travel to the target in pages of this many: memory stays flat whatever the table's size. */
 const KEY_PAGE = 50_000;

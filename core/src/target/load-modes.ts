@@ -1,5 +1,5 @@
 import type { Connector, PreEncodedRows, TableRef, TargetSession } from "../connectors/connector.js";
-import type { PreparedStage } from "./prepare.js";
+import type { PreparedStage } from "../engine/prepare.js";
 
 /** How one batch reaches the target table, inside the batch's transaction. */
 export interface LoadStrategy {
