@@ -26,9 +26,10 @@ export * from "./runner-protocol/statuses.js";
 
 // Connectors
 export type {
-  Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, EmbeddedStorage, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
+  Connector, Source, Target, ConnectorDescription, ConnectorRole, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, EmbeddedStorage, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
   Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures,
 } from "./connectors/connector.js";
+export { isTarget, describeConnector } from "./connectors/connector.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";
 export * as postgres from "./connectors/postgres/index.js";
 export * as mysql from "./connectors/mysql/index.js";

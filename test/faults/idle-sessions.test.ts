@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Connector } from "@databridge/core";
+import type { Connector, Target } from "@databridge/core";
 import { createMariadbDatabase, createPostgresDatabase, MARIADB_ADMIN_URL, POSTGRES_ADMIN_URL, requireServers } from "../support/servers.js";
 import { mariadbConnection, openConnector, waitFor } from "../integrity/harness.js";
 
@@ -51,11 +51,11 @@ describe.skipIf(!ready)("idle sessions ended by the server: the process survives
 
   it("PostgreSQL: the pool's idle sessions and a target session held between statements are terminated", async () => {
     const connector = await openConnector("warehouse", target.url);
-    let session: Awaited<ReturnType<Connector["session"]>> | undefined;
+    let session: Awaited<ReturnType<Target["session"]>> | undefined;
     try {
       // The pool's four sessions: three idle in the pool, one checked out as a target session, idle between statements.
       await Promise.all(Array.from({ length: 4 }, () => connector.query("SELECT pg_sleep(0.05)")));
-      session = await connector.session();
+      session = await (connector as Target).session();
       await session.query("SELECT 1");
       await waitFor("four idle sessions", async () => (await databridgeSessions()).filter((s) => s.state === "idle").length === 4);
 
@@ -72,7 +72,7 @@ describe.skipIf(!ready)("idle sessions ended by the server: the process survives
       session = undefined;
 
       expect(await answersAgain(connector, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
-      const fresh = await connector.session();
+      const fresh = await (connector as Target).session();
       expect((await fresh.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
       await fresh.release();
     } finally {

@@ -98,8 +98,6 @@ export interface ConnectorCapabilities {
   transactionalDdl: boolean;
   maxIdentifierLength: number;
   maxBindParams: number;
-  /** Can this connector be a load target (bulk load, staging upsert, ledger)? */
-  target: boolean;
   /** Can several queries run at once (a pool), or is there one embedded session? */
   concurrentSessions: boolean;
 }
@@ -156,13 +154,13 @@ export interface RowBatch {
   rows: unknown[][];
 }
 
-/** A session on a target that holds one transaction. */
 /** Where a pre-encoded row keeps its COPY text: `row[textAt]` follows the row's first `leading` values. */
 export interface PreEncodedRows {
   textAt: number;
   leading: number;
 }
 
+/** A session on a target that holds one transaction. */
 export interface TargetSession {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
   /**
@@ -175,7 +173,11 @@ export interface TargetSession {
   release(broken?: boolean): Promise<void>;
 }
 
-export interface Connector {
+/**
+ * A database DataBridge reads from: every connector is one. Reads are keyset pages; values come back
+ * exactly (what PostgreSQL accepts for the column's mapped type, see `postgresMapping`).
+ */
+export interface Source {
   /** The connection's name in the workspace config (never its URL). */
   readonly name: string;
   readonly type: string;
@@ -191,19 +193,60 @@ export interface Connector {
   describeQuery(sql: string): Promise<ResultColumn[]>;
   introspect(options?: { tables?: TableRef[] }): Promise<Catalog>;
   /**
-   * A dedicated session for a target transaction. `dedicated`: on a connection of its own rather than one
-   * of the pool, for a session held through a whole run (the run lock) that must not starve the pool.
-   */
-  session(options?: { dedicated?: boolean }): Promise<TargetSession>;
-  /** The native column type to create for a portable type (targets only). */
-  nativeType(type: PortableType): string;
-  /**
    * How this source's column is carried into a PostgreSQL target (type, default, identity, enum values,
    * what is not exact). The values this connector reads are what PostgreSQL accepts for that type.
    */
   postgresMapping?(column: ColumnInfo, target: PostgresTargetFeatures): PostgresColumnMapping;
   classifyError(error: unknown): ErrorKind;
   close(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL database DataBridge loads into (PostgreSQL itself, PGlite): a source too, plus sessions that
+ * each hold one transaction. The SQL a target runs — ledger, load modes, locks — is PostgreSQL's, and
+ * lives with the target role (`core/src/target/`), not in the engine.
+ */
+export interface Target extends Source {
+  /**
+   * A dedicated session for a target transaction. `dedicated`: on a connection of its own rather than one
+   * of the pool, for a session held through a whole run (the run lock) that must not starve the pool.
+   */
+  session(options?: { dedicated?: boolean }): Promise<TargetSession>;
+  /** The column type to create for a portable type. */
+  nativeType(type: PortableType): string;
+}
+
+/** A connection as opened: a source, and a target when its database can be loaded into. */
+export type Connector = Source | Target;
+
+export function isTarget(connector: Connector): connector is Target {
+  return typeof (connector as Target).session === "function";
+}
+
+export type ConnectorRole = "source" | "target";
+
+/**
+ * What a connector is, as data — everything a client needs to offer it (the runner's
+ * `GET /api/v1/connectors`, connection forms, the language server, the CLI) and none of its code.
+ */
+export interface ConnectorDescription {
+  /** The connection type name used by the runner API (`postgres`, `mysql`, …). */
+  type: string;
+  /** URL schemes it answers; the first is the one URLs are written with. */
+  schemes: readonly string[];
+  label: string;
+  /** One line for pickers: versions, limits. */
+  detail: string;
+  roles: readonly ConnectorRole[];
+  /** A server reached over the network, or a database kept in a file or a folder on this machine. */
+  storage: "server" | "file" | "folder";
+  defaultPort?: number;
+  /** An example URL (never with a password). */
+  urlExample: string;
+  /** Whether DataBridge's own suites run it against a real database (SQL Server and Oracle: not yet). */
+  integrationTested: boolean;
+  /** Query parameters the URL takes. */
+  urlOptions?: readonly { name: string; description: string }[];
 }
 
 export interface ConnectionOptions {
@@ -214,12 +257,17 @@ export interface ConnectionOptions {
   baseDir: string;
 }
 
-/** How a plugin contributes a connector: URL schemes it answers and a factory that loads its driver lazily. */
+/**
+ * How a connector is registered: URL schemes it answers, what it is, and a factory that loads its driver
+ * lazily (a workspace that never touches Oracle never loads `oracledb`).
+ */
 export interface ConnectorFactory {
   /** URL schemes, e.g. `["postgres", "postgresql"]`. */
   schemes: string[];
   /** The connection type name shown to users and used by the runner API (`postgres`, `mysql`, …). */
   type: string;
+  /** The rest of its self-description; a plugin may leave it out (it is then a source reached over the network). */
+  description?: Omit<ConnectorDescription, "type" | "schemes">;
   create(options: ConnectionOptions): Promise<Connector>;
   /** Set by connectors whose database is a folder or file on this machine, opened in-process (PGlite, SQLite). */
   embedded?: EmbeddedStorage;
@@ -234,4 +282,21 @@ export interface EmbeddedStorage {
   location(url: URL, baseDir: string): string | undefined;
   /** Whether a database already exists at `location`. */
   exists(location: string): Promise<boolean>;
+}
+
+/** A factory's full self-description; a plugin that gave none is described as a network source. */
+export function describeConnector(factory: ConnectorFactory): ConnectorDescription {
+  const given = factory.description;
+  return {
+    type: factory.type,
+    schemes: [...factory.schemes],
+    label: given?.label ?? factory.type,
+    detail: given?.detail ?? "from a plugin",
+    roles: given?.roles ?? ["source"],
+    storage: given?.storage ?? (factory.embedded ? "folder" : "server"),
+    defaultPort: given?.defaultPort,
+    urlExample: given?.urlExample ?? `${factory.schemes[0]}://user@host/database`,
+    integrationTested: given?.integrationTested ?? false,
+    urlOptions: given?.urlOptions,
+  };
 }

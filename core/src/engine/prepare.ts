@@ -1,6 +1,6 @@
 import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
-import type { Catalog, ColumnInfo, Connector, PortableType, PostgresColumnMapping, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
+import { isTarget, type Catalog, type ColumnInfo, type Connector, type PortableType, type PostgresColumnMapping, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
 import { pgLiteral, pgTextArray } from "../connectors/postgres-mapping.js";
 import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
 import { IdMapService, legacyKeyText } from "./id-map.js";
@@ -15,8 +15,8 @@ export interface PreparedStage {
   pipeline: Pipeline;
   sourceSpec: SourceSpec;
   tenant: string;
-  source: Connector;
-  target: Connector;
+  source: Source;
+  target: Target;
   from: { table: TableRef } | { query: string };
   sourceTable?: TableInfo;
   /** Every column the source offers, with types. */
@@ -107,13 +107,14 @@ export async function prepareStage(
   options: { batchSize?: number; strict?: boolean } = {},
 ): Promise<PreparedStage> {
   const context = { pipeline: pipeline.name };
-  const [source, target] = await Promise.all([
+  const [source, targetConnection] = await Promise.all([
     connections.get(sourceSpec.connection).catch((e) => { throw contextualize(e, { ...context, connection: sourceSpec.connection }); }),
     connections.get(pipeline.target.connection).catch((e) => { throw contextualize(e, { ...context, connection: pipeline.target.connection }); }),
   ]);
-  if (!target.capabilities.target) {
-    throw configError(`connection ${target.name} (${target.type}) cannot be a target; DataBridge loads into PostgreSQL`, { ...context, connection: target.name });
+  if (!isTarget(targetConnection)) {
+    throw configError(`connection ${targetConnection.name} (${targetConnection.type}) cannot be a target; DataBridge loads into PostgreSQL`, { ...context, connection: targetConnection.name });
   }
+  const target = targetConnection;
 
   let from: PreparedStage["from"];
   let sourceTable: TableInfo | undefined;
@@ -299,9 +300,9 @@ function contextualize(error: unknown, context: ConstructorParameters<typeof Dat
  * The source connector's own PostgreSQL mapping of each target column that is a plain source column
  * (`col: "col"`), when the source has one and the target is PostgreSQL: type, default, identity, enum values.
  */
-async function carriedColumns(source: Connector, target: Connector, sourceTable: TableInfo | undefined, pipeline: Pipeline): Promise<Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>> {
+async function carriedColumns(source: Source, target: Target, sourceTable: TableInfo | undefined, pipeline: Pipeline): Promise<Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>> {
   const carried = new Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>();
-  if (!source.postgresMapping || !sourceTable || !target.capabilities.target) return carried;
+  if (!source.postgresMapping || !sourceTable) return carried;
   const plain = Object.entries(pipeline.columns).filter((entry): entry is [string, string] => typeof entry[1] === "string");
   if (!plain.length) return carried;
   const { rows } = await target.query<{ postgis: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'geometry') AS postgis");
@@ -314,7 +315,7 @@ async function carriedColumns(source: Connector, target: Connector, sourceTable:
 }
 
 function buildCreateDdl(
-  target: Connector, ref: TableRef & { schema: string }, columns: string[], pipeline: Pipeline,
+  target: Target, ref: TableRef & { schema: string }, columns: string[], pipeline: Pipeline,
   sourceColumns: ResultColumn[], registry: Registry, key: string[], tenantColumn: string | undefined,
   carried: Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>,
 ): string {

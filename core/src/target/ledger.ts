@@ -1,5 +1,5 @@
 import os from "node:os";
-import type { Connector, TargetSession } from "../connectors/connector.js";
+import type { Target, TargetSession } from "../connectors/connector.js";
 import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 
@@ -144,7 +144,7 @@ const toJson = (value: unknown) =>
 export class Ledger {
   private ensured?: Promise<void>;
 
-  constructor(private readonly target: Connector) {}
+  constructor(private readonly target: Target) {}
 
   /** Creates the ledger tables once; concurrent runs serialize on an advisory lock. */
   ensure(): Promise<void> {

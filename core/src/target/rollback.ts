@@ -1,4 +1,4 @@
-import type { Connector, TableInfo, TargetSession } from "../connectors/connector.js";
+import { isTarget, type TableInfo, type Target, type TargetSession } from "../connectors/connector.js";
 import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import { configError, terminalError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
@@ -26,12 +26,13 @@ interface RunRow {
 }
 
 /** Target connections the given pipelines write to (where a run's ledger lives). */
-export async function ledgerTargets(pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<Connector[]> {
+export async function ledgerTargets(pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<Target[]> {
   const names = [...new Set(pipelines.map((p) => p.pipeline.target.connection))];
-  return Promise.all(names.map((n) => connections.get(n)));
+  const opened = await Promise.all(names.map((n) => connections.get(n)));
+  return opened.filter(isTarget);
 }
 
-async function hasLedger(target: Connector): Promise<boolean> {
+async function hasLedger(target: Target): Promise<boolean> {
   const { rows } = await target.query<{ ok: boolean }>("SELECT to_regclass('databridge.runs') IS NOT NULL AS ok");
   return Boolean(rows[0]?.ok);
 }
@@ -97,7 +98,7 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
   return results;
 }
 
-async function targetTable(target: Connector, label: string): Promise<TableInfo> {
+async function targetTable(target: Target, label: string): Promise<TableInfo> {
   const ref = parseTableName(label);
   const table = findTable(await target.introspect({ tables: [ref] }), ref);
   if (!table) throw terminalError(`target table ${label} no longer exists`, { table: label });
@@ -105,7 +106,7 @@ async function targetTable(target: Connector, label: string): Promise<TableInfo>
 }
 
 /** `t.a = (k.v->>0)::type AND …`: typed casts so the key index is used. */
-function keyMatch(target: Connector, table: TableInfo, keyColumns: string[], json: string): string {
+function keyMatch(target: Target, table: TableInfo, keyColumns: string[], json: string): string {
   const q = target.dialect.quoteIdentifier;
   return keyColumns.map((column, i) => {
     const type = table.columns.find((c) => c.name === column)?.nativeType ?? "text";
@@ -114,12 +115,12 @@ function keyMatch(target: Connector, table: TableInfo, keyColumns: string[], jso
 }
 
 /** `t.id BETWEEN (r.v->>0)::type AND (r.v->>1)::type`: a range of an integer key (see written-keys.ts). */
-function keyInRange(target: Connector, table: TableInfo, keyColumn: string, json: string): string {
+function keyInRange(target: Target, table: TableInfo, keyColumn: string, json: string): string {
   const type = table.columns.find((c) => c.name === keyColumn)?.nativeType ?? "bigint";
   return `t.${target.dialect.quoteIdentifier(keyColumn)} BETWEEN (${json}->>0)::${type} AND (${json}->>1)::${type}`;
 }
 
-async function deleteWrittenKeys(session: TargetSession, target: Connector, table: TableInfo, runId: string, run: RunRow): Promise<number> {
+async function deleteWrittenKeys(session: TargetSession, target: Target, table: TableInfo, runId: string, run: RunRow): Promise<number> {
   const batches = await session.query<{ key_columns: string[]; keys: WrittenKeys }>(
     "SELECT key_columns, keys FROM databridge.written_keys WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 ORDER BY batch_no",
     [runId, run.pipeline, run.tenant],
@@ -146,7 +147,7 @@ async function deleteWrittenKeys(session: TargetSession, target: Connector, tabl
   return deleted;
 }
 
-async function restoreBeforeImages(session: TargetSession, target: Connector, table: TableInfo, runId: string, run: RunRow): Promise<{ deleted: number; restored: number }> {
+async function restoreBeforeImages(session: TargetSession, target: Target, table: TableInfo, runId: string, run: RunRow): Promise<{ deleted: number; restored: number }> {
   const ref = target.dialect.quoteTable({ schema: table.schema, name: table.name });
   const params = [runId, run.pipeline, run.tenant];
   // The earliest image of each key in this run is the row as it was before the run.

@@ -1,4 +1,4 @@
-import type { Connector, TargetSession } from "../connectors/connector.js";
+import type { Target, TargetSession } from "../connectors/connector.js";
 import { terminalError } from "../errors.js";
 import type { Ledger } from "./ledger.js";
 
@@ -24,7 +24,7 @@ interface LockScope {
  * single session (advisory locks do not exclude anything there) and a single process, so an in-process
  * claim does the same job.
  */
-export async function acquireRunLock(target: Connector, ledger: Ledger, scope: LockScope): Promise<RunLock> {
+export async function acquireRunLock(target: Target, ledger: Ledger, scope: LockScope): Promise<RunLock> {
   return target.capabilities.concurrentSessions ? sessionLock(target, ledger, scope) : processLock(target, ledger, scope);
 }
 
@@ -33,7 +33,7 @@ const lockKey = (scope: LockScope) => JSON.stringify(["databridge.run", scope.pi
 const TRY_LOCK = "SELECT pg_try_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS locked";
 const UNLOCK = "SELECT pg_advisory_unlock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint)";
 
-async function sessionLock(target: Connector, ledger: Ledger, scope: LockScope): Promise<RunLock> {
+async function sessionLock(target: Target, ledger: Ledger, scope: LockScope): Promise<RunLock> {
   const take = async (): Promise<TargetSession> => {
     // Its own connection: held for the whole run, a pooled one would starve concurrent runs of sessions.
     const session = await target.session({ dedicated: true });
@@ -62,9 +62,9 @@ async function sessionLock(target: Connector, ledger: Ledger, scope: LockScope):
   };
 }
 
-const claims = new WeakMap<Connector, Set<string>>();
+const claims = new WeakMap<Target, Set<string>>();
 
-async function processLock(target: Connector, ledger: Ledger, scope: LockScope): Promise<RunLock> {
+async function processLock(target: Target, ledger: Ledger, scope: LockScope): Promise<RunLock> {
   let held = claims.get(target);
   if (!held) claims.set(target, (held = new Set()));
   const key = lockKey(scope);

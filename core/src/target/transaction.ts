@@ -1,8 +1,8 @@
-import type { Connector, TableRef, TargetSession } from "../connectors/connector.js";
+import type { TableRef, Target, TargetSession } from "../connectors/connector.js";
 
 /** Runs work in one transaction on a dedicated session; a failed session is discarded, never left idle in transaction. */
 export async function inTransaction<T>(
-  target: Connector,
+  target: Target,
   work: (session: TargetSession) => Promise<T>,
   options: { lockTable?: string; ignoreExisting?: boolean } = {},
 ): Promise<T> {
@@ -22,7 +22,7 @@ export async function inTransaction<T>(
   }
 }
 
-export async function tableExists(target: Connector, ref: TableRef): Promise<boolean> {
+export async function tableExists(target: Target, ref: TableRef): Promise<boolean> {
   const { rows } = await target.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [target.dialect.quoteTable(ref)]);
   return Boolean(rows[0]?.exists);
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { loadWorkspace, openConnections } from "@databridge/core";
+import { isTarget, loadWorkspace, openConnections } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 
 const CONFIG = `import { defineConfig } from "@databridge/core";
@@ -83,6 +83,7 @@ export async function seedSampleLegacy(dir: string, env: NodeJS.ProcessEnv): Pro
   try {
     if (!workspace.config.connections.legacy || connections.url("legacy").protocol !== "pglite:") return 0;
     const legacy = await connections.get("legacy");
+    if (!isTarget(legacy)) return 0;
     const { rows } = await legacy.query<{ exists: boolean }>("SELECT to_regclass('public.customers') IS NOT NULL AS exists");
     if (rows[0]?.exists) return 0;
     const session = await legacy.session();

@@ -1,8 +1,7 @@
 import type { ConnectionPool, config as MssqlConfig } from "mssql";
 import { configError, DataBridgeError, isDataBridgeError, messageOf, registerSecret } from "../../errors.js";
 import type {
-  Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession,
-} from "../connector.js";
+  Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source } from "../connector.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { mssqlCapabilities, mssqlDialect } from "./mssql-dialect.js";
 import { classifyMssqlError } from "./mssql-errors.js";
@@ -204,7 +203,7 @@ export function mssqlCatalogTables(rows: MssqlCatalogRows): TableInfo[] {
 
 const USER_OBJECTS = "o.type IN ('U', 'V') AND o.is_ms_shipped = 0";
 
-class MssqlConnector implements Connector {
+class MssqlConnector implements Source {
   readonly type = "mssql";
   readonly capabilities = mssqlCapabilities;
   readonly dialect = mssqlDialect;
@@ -335,13 +334,7 @@ class MssqlConnector implements Connector {
     };
   }
 
-  async session(): Promise<TargetSession> {
-    throw configError("SQL Server is supported as a source; DataBridge loads into PostgreSQL targets", { connection: this.name });
-  }
 
-  nativeType(): string {
-    throw configError("SQL Server is supported as a source only", { connection: this.name });
-  }
 
   classifyError = classifyMssqlError;
   postgresMapping = mssqlPostgresMapping;
@@ -366,6 +359,16 @@ function connectError(name: string, config: MssqlConfig, error: unknown): DataBr
 export const mssqlConnectorFactory: ConnectorFactory = {
   schemes: ["mssql", "sqlserver"],
   type: "mssql",
+  description: {
+    label: "SQL Server",
+    detail: "Source only; not integration-tested by DataBridge yet",
+    roles: ["source"],
+    storage: "server",
+    defaultPort: 1433,
+    urlExample: "mssql://user@host:1433/database?encrypt=true",
+    integrationTested: false,
+    urlOptions: [{ name: "encrypt", description: "true to connect with TLS" }, { name: "instanceName", description: "a named instance" }],
+  },
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof mssqlClientConfig>;
     try {

@@ -7,7 +7,6 @@ export const mssqlCapabilities: ConnectorCapabilities = {
   maxIdentifierLength: 128,
   // 2100 parameters per request, two of which sp_executesql spends on the statement and its declaration.
   maxBindParams: 2098,
-  target: false,
   concurrentSessions: true,
 };
 

@@ -1,6 +1,6 @@
 import type { Pool, FieldPacket } from "mysql2/promise";
 import { configError, registerSecret } from "../../errors.js";
-import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
+import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession, Source } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError } from "./mysql-errors.js";
@@ -32,7 +32,7 @@ export function mysqlReadOptions(url: URL, connection: string): MysqlReadOptions
 /** Every session of the pool runs in UTC, whatever the server's default zone: TIMESTAMP values read as UTC instants. */
 export const MYSQL_SESSION_SETUP = "SET time_zone = '+00:00'";
 
-class MysqlConnector implements Connector {
+class MysqlConnector implements Source {
   readonly type = "mysql";
   readonly capabilities = mysqlCapabilities;
   readonly dialect;
@@ -178,13 +178,7 @@ class MysqlConnector implements Connector {
 
   postgresMapping = mysqlPostgresMapping;
 
-  async session(): Promise<TargetSession> {
-    throw configError("MySQL/MariaDB is supported as a source; DataBridge loads into PostgreSQL targets", { connection: this.name });
-  }
 
-  nativeType(): string {
-    throw configError("MySQL/MariaDB is supported as a source only", { connection: this.name });
-  }
 
   classifyError = classifyMysqlError;
 
@@ -200,6 +194,16 @@ function fieldColumn(field: FieldPacket): ResultColumn {
 export const mysqlConnectorFactory: ConnectorFactory = {
   schemes: ["mysql", "mariadb"],
   type: "mysql",
+  description: {
+    label: "MySQL / MariaDB",
+    detail: "MySQL 5.7+, MariaDB 10.3+; source",
+    roles: ["source"],
+    storage: "server",
+    defaultPort: 3306,
+    urlExample: "mysql://user@host:3306/database",
+    integrationTested: true,
+    urlOptions: [{ name: "ssl", description: "true to connect with TLS" }, { name: "zeroDates", description: "reject (default) or null: what a zero date becomes" }],
+  },
   async create(options: ConnectionOptions) {
     const readOptions = mysqlReadOptions(options.url, options.name);
     const mysql = await import("mysql2/promise");

@@ -7,7 +7,6 @@ export const mysqlCapabilities: ConnectorCapabilities = {
   transactionalDdl: false,
   maxIdentifierLength: 64,
   maxBindParams: 65535,
-  target: false,
   concurrentSessions: true,
 };
 

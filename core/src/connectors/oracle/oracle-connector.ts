@@ -1,7 +1,6 @@
 import { configError, DataBridgeError, isDataBridgeError, messageOf, registerSecret } from "../../errors.js";
 import type {
-  Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession,
-} from "../connector.js";
+  Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source } from "../connector.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { oracleCapabilities, oracleDialect } from "./oracle-dialect.js";
 import { classifyOracleError } from "./oracle-errors.js";
@@ -235,7 +234,7 @@ function dictionaryFilter(tables: readonly TableRef[] | undefined, schema: strin
   }).join(" OR ")})`;
 }
 
-class OracleConnector implements Connector {
+class OracleConnector implements Source {
   readonly type = "oracle";
   readonly capabilities = oracleCapabilities;
   readonly dialect = oracleDialect;
@@ -352,13 +351,7 @@ class OracleConnector implements Connector {
     };
   }
 
-  async session(): Promise<TargetSession> {
-    throw configError("Oracle is supported as a source; DataBridge loads into PostgreSQL targets", { connection: this.name });
-  }
 
-  nativeType(): string {
-    throw configError("Oracle is supported as a source only", { connection: this.name });
-  }
 
   classifyError = classifyOracleError;
   postgresMapping = oraclePostgresMapping;
@@ -388,6 +381,16 @@ function connectError(name: string, connectString: string, error: unknown): Data
 export const oracleConnectorFactory: ConnectorFactory = {
   schemes: ["oracle"],
   type: "oracle",
+  description: {
+    label: "Oracle",
+    detail: "Source only (thin mode, no Oracle client); not integration-tested by DataBridge yet",
+    roles: ["source"],
+    storage: "server",
+    defaultPort: 1521,
+    urlExample: "oracle://user@host:1521/SERVICE",
+    integrationTested: false,
+    urlOptions: [{ name: "sid", description: "connect by SID instead of service name" }],
+  },
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof oracleClientConfig>;
     try {

@@ -9,7 +9,6 @@ export const oracleCapabilities: ConnectorCapabilities = {
   // 128 bytes since 12.2 (30 before).
   maxIdentifierLength: 128,
   maxBindParams: 65535,
-  target: false,
   concurrentSessions: true,
 };
 

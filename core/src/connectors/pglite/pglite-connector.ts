@@ -3,7 +3,7 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
 import { makePrivateDir, restrictToOwner } from "../../util/private-files.js";
-import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
+import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
@@ -77,7 +77,7 @@ async function openShared(dataDir: string | undefined): Promise<SharedDatabase> 
   return database;
 }
 
-class PgliteConnector implements Connector {
+class PgliteConnector implements Target {
   readonly type = "pglite";
   readonly capabilities = { ...postgresCapabilities, concurrentSessions: false };
   readonly dialect = postgresDialect;
@@ -179,6 +179,14 @@ function fieldColumn(field: { name: string; dataTypeID: number }): ResultColumn 
 export const pgliteConnectorFactory: ConnectorFactory = {
   schemes: ["pglite"],
   type: "pglite",
+  description: {
+    label: "PGlite (embedded folder)",
+    detail: "An embedded PostgreSQL in a workspace folder; no server, no password; source and target",
+    roles: ["source", "target"],
+    storage: "folder",
+    urlExample: "pglite:data/warehouse",
+    integrationTested: true,
+  },
   embedded: {
     location: pgliteDataDir,
     // Every PostgreSQL data directory has PG_VERSION; a folder without one would get a new cluster.

@@ -2,7 +2,7 @@ import type { Client, ClientConfig, Pool, PoolClient, FieldDef, CustomTypesConfi
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
-import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, ReadRequest, ResultColumn, RowBatch, TableRef, TargetSession } from "../connector.js";
+import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
@@ -31,7 +31,7 @@ export function postgresClientConfig(url: URL) {
 
 const keepText = (value: string) => value;
 
-class PostgresConnector implements Connector {
+class PostgresConnector implements Target {
   readonly type = "postgres";
   readonly capabilities = postgresCapabilities;
   readonly dialect = postgresDialect;
@@ -143,6 +143,16 @@ function fieldColumn(field: FieldDef): ResultColumn {
 export const postgresConnectorFactory: ConnectorFactory = {
   schemes: ["postgres", "postgresql"],
   type: "postgres",
+  description: {
+    label: "PostgreSQL",
+    detail: "PostgreSQL 12 or later; source and target",
+    roles: ["source", "target"],
+    storage: "server",
+    defaultPort: 5432,
+    urlExample: "postgres://user@host:5432/database?sslmode=require",
+    integrationTested: true,
+    urlOptions: [{ name: "sslmode", description: "disable, require, verify-full" }, { name: "connect_timeout", description: "seconds (default 10)" }],
+  },
   async create(options: ConnectionOptions) {
     const pg = (await import("pg")).default;
     const textOids = new Set<number>(POSTGRES_TEXT_OIDS);

@@ -5,7 +5,6 @@ export const postgresCapabilities: ConnectorCapabilities = {
   transactionalDdl: true,
   maxIdentifierLength: 63,
   maxBindParams: 65535,
-  target: true,
   concurrentSessions: true,
 };
 
