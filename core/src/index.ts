@@ -30,6 +30,8 @@ export type {
   Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures,
 } from "./connectors/connector.js";
 export { isTarget, describeConnector } from "./connectors/connector.js";
+export { connectionFields, connectionUrl, type ConnectionFields } from "./connectors/connection-url.js";
+export { builtinConnectors } from "./connectors/index.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";
 export * as postgres from "./connectors/postgres/index.js";
 export * as mysql from "./connectors/mysql/index.js";

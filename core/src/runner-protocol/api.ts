@@ -3,7 +3,7 @@
  * these shapes (checked with `satisfies`), and every client reads them, so a field changes in one place.
  * Type-only imports: nothing here exists at run time.
  */
-import type { Catalog } from "../connectors/connector.js";
+import type { Catalog, ConnectorDescription } from "../connectors/connector.js";
 import type { Problem } from "../engine/analysis.js";
 import type { PlanReport } from "../engine/plan.js";
 import type { PreviewResult } from "../engine/preview.js";
@@ -224,6 +224,11 @@ export interface ConnectionView {
   createdAt?: string;
   updatedAt?: string;
   lastTest: { ok: boolean; serverVersion: string | null; error: string | null; at: string } | null;
+}
+
+/** `GET /connectors`: every database the runner's workspace can connect to, as each connector describes itself. */
+export interface ConnectorList {
+  connectors: ConnectorDescription[];
 }
 
 export interface ConnectionList {

@@ -1,5 +1,5 @@
 import type {
-  BatchList, Catalog, ConnectionInput, ConnectionList, ConnectionPatch, ConnectionTestResult, ConnectionView, HealthView, PipelineDetail,
+  BatchList, Catalog, ConnectionInput, ConnectionList, ConnectorList, ConnectionPatch, ConnectionTestResult, ConnectionView, HealthView, PipelineDetail,
   PipelineList, PlanReport, PreviewResult, RejectsPage, RunControlAnswer, RunCreated, RunErrors, RunList, RunListQuery, RunView, ScheduleInput,
   ScheduleList, SchedulePatch, ScheduleTriggered, ScheduleView, StartRunRequest,
 } from "./api.js";
@@ -218,6 +218,11 @@ export class RunnerClient {
   }
 
   // Connections
+
+  /** The databases the runner can connect to, as their connectors describe themselves (forms are built from these). */
+  connectors(): Promise<ConnectorList> {
+    return this.request("GET", "/connectors");
+  }
 
   connections(): Promise<ConnectionList> {
     return this.request("GET", "/connections");

@@ -26,7 +26,8 @@ export function resolveConnectionUrl(name: string, config: WorkspaceConfig, env:
 
 /** A safe description of a connection for output: type, host and database; never the password. */
 export function describeConnectionUrl(url: URL): string {
-  if (url.protocol === "pglite:") return `pglite:${decodeURIComponent(url.href.slice("pglite:".length))}`;
+  // A file or folder database's URL is its path (`pglite:data/db`, `sqlite:legacy.db`): nothing secret in it.
+  if (!url.href.slice(url.protocol.length).startsWith("//")) return decodeURIComponent(url.href);
   const user = url.username ? `${decodeURIComponent(url.username)}@` : "";
   return `${url.protocol}//${user}${url.host}${url.pathname}`;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
-  type Catalog, type Connector, connectionEnvVar, type EmbeddedStorage, describeConnectionUrl, messageOf, redactSecrets, registerSecret, resolveConnectionUrl, type Workspace,
+  type Catalog, type Connector, type ConnectorDescription, connectionEnvVar, connectionFields, connectionUrl, type EmbeddedStorage, describeConnectionUrl, messageOf, redactSecrets,
+  registerSecret, resolveConnectionUrl, type Workspace,
 } from "@databridge/core";
 import type { ConnectionTestResult as TestResult, ConnectionView } from "@databridge/core/runner-protocol";
 import type { ConnectionRow } from "../state/schema.js";
@@ -11,15 +12,18 @@ import { EMBEDDED_PLACE_FIX, type ConnectionOrigin, type EmbeddedPlaces } from "
 import { ApiError, badRequest, conflict, notFound } from "./errors.js";
 import type { WorkspaceSource } from "./workspace-source.js";
 
-export const CONNECTION_TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"] as const;
-export type ConnectionType = (typeof CONNECTION_TYPES)[number];
+/** The connector a type names, from the workspace's registry (built-ins and plugins describe themselves). */
+function connectorOfType(workspace: Workspace, type: string): ConnectorDescription {
+  const connector = workspace.registry.connectors.get(type);
+  if (!connector) throw badRequest(`type: unknown connection type "${type}" (use ${[...workspace.registry.connectors.keys()].join(", ")})`);
+  return connector;
+}
 
-/** URL scheme per connection type, and the types each scheme means. */
-const SCHEME_OF: Record<ConnectionType, string> = { postgres: "postgres", mysql: "mysql", mssql: "mssql", oracle: "oracle", pglite: "pglite" };
-const TYPE_OF_SCHEME: Record<string, ConnectionType> = {
-  postgres: "postgres", postgresql: "postgres", mysql: "mysql", mariadb: "mysql", mssql: "mssql", sqlserver: "mssql", oracle: "oracle", pglite: "pglite",
-};
-const DEFAULT_PORT: Partial<Record<ConnectionType, number>> = { postgres: 5432, mysql: 3306, mssql: 1433, oracle: 1521 };
+/** The connector a URL scheme names. */
+function connectorOfScheme(workspace: Workspace, scheme: string): ConnectorDescription | undefined {
+  const factory = workspace.registry.connectorsByScheme.get(scheme);
+  return factory && workspace.registry.connectors.get(factory.type);
+}
 
 export const TEST_TIMEOUT_MS = 5_000;
 const DISCOVER_TIMEOUT_MS = 60_000;
@@ -29,7 +33,7 @@ const description = z.string().max(500).optional();
 
 const fieldsShape = {
   name: connectionName,
-  type: z.enum(CONNECTION_TYPES),
+  type: z.string().min(1).max(63),
   host: z.string().min(1).max(255).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   database: z.string().min(1).max(1024),
@@ -38,12 +42,16 @@ const fieldsShape = {
   description,
 };
 
-const fieldsSchema = z.object(fieldsShape).strict().superRefine((value, ctx) => {
-  if (value.type !== "pglite" && !value.host) ctx.addIssue({ code: "custom", path: ["host"], message: `is required for ${value.type} connections` });
-  if (value.type === "pglite" && (value.host || value.port || value.username || value.password)) {
-    ctx.addIssue({ code: "custom", path: [value.host ? "host" : value.port ? "port" : value.username ? "username" : "password"], message: "is not used by pglite connections (give the folder as database)" });
+const fieldsSchema = z.object(fieldsShape).strict();
+
+/** Fields fit the connector: a server needs a host; a file or folder database takes only its path (as `database`). */
+function checkFields(value: { type: string; host?: string | null; port?: number | null; username?: string | null; password?: string | null }, connector: ConnectorDescription): void {
+  if (connector.storage === "server" && !value.host) throw badRequest(`host: is required for ${value.type} connections`);
+  if (connector.storage !== "server" && (value.host || value.port || value.username || value.password)) {
+    const field = value.host ? "host" : value.port ? "port" : value.username ? "username" : "password";
+    throw badRequest(`${field}: is not used by ${value.type} connections (give the ${connector.storage} as database)`);
   }
-});
+}
 const urlSchema = z.object({ name: connectionName, url: z.string().min(1).max(4096), description }).strict();
 
 const testUrlSchema = urlSchema.extend({ name: connectionName.optional() });
@@ -63,7 +71,7 @@ export const testConnectionSchema = {
 };
 /** `PATCH /connections/:id`: any field; `password: null` removes the password. */
 export const updateConnectionSchema = z.object({
-  name: connectionName.optional(), type: z.enum(CONNECTION_TYPES).optional(), host: z.string().min(1).max(255).nullable().optional(),
+  name: connectionName.optional(), type: z.string().min(1).max(63).optional(), host: z.string().min(1).max(255).nullable().optional(),
   port: z.number().int().min(1).max(65535).nullable().optional(), database: z.string().min(1).max(1024).optional(),
   username: z.string().min(1).max(255).nullable().optional(), password: z.string().max(4096).nullable().optional(),
   url: z.string().min(1).max(4096).optional(), description: z.string().max(500).nullable().optional(),
@@ -169,7 +177,7 @@ export class ConnectionService {
   async testUnsaved(input: unknown): Promise<TestResult> {
     const parsed = testConnectionSchema.parse(input);
     const { values, password } = await this.normalize({ ...parsed, name: parsed.name ?? "unsaved" } as FieldsInput | UrlInput);
-    return this.test({ name: values.name, url: buildUrl(values, password), password, origin: "client" });
+    return this.test({ name: values.name, url: buildUrl(values, password, await this.connectorDescriptions()), password, origin: "client" });
   }
 
   /** Tests a saved (or workspace) connection and remembers the outcome. */
@@ -194,10 +202,11 @@ export class ConnectionService {
   /** `DATABRIDGE_CONN_<NAME>` → URL (with password) for every saved connection: the environment runs get. */
   async envOverlay(): Promise<Record<string, string>> {
     const overlay: Record<string, string> = {};
+    const connectors = await this.connectorDescriptions();
     for (const row of await this.store.listConnections()) {
       const password = row.passwordEncrypted ? this.secrets.decrypt(row.passwordEncrypted, aad(row.id)) : undefined;
       registerSecret(password);
-      overlay[connectionEnvVar(row.name)] = buildUrl(row, password).href;
+      overlay[connectionEnvVar(row.name)] = buildUrl(row, password, connectors).href;
     }
     return overlay;
   }
@@ -219,7 +228,11 @@ export class ConnectionService {
     const row = await this.row(id);
     const password = row.passwordEncrypted ? this.secrets.decrypt(row.passwordEncrypted, aad(row.id)) : undefined;
     registerSecret(password);
-    return { name: row.name, url: buildUrl(row, password), password, origin: "client" };
+    return { name: row.name, url: buildUrl(row, password, await this.connectorDescriptions()), password, origin: "client" };
+  }
+
+  private async connectorDescriptions(): Promise<ReadonlyMap<string, ConnectorDescription>> {
+    return (await this.workspaces.get()).registry.connectors;
   }
 
   private async checkNameFree(name: string, exceptId?: string): Promise<void> {
@@ -238,29 +251,22 @@ export class ConnectionService {
       }
       const scheme = url.protocol.replace(/:$/, "").toLowerCase();
       const workspace = await this.workspaces.get();
-      const type = TYPE_OF_SCHEME[scheme] ?? workspace.registry.connectorsByScheme.get(scheme)?.type;
-      if (!type) throw badRequest(`url: unsupported scheme "${scheme}:" (use ${Object.keys(TYPE_OF_SCHEME).join(", ")})`);
+      const connector = connectorOfScheme(workspace, scheme);
+      if (!connector) throw badRequest(`url: unsupported scheme "${scheme}:" (use ${[...workspace.registry.connectorsByScheme.keys()].join(", ")})`);
       for (const key of url.searchParams.keys()) {
         if (/pass|pwd|secret/i.test(key)) throw badRequest(`url: put the password in the URL's user info (user:password@host), not in the "${key}" parameter`);
       }
       const password = url.password ? decodeURIComponent(url.password) : undefined;
       url.password = "";
-      const pglite = type === "pglite";
-      return {
-        password,
-        values: {
-          name: input.name, type, url: url.href, description: input.description ?? null,
-          host: pglite ? null : url.hostname || null, port: pglite ? null : url.port ? Number(url.port) : DEFAULT_PORT[type as ConnectionType] ?? null,
-          database: pglite ? decodeURIComponent(url.href.slice(url.protocol.length)) : decodeURIComponent(url.pathname.replace(/^\//, "")) || null,
-          username: url.username ? decodeURIComponent(url.username) : null,
-        },
-      };
+      return { password, values: { name: input.name, type: connector.type, url: url.href, description: input.description ?? null, ...connectionFields(url, connector) } };
     }
+    const connector = connectorOfType(await this.workspaces.get(), input.type);
+    checkFields(input, connector);
     return {
       password: input.password || undefined,
       values: {
         name: input.name, type: input.type, url: null, description: input.description ?? null, host: input.host ?? null,
-        port: input.type === "pglite" ? null : input.port ?? DEFAULT_PORT[input.type] ?? null, database: input.database, username: input.username ?? null,
+        port: connector.storage === "server" ? input.port ?? connector.defaultPort ?? null : null, database: input.database, username: input.username ?? null,
       },
     };
   }
@@ -302,7 +308,7 @@ export class ConnectionService {
   /** A connection about to be saved names no embedded database where a client may not put one. */
   private async checkSavedPlace(values: Pick<ConnectionRow, "name" | "type" | "url" | "host" | "port" | "database" | "username">): Promise<void> {
     const workspace = await this.workspaces.get();
-    const url = buildUrl(values, undefined);
+    const url = buildUrl(values, undefined, workspace.registry.connectors);
     this.allowedPlace({ name: values.name, url, origin: "client" }, workspace.registry.connectorsByScheme.get(schemeOf(url))?.embedded, workspace.rootDir);
   }
 
@@ -335,7 +341,7 @@ export class ConnectionService {
   private view(row: ConnectionRow, workspace: Workspace): ConnectionView {
     return {
       id: row.id, name: row.name, source: "saved", type: row.type, host: row.host, port: row.port, database: row.database, username: row.username,
-      url: describeConnectionUrl(buildUrl(row, undefined)), hasPassword: row.passwordEncrypted !== null, description: row.description, readOnly: false,
+      url: describeConnectionUrl(buildUrl(row, undefined, workspace.registry.connectors)), hasPassword: row.passwordEncrypted !== null, description: row.description, readOnly: false,
       overridesWorkspace: Object.keys(workspace.config.connections ?? {}).some((n) => connectionEnvVar(n) === connectionEnvVar(row.name)),
       createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
       lastTest: row.lastTestedAt ? { ok: Boolean(row.lastTestOk), serverVersion: row.lastTestVersion, error: row.lastTestError, at: row.lastTestedAt.toISOString() } : null,
@@ -358,31 +364,28 @@ function workspaceView(name: string, workspace: Workspace): ConnectionView {
     url = undefined;
   }
   const scheme = url?.protocol.replace(/:$/, "").toLowerCase() ?? "";
-  const pglite = scheme === "pglite";
+  const connector = connectorOfScheme(workspace, scheme);
+  const fields = url && connector ? connectionFields(url, { ...connector, defaultPort: undefined }) : { host: null, port: null, database: null, username: null };
   return {
-    id: `${WORKSPACE_PREFIX}${name}`, name, source: "workspace", type: TYPE_OF_SCHEME[scheme] ?? workspace.registry.connectorsByScheme.get(scheme)?.type ?? scheme,
-    host: url && !pglite ? url.hostname || null : null, port: url && !pglite && url.port ? Number(url.port) : null,
-    database: url ? (pglite ? decodeURIComponent(url.href.slice(url.protocol.length)) : decodeURIComponent(url.pathname.replace(/^\//, "")) || null) : null,
-    username: url?.username ? decodeURIComponent(url.username) : null, url: url ? describeConnectionUrl(url) : "(invalid URL)",
+    id: `${WORKSPACE_PREFIX}${name}`, name, source: "workspace", type: connector?.type ?? scheme,
+    ...fields, url: url ? describeConnectionUrl(url) : "(invalid URL)",
     hasPassword: Boolean(url?.password), description: typeof configured === "object" ? configured.description ?? null : null, readOnly: true, lastTest: null,
   };
 }
 
-/** The URL a stored connection stands for; the password only when given (for the engine, never for output). */
-export function buildUrl(row: Pick<ConnectionRow, "type" | "url" | "host" | "port" | "database" | "username">, password: string | undefined): URL {
+/**
+ * The URL a stored connection stands for; the password only when given (for the engine, never for output).
+ * `connectors`: the registry's descriptions (a stored type whose connector is gone gives a URL of that scheme).
+ */
+export function buildUrl(
+  row: Pick<ConnectionRow, "type" | "url" | "host" | "port" | "database" | "username">, password: string | undefined,
+  connectors: ReadonlyMap<string, ConnectorDescription>,
+): URL {
   if (row.url) {
     const url = new URL(row.url);
     if (password) url.password = encodeURIComponent(password);
     return url;
   }
-  const type = row.type as ConnectionType;
-  if (type === "pglite") return new URL(`pglite:${row.database ?? "memory:"}`);
-  const url = new URL(`${SCHEME_OF[type] ?? type}://host`);
-  const host = row.host ?? "localhost";
-  url.hostname = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  if (row.port) url.port = String(row.port);
-  if (row.username) url.username = encodeURIComponent(row.username);
-  if (password) url.password = encodeURIComponent(password);
-  url.pathname = `/${encodeURIComponent(row.database ?? "")}`;
-  return url;
+  const connector = connectors.get(row.type) ?? { schemes: [row.type], storage: "server" as const };
+  return connectionUrl(connector, row, password);
 }

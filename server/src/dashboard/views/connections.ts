@@ -1,8 +1,8 @@
-import type { ConnectionInput, ConnectionView } from "@databridge/core/runner-protocol";
+import type { ConnectionInput, ConnectionView, ConnectorList } from "@databridge/core/runner-protocol";
 import { formatTime, h, replace } from "../dom.js";
 import type { View, ViewContext } from "./view.js";
 
-const TYPES = ["postgres", "mysql", "mssql", "oracle", "pglite"];
+type Described = ConnectorList["connectors"][number];
 
 /** Connections: the workspace's and saved ones, with test status; add, test and delete saved ones. */
 export function connectionsView(ctx: ViewContext): View {
@@ -47,12 +47,35 @@ export function connectionsView(ctx: ViewContext): View {
     try {
       connections = (await client.connections()).connections;
       render();
+      if (!connectors.length) {
+        // The runner lists every database its workspace can reach, as each connector describes itself.
+        connectors = (await client.connectors()).connectors;
+        replace(typeSelect, ...connectors.map((c) => h("option", { value: c.type, title: c.detail }, c.integrationTested ? c.label : `${c.label} (not integration-tested)`)));
+        fitFields();
+      }
     } catch (error) {
       message.textContent = error instanceof Error ? error.message : String(error);
     }
   };
 
-  const field = (name: string, label: string, attrs: Record<string, string> = {}) => h("label", {}, label, h("input", { name, ...attrs }));
+  let connectors: Described[] = [];
+  const field = (name: string, label: string, attrs: Record<string, string> = {}) => h("label", { "data-field": name }, label, h("input", { name, ...attrs }));
+  const typeSelect = h("select", { name: "type", onchange: () => fitFields() });
+  const serverFields = [
+    field("host", "Host", { placeholder: "127.0.0.1" }), field("port", "Port", { inputmode: "numeric" }),
+    field("username", "User"), field("password", "Password", { type: "password", autocomplete: "new-password" }),
+  ];
+  const databaseField = field("database", "Database", { required: "" });
+  // A file or folder database is a path; a server is an address, a database and a user.
+  const fitFields = () => {
+    const connector = connectors.find((c) => c.type === (typeSelect as HTMLSelectElement).value);
+    const server = !connector || connector.storage === "server";
+    for (const label of serverFields) (label as HTMLElement).hidden = !server;
+    databaseField.firstChild!.textContent = server ? "Database" : connector!.storage === "file" ? "File" : "Folder";
+    const port = serverFields[1].querySelector("input")!;
+    port.placeholder = connector?.defaultPort ? String(connector.defaultPort) : "";
+    (databaseField.querySelector("input") as HTMLInputElement).placeholder = connector && !server ? connector.urlExample.slice(connector.urlExample.indexOf(":") + 1) : "";
+  };
   const form = h("form", {
     class: "connection-form",
     onsubmit: async (e: Event) => {
@@ -75,9 +98,8 @@ export function connectionsView(ctx: ViewContext): View {
     },
   },
     field("name", "Name", { required: "" }),
-    h("label", {}, "Type", h("select", { name: "type" }, TYPES.map((t) => h("option", { value: t }, t)))),
-    field("host", "Host", { placeholder: "127.0.0.1" }), field("port", "Port", { inputmode: "numeric" }), field("database", "Database", { required: "" }),
-    field("username", "User"), field("password", "Password", { type: "password", autocomplete: "new-password" }),
+    h("label", {}, "Type", typeSelect),
+    serverFields[0], serverFields[1], databaseField, serverFields[2], serverFields[3],
     h("button", { class: "primary", type: "submit" }, "Save connection"),
   );
 

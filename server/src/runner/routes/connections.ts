@@ -1,15 +1,16 @@
 import { type Context, Hono } from "hono";
-import type { ConnectionList } from "@databridge/core/runner-protocol";
+import type { ConnectionList, ConnectorList } from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
 import { sendJson } from "../json.js";
 import { connectionBodySchema, updateConnectionSchema } from "../connection-service.js";
 import { parseBody } from "../validation.js";
 
-/** `/connections`: saved connections (password encrypted, never returned) and the workspace's own. */
+/** `/connectors`: what each database's connector says it is. `/connections`: saved connections (password encrypted, never returned) and the workspace's own. */
 export function connectionRoutes(services: RunnerServices): Hono {
   const service = services.connectionService;
   const update = async (c: Context) => sendJson(c, await service.update(c.req.param("id")!, await parseBody(c, updateConnectionSchema)));
   return new Hono()
+    .get("/connectors", async (c) => sendJson(c, { connectors: [...(await services.workspaces.get()).registry.connectors.values()] } satisfies ConnectorList))
     .get("/connections", async (c) => sendJson(c, { connections: await service.list() } satisfies ConnectionList))
     .post("/connections", async (c) => sendJson(c, await service.create(await parseBody(c, connectionBodySchema)), 201))
     .post("/connections/test", async (c) => sendJson(c, await service.testUnsaved(await parseBody(c, connectionBodySchema))))
