@@ -33,7 +33,7 @@ describe("SQL Server dialect", () => {
 
   it("capabilities: a source only, no row-value comparison, SQL Server's limits", () => {
     expect(mssqlCapabilities).toEqual({
-      rowValueComparison: false, transactionalDdl: true, maxIdentifierLength: 128, maxBindParams: 2098, target: false, concurrentSessions: true,
+      rowValueComparison: false, transactionalDdl: true, maxIdentifierLength: 128, maxBindParams: 2098, concurrentSessions: true,
     });
   });
 });

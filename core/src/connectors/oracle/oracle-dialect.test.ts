@@ -44,7 +44,7 @@ describe("Oracle dialect", () => {
 
   it("capabilities: a source only, no row-value comparison, no transactional DDL", () => {
     expect(oracleCapabilities).toEqual({
-      rowValueComparison: false, transactionalDdl: false, maxIdentifierLength: 128, maxBindParams: 65535, target: false, concurrentSessions: true,
+      rowValueComparison: false, transactionalDdl: false, maxIdentifierLength: 128, maxBindParams: 65535, concurrentSessions: true,
     });
   });
 });
