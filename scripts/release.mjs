@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// `pnpm release`: builds the workspace and writes installable tarballs of the published packages to
-// release/ (git-ignored), then checks them (scripts/check-release.mjs). pnpm packs them: it rewrites
-// `workspace:` specifiers to the released versions and applies `publishConfig`, so a plain
+// `pnpm release [--out <dir>]`: builds the workspace and writes installable tarballs of the published
+// packages to release/ (git-ignored), then checks them (scripts/check-release.mjs). pnpm packs them: it
+// rewrites `workspace:` specifiers to the released versions and applies `publishConfig`, so a plain
 // `npm install ./release/*.tgz` works in any folder.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import os from "node:os";
 import { checkRelease } from "./check-release.mjs";
+import { buildDashboard } from "@databridge/server/build-dashboard";
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const releaseDir = path.join(repoDir, "release");
+const outIndex = process.argv.indexOf("--out");
+const releaseDir = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(repoDir, "release");
 const PUBLISHED = ["@databridge/core", "@databridge/language", "@databridge/server"];
 const require = createRequire(path.join(repoDir, "package.json"));
 
@@ -32,8 +35,31 @@ function pnpm(args, options) {
     : step("pnpm", args, options);
 }
 
-step(process.execPath, [require.resolve("typescript/bin/tsc"), "-b"]);
-step(process.execPath, [path.join(repoDir, "server", "scripts", "build-dashboard.mjs"), "--check"]);
+/**
+ * Builds the dashboard bundle aside and copies only the files that changed into server/dist/dashboard:
+ * a release made while a runner (or a test) serves the bundle never shows it a missing or half-written file.
+ */
+async function updateDashboard() {
+  const target = path.join(repoDir, "server", "dist", "dashboard");
+  const fresh = await buildDashboard({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "databridge-dashboard-")) });
+  try {
+    fs.mkdirSync(target, { recursive: true });
+    for (const name of fs.readdirSync(fresh)) {
+      const from = path.join(fresh, name);
+      const to = path.join(target, name);
+      if (fs.existsSync(to) && fs.readFileSync(to).equals(fs.readFileSync(from))) continue;
+      fs.copyFileSync(from, `${to}.tmp`);
+      fs.renameSync(`${to}.tmp`, to);
+    }
+  } finally {
+    fs.rmSync(fresh, { recursive: true, force: true });
+  }
+}
+
+const tsc = require.resolve("typescript/bin/tsc");
+step(process.execPath, [tsc, "-b"]);
+step(process.execPath, [tsc, "-p", path.join(repoDir, "server", "src", "dashboard", "tsconfig.json")]);
+await updateDashboard();
 fs.rmSync(releaseDir, { recursive: true, force: true });
 fs.mkdirSync(releaseDir);
 const packed = JSON.parse(pnpm(["-r", ...PUBLISHED.flatMap((name) => ["--filter", name]), "pack", "--pack-destination", releaseDir, "--json"], { capture: true }));
