@@ -44,7 +44,13 @@ const [jobName, job] = jobs[0];
 /** The job's databases, renamed so that parallel runs and the shared servers never meet. */
 const suffix = `_ci_${crypto.randomBytes(4).toString("hex")}`;
 const databases = [];
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("DATABRIDGE_"))), CI: "true" };
+// A runner's environment: none of this machine's DATABRIDGE_* settings, nor the npm/pnpm settings a
+// package script or npx passes down (npm would read them as its own configuration).
+const inherited = Object.entries(process.env).filter(([name]) => !/^(DATABRIDGE_|npm_|pnpm_)/i.test(name));
+const env = { ...Object.fromEntries(inherited), CI: "true" };
+// Nor this repository's bin folders (pnpm puts them on PATH): the clean folder has its own.
+const repoDir = path.resolve(sampleDir, "..", "..");
+env.PATH = (env.PATH ?? "").split(path.delimiter).filter((dir) => dir && !path.resolve(dir).startsWith(repoDir + path.sep)).join(path.delimiter);
 for (const [name, value] of Object.entries(job.env ?? {})) {
   if (!name.startsWith("DATABRIDGE_CONN_")) {
     env[name] = String(value);
