@@ -4,7 +4,7 @@ export {
   pipeline, isPipeline, isTransformSpec, keyList, DEFAULT_BATCH_SIZE,
   type Pipeline, type PipelineDefinition, type ColumnMapping, type TransformSpec, type SourceSpec, type TargetSpec,
   effectiveSources, type SourceTemplate, type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec,
-  type DataBridgeSchema, type PipelineCheck, type MappingColumns, type UnknownColumn, type UnknownTable,
+  type DataBridgeSchema, type PipelineCheck, type MappingColumns,
 } from "./authoring/pipeline.js";
 export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, remap, transform } from "./authoring/transforms.js";
 export {

@@ -26,6 +26,14 @@ describe("databridge CLI wiring", () => {
     }
   });
 
+  it("--version prints the version of this package and exits 0", async () => {
+    const manifest = JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const result = await cli([flag]);
+      expect(result).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: "" });
+    }
+  });
+
   it("an unknown command or option is a usage error: exit 2 with a hint", async () => {
     const unknown = await cli(["rnu"]);
     expect(unknown.code).toBe(2);

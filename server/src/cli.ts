@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { type CommandIO, ExitCode, processIO } from "./output/io.js";
 import { reportError } from "./commands/context.js";
 import { registerCommands } from "./commands/index.js";
+import { packageVersion } from "./package-version.js";
 
 /** The `databridge` CLI: wiring only; every command lives in `commands/`. Returns the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -12,6 +13,8 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run databridge --help for usage)");
+  const version = packageVersion("@databridge/server");
+  if (version) program.version(version, "-V, --version", "print the version of databridge");
   let exitCode: number = ExitCode.ok;
   const run = async (work: () => Promise<number>): Promise<void> => {
     try {

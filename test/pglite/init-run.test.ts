@@ -17,21 +17,23 @@ describe("databridge init, then run, with zero servers", { timeout: 240_000 }, (
   beforeAll(async () => {
     root = tempDir("init");
     dir = path.join(root, "my-migration");
-    init = await spawnCli(["init", "my-migration"], root);
+    // As from a shell where databridge is not on PATH and no launcher (npx, a package script) started it.
+    init = await spawnCli(["init", "my-migration"], root, { PATH: path.dirname(process.execPath), npm_command: "", npm_lifecycle_event: "" });
   });
 
   afterAll(() => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it("init scaffolds config, a pipeline, tsconfig and .gitignore, and a sample legacy table", () => {
+  it("init scaffolds config, a pipeline, tsconfig, .gitignore and package.json, and a sample legacy table", () => {
     expect(init.code, init.stderr).toBe(0);
-    for (const file of ["databridge.config.ts", "pipelines/customers.etl.ts", "tsconfig.json", ".gitignore"]) {
+    for (const file of ["databridge.config.ts", "pipelines/customers.etl.ts", "tsconfig.json", ".gitignore", "package.json"]) {
       expect(fs.existsSync(path.join(dir, file)), file).toBe(true);
     }
-    expect(init.stdout).toContain(`Created databridge.config.ts, pipelines/customers.etl.ts, tsconfig.json, .gitignore in ${dir}`);
+    expect(init.stdout).toContain(`Created databridge.config.ts, pipelines/customers.etl.ts, tsconfig.json, .gitignore, package.json in ${dir}`);
     expect(init.stdout).toContain("Created a sample legacy table customers (5 rows) in the embedded database .databridge/legacy");
-    expect(init.stdout).toContain("Next: cd my-migration && databridge preview customers && databridge run");
+    expect(init.stdout).toContain("Next: cd my-migration && npx databridge preview customers && npx databridge run && npx databridge verify");
+    expect(init.stdout).toContain("Column checks for tsc and your editor: npx databridge types (then tsc --noEmit -p . names any misspelled column)");
   });
 
   it("init again leaves existing files alone", async () => {

@@ -119,27 +119,95 @@ type TableOf<C, N> = C extends keyof DataBridgeSchema ? (N extends string ? (str
 type FirstSource<T> = T extends { sources: readonly [infer S, ...unknown[]] } ? S : T extends { source: infer S } ? S : never;
 type SourceTableOf<T> = [FirstSource<T>] extends [never] ? Unchecked : FirstSource<T> extends { connection: infer C; table: infer N } ? TableOf<C, N> : Unchecked;
 type TargetTableOf<T> = T extends { target: { connection: infer C; table: infer N } } ? TableOf<C, N> : Unchecked;
-type KeyNames<K> = K extends readonly (infer E)[] ? E : K;
 type Field<T, K extends string> = T extends { [P in K]?: infer V } ? V : never;
-/** A type error naming the column and the table (its generated row type: `connection_schema_table`). */
-export type UnknownColumn<Name, Table> = { readonly [K in `❌ no column "${Name & string}" in this table`]: keyof Table };
-export type UnknownTable<Name, Connection> = { readonly [K in `❌ no table "${Name & string}" on connection ${Connection & string} (run \`databridge types\` after creating it)`]: Name };
-type CheckColumns<Names, Table> = [Table] extends [Unchecked | NoTable] ? unknown : string extends Names ? unknown
-  : [Exclude<Names, keyof Table>] extends [never] ? unknown : UnknownColumn<Exclude<Names, keyof Table>, Table>;
-type CheckTable<Spec, Table> = [Table] extends [NoTable] ? (Spec extends { create: true } ? unknown : { table?: UnknownTable<Field<Spec, "table">, Field<Spec, "connection">> }) : unknown;
-type PipelineChecks<T, S, G> = {
-  columns: { [K in keyof Field<T, "columns">]: CheckColumns<K, G> & CheckColumns<MappingColumns<Field<T, "columns">[K]>, S> };
-  source?: CheckTable<Field<T, "source">, S> & { key?: CheckColumns<KeyNames<Field<Field<T, "source">, "key">>, S> };
-  target?: CheckTable<Field<T, "target">, G> & { key?: CheckColumns<KeyNames<Field<Field<T, "target">, "key">>, G> };
-  incremental?: { cursor?: CheckColumns<Field<Field<T, "incremental">, "cursor">, S> };
+type Checkable<Table> = [Table] extends [Unchecked | NoTable] ? false : true;
+
+/** `Cost` is a budget of edits (a tuple's length): true when `A` becomes `B` within it. */
+type WithinEdits<A extends string, B extends string, Cost extends unknown[]> = A extends B ? true
+  : A extends `${infer HeadA}${infer RestA}`
+    ? B extends `${infer HeadB}${infer RestB}`
+      ? HeadA extends HeadB ? WithinEdits<RestA, RestB, Cost>
+        : Cost extends [unknown, ...infer Less]
+          // A character changed, one too many in A, one missing from A, or two neighbours swapped.
+          ? true extends WithinEdits<RestA, RestB, Less> | WithinEdits<RestA, B, Less> | WithinEdits<A, RestB, Less> | Swapped<HeadA, RestA, HeadB, RestB, Less> ? true : false
+          : false
+      : LengthWithin<A, Cost>
+    : LengthWithin<B, Cost>;
+/** Two neighbouring characters swapped ("ctiy" for "city") count as one edit. */
+type Swapped<HeadA extends string, RestA extends string, HeadB extends string, RestB extends string, Cost extends unknown[]> =
+  RestA extends `${HeadB}${infer TailA}` ? (RestB extends `${HeadA}${infer TailB}` ? WithinEdits<TailA, TailB, Cost> : false) : false;
+type LengthWithin<S extends string, Cost extends unknown[]> = S extends "" ? true
+  : S extends `${string}${infer Rest}` ? (Cost extends [unknown, ...infer Less] ? LengthWithin<Rest, Less> : false) : false;
+type CandidatesWithin<Name extends string, Candidates, Cost extends unknown[]> =
+  Candidates extends string ? (WithinEdits<Lowercase<Name>, Lowercase<Candidates>, Cost> extends true ? Candidates : never) : never;
+/**
+ * The nearest names ignoring case: equal, else one edit away, else two (the engine's `closestMatch` measures
+ * the same way, with a budget growing for long names that type-level recursion keeps at two).
+ */
+type Closest<Name extends string, Candidates> =
+  [CandidatesWithin<Name, Candidates, []>] extends [never]
+    ? [CandidatesWithin<Name, Candidates, [1]>] extends [never] ? CandidatesWithin<Name, Candidates, [1, 1]> : CandidatesWithin<Name, Candidates, [1]>
+    : CandidatesWithin<Name, Candidates, []>;
+type DidYouMean<Name extends string, Candidates> = [Closest<Name, Candidates>] extends [never] ? "" : ` (did you mean "${Closest<Name, Candidates>}"?)`;
+
+/**
+ * The messages `tsc` shows for a misspelled name, in the engine's own words: a string literal type that the
+ * name is checked against, so the error reads `Type '"ctiy"' is not assignable to type '"❌ source has no
+ * column "ctiy" (did you mean "city"?)"'` at the misspelled name.
+ */
+type NoSourceColumn<Name, Table> = Name extends string ? `❌ source has no column "${Name}"${DidYouMean<Name, keyof Table>}` : never;
+type NoTargetColumn<Name, Table, TableName> = Name extends string
+  ? `❌ target table ${TableName & string} has no column "${Name}"${DidYouMean<Name, keyof Table>}` : never;
+type NoSuchTable<Name, Connection> = Name extends string
+  ? `❌ no table "${Name}" on connection ${Connection & string}${DidYouMean<Name, keyof DataBridgeSchema[Connection & keyof DataBridgeSchema]>} (run \`databridge types\` after creating it)` : never;
+
+/** Names not in the table (nothing while the table is unchecked or a name is any string). */
+type Unknown<Names, Table> = Checkable<Table> extends false ? never : string extends Names ? never : Exclude<Names, keyof Table>;
+/** A mapping as written, or the message naming the source columns it reads that do not exist. */
+type CheckedMapping<M, S> = [Unknown<MappingColumns<M>, S>] extends [never] ? M : NoSourceColumn<Unknown<MappingColumns<M>, S>, S>;
+/** A key or cursor (one name or a list) with each unknown name replaced by its message. */
+type CheckedNames<K, Table> = K extends string ? ([Unknown<K, Table>] extends [never] ? K : NoSourceColumn<K, Table>)
+  : { [I in keyof K]: [Unknown<K[I], Table>] extends [never] ? K[I] : NoSourceColumn<K[I], Table> };
+
+type CheckedColumns<Columns, S, G, TargetName> = {
+  [K in keyof Columns]: [Unknown<K, G>] extends [never] ? CheckedMapping<Columns[K], S> : NoTargetColumn<K, G, TargetName>;
+};
+type CheckedSide<Spec, Table, Side extends "source" | "target"> = {
+  [K in keyof Spec]: K extends "table"
+    ? ([Table] extends [NoTable] ? (Spec extends { create: true } ? Spec[K] : NoSuchTable<Spec[K], Field<Spec, "connection">>) : Spec[K])
+    : K extends "key" ? (Side extends "source" ? CheckedNames<Spec[K], Table> : CheckedTargetNames<Spec[K], Table, Field<Spec, "table">>)
+    : Spec[K];
+};
+type CheckedTargetNames<K, Table, TableName> = K extends string ? ([Unknown<K, Table>] extends [never] ? K : NoTargetColumn<K, Table, TableName>)
+  : { [I in keyof K]: [Unknown<K[I], Table>] extends [never] ? K[I] : NoTargetColumn<K[I], Table, TableName> };
+
+type PipelineProblems<T, S, G> =
+  | { [K in keyof Field<T, "columns">]: [Unknown<K, G>] extends [never] ? ([Unknown<MappingColumns<Field<T, "columns">[K]>, S>] extends [never] ? never : K) : K }[keyof Field<T, "columns">]
+  | Unknown<KeyNames<Field<Field<T, "source">, "key">>, S>
+  | Unknown<KeyNames<Field<Field<T, "target">, "key">>, G>
+  | Unknown<Field<Field<T, "incremental">, "cursor">, S>
+  | Unknown<Field<Field<T, "idMap">, "key">, S>
+  | ([S] extends [NoTable] ? "source.table" : never)
+  | ([G] extends [NoTable] ? (Field<T, "target"> extends { create: true } ? never : "target.table") : never);
+type KeyNames<K> = K extends readonly (infer E)[] ? E : K;
+
+type CheckedPipeline<T, S, G> = [PipelineProblems<T, S, G>] extends [never] ? T : {
+  [K in keyof T]: K extends "columns" ? CheckedColumns<T[K], S, G, Field<Field<T, "target">, "table">>
+    : K extends "source" ? CheckedSide<T[K], S, "source">
+    : K extends "target" ? CheckedSide<T[K], G, "target">
+    : K extends "incremental" ? { [P in keyof T[K]]: P extends "cursor" ? CheckedNames<T[K][P], S> : T[K][P] }
+    : K extends "idMap" ? { [P in keyof T[K]]: P extends "key" ? CheckedNames<T[K][P], S> : T[K][P] }
+    : T[K];
 };
 
 /**
- * What `pipeline()` checks at compile time against `DataBridgeSchema` (nothing while it is empty):
- * tables, target column names, and the source columns read by each mapping, keys and cursor.
+ * What `pipeline()` accepts, checked at compile time against `DataBridgeSchema` (the definition as is
+ * while the schema is empty): tables, target column names, and the source columns read by each mapping,
+ * keys, the cursor and the id-map key. A wrong name is replaced by a message naming it, the table, and
+ * the closest existing name.
  */
-export type PipelineCheck<T> = [keyof DataBridgeSchema] extends [never] ? unknown
-  : PipelineChecks<T, SourceTableOf<T>, TargetTableOf<T>>;
+export type PipelineCheck<T> = [keyof DataBridgeSchema] extends [never] ? T
+  : CheckedPipeline<T, SourceTableOf<T>, TargetTableOf<T>>;
 
 export const DEFAULT_BATCH_SIZE = 10_000;
 
@@ -158,7 +226,7 @@ const modes: LoadMode[] = ["insert", "upsert", "update", "replace"];
  *   columns: { id: "id", full_name: concat(["first_name", "last_name"], " ") },
  * });
  */
-export function pipeline<const T extends PipelineDefinition>(definition: T & PipelineCheck<T>): Pipeline & T {
+export function pipeline<const T extends PipelineDefinition>(definition: PipelineCheck<T>): Pipeline & T {
   validatePipeline(definition);
   return Object.freeze({ ...definition, kind: "databridge.pipeline" as const });
 }

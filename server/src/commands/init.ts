@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { isTarget, loadWorkspace, openConnections } from "@databridge/core";
+import { configError, isTarget, loadWorkspace, openConnections } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
+import { packageManifest, packageVersion } from "../package-version.js";
 
 const CONFIG = `import { defineConfig } from "@databridge/core";
 
@@ -45,22 +46,95 @@ const TSCONFIG = `{
 }
 `;
 
-export function initWorkspace(dir: string, force = false): string[] {
-  const files: [string, string][] = [
-    ["databridge.config.ts", CONFIG],
-    [path.join("pipelines", "customers.etl.ts"), PIPELINE],
-    ["tsconfig.json", TSCONFIG],
-    [".gitignore", ".databridge/\nnode_modules/\n"],
+/** Versions the workspace's package.json asks for; a package whose version is unknown is left out. */
+export interface WorkspaceDependencies {
+  /** `@databridge/core`: what pipeline files import, so tsc and the editor find its types. */
+  core?: string;
+  /** `@databridge/server`: the CLI, so `npm install` in the workspace (as CI does) brings `npx databridge`. */
+  server?: string;
+  typescript?: string;
+}
+
+/** The versions this CLI runs with: a workspace it makes type-checks against the core that runs its pipelines. */
+export function cliDependencies(): WorkspaceDependencies {
+  const server = packageManifest("@databridge/server");
+  return { core: packageVersion("@databridge/core"), server: server?.version, typescript: server?.dependencies?.typescript };
+}
+
+type Manifest = Record<string, unknown> & { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+
+/**
+ * The workspace's package.json: a new one, or the existing one with the DataBridge dependencies it lacks
+ * (anything already listed, in any section, is kept as is). Undefined when there is nothing to change.
+ */
+export function workspaceManifest(existing: string | undefined, file: string, versions: WorkspaceDependencies): string | undefined {
+  let manifest: Manifest;
+  try {
+    manifest = existing === undefined
+      ? { name: path.basename(path.dirname(file)).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+/, "") || "databridge-workspace", private: true }
+      : (JSON.parse(existing) as Manifest);
+  } catch (error) {
+    throw configError(`${file} is not valid JSON (${(error as Error).message})`, { fix: "correct it and run init again, or add @databridge/core to its dependencies yourself" }, error);
+  }
+  const listed = (name: string) => Boolean(manifest.dependencies?.[name] ?? manifest.devDependencies?.[name]);
+  let changed = existing === undefined;
+  const add = (section: "dependencies" | "devDependencies", name: string, version: string | undefined) => {
+    if (!version || listed(name)) return;
+    manifest[section] = { ...manifest[section], [name]: version };
+    changed = true;
+  };
+  add("dependencies", "@databridge/core", versions.core);
+  add("devDependencies", "@databridge/server", versions.server);
+  add("devDependencies", "typescript", versions.typescript);
+  return changed ? `${JSON.stringify(manifest, null, 2)}\n` : undefined;
+}
+
+export function initWorkspace(dir: string, force = false, versions: WorkspaceDependencies = cliDependencies()): string[] {
+  const manifestFile = path.join(dir, "package.json");
+  const manifest = workspaceManifest(fs.existsSync(manifestFile) ? fs.readFileSync(manifestFile, "utf8") : undefined, manifestFile, versions);
+  const files: [string, string, "create" | "update"][] = [
+    ["databridge.config.ts", CONFIG, "create"],
+    [path.join("pipelines", "customers.etl.ts"), PIPELINE, "create"],
+    ["tsconfig.json", TSCONFIG, "create"],
+    [".gitignore", ".databridge/\nnode_modules/\n", "create"],
   ];
+  // A package.json is never replaced, --force or not: it only gains the dependencies it lacks.
+  if (manifest) files.push(["package.json", manifest, "update"]);
   const written: string[] = [];
-  for (const [relative, content] of files) {
+  for (const [relative, content, kind] of files) {
     const file = path.join(dir, relative);
-    if (fs.existsSync(file) && !force) continue;
+    if (kind === "create" && fs.existsSync(file) && !force) continue;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
     written.push(relative);
   }
   return written;
+}
+
+/**
+ * How the user runs the CLI from their shell. npx, pnpm exec and package scripts put a bin folder on PATH
+ * for this process only, so `databridge` is suggested bare only when the shell itself finds it.
+ */
+export function cliCommand(env: NodeJS.ProcessEnv): string {
+  const viaPnpm = env.npm_config_user_agent?.startsWith("pnpm/") ?? false;
+  if (env.npm_command === "exec" || env.npm_lifecycle_event) return viaPnpm ? "pnpm exec databridge" : "npx databridge";
+  return onPath("databridge", env) ? "databridge" : "npx databridge";
+}
+
+function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
+  const names = process.platform === "win32" ? [`${command}.cmd`, `${command}.exe`] : [command];
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    for (const name of names) {
+      try {
+        fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+        return true;
+      } catch {
+        // not in this folder
+      }
+    }
+  }
+  return false;
 }
 
 /** A few legacy customers (non-ASCII names, a NULL and an empty value) so the scaffolded pipeline runs at once. */
@@ -107,7 +181,7 @@ export async function seedSampleLegacy(dir: string, env: NodeJS.ProcessEnv): Pro
 export function registerInit(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
   program
     .command("init")
-    .description("scaffold a workspace: databridge.config.ts, one pipeline, tsconfig.json for the editor")
+    .description("scaffold a workspace: databridge.config.ts, one pipeline, package.json and tsconfig.json for tsc and the editor")
     .argument("[dir]", "folder", ".")
     .option("--force", "overwrite existing files")
     .option("--no-sample", "do not create the sample customers table in the embedded legacy database")
@@ -119,7 +193,11 @@ export function registerInit(program: Command, io: CommandIO, run: (work: () => 
         const seeded = options.sample ? await seedSampleLegacy(target, io.env) : 0;
         if (seeded) writeLine(io.stdout, `Created a sample legacy table customers (${seeded} rows) in the embedded database .databridge/legacy`);
         const relative = path.relative(io.cwd, target);
-        if (written.length) writeLine(io.stdout, `Next: ${relative ? `cd ${relative} && ` : ""}databridge preview customers && databridge run`);
+        const databridge = cliCommand(io.env);
+        if (written.length) {
+          writeLine(io.stdout, `Next: ${relative ? `cd ${relative} && ` : ""}${databridge} preview customers && ${databridge} run && ${databridge} verify`);
+          writeLine(io.stdout, `Column checks for tsc and your editor: ${databridge} types (then tsc --noEmit -p . names any misspelled column)`);
+        }
         return ExitCode.ok;
       }));
 }

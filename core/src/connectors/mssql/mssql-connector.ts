@@ -2,6 +2,7 @@ import type { ConnectionPool, config as MssqlConfig } from "mssql";
 import { configError, DataBridgeError, isDataBridgeError, messageOf, registerSecret } from "../../errors.js";
 import type {
   Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source } from "../connector.js";
+import { importDriver } from "../driver.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { mssqlCapabilities, mssqlDialect } from "./mssql-dialect.js";
 import { classifyMssqlError } from "./mssql-errors.js";
@@ -376,7 +377,7 @@ export const mssqlConnectorFactory: ConnectorFactory = {
     } catch (error) {
       throw isDataBridgeError(error) ? error.withContext({ connection: options.name }) : error;
     }
-    const sql = (await import("mssql")).default;
+    const sql = (await importDriver("mssql", options.name, () => import("mssql"))).default;
     const pool = new sql.ConnectionPool({ ...config, pool: { max: 4, min: 0, idleTimeoutMillis: 30_000 } });
     // An idle connection that loses its server must not crash the process; the next query reports it.
     pool.on("error", () => {});

@@ -1,6 +1,7 @@
 import { configError, DataBridgeError, isDataBridgeError, messageOf, registerSecret } from "../../errors.js";
 import type {
   Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source } from "../connector.js";
+import { importDriver } from "../driver.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { oracleCapabilities, oracleDialect } from "./oracle-dialect.js";
 import { classifyOracleError } from "./oracle-errors.js";
@@ -400,7 +401,7 @@ export const oracleConnectorFactory: ConnectorFactory = {
     }
     // oracledb ships no types: the specifier is a variable so TypeScript takes the declared slice above.
     const specifier = "oracledb";
-    const driver = ((await import(specifier)) as { default: OracleDriver }).default;
+    const driver = ((await importDriver("oracledb", options.name, () => import(specifier))) as { default: OracleDriver }).default;
     let pool: OraclePool | undefined;
     try {
       pool = await driver.createPool({
