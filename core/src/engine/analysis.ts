@@ -10,7 +10,8 @@ export type ProblemCode =
   | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
-  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes";
+  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
+  | "invalid-schedule" | "invalid-timezone" | "invalid-duration";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
@@ -25,6 +26,8 @@ export interface Problem {
   /** A replacement the user probably meant (did-you-mean). */
   suggestion?: string;
   table?: string;
+  /** Where in the pipeline file the fault is (1-based), when it is known. */
+  location?: { file: string; line: number; column: number };
 }
 
 export interface MappingAnalysisInput {
