@@ -1,9 +1,11 @@
 // Authoring API
-export { defineConfig, type WorkspaceConfig, type ConnectionConfig } from "./authoring/config.js";
+export {
+  defineConfig, alertsConfigError, ALERT_TRIGGERS, DEFAULT_ALERT_TRIGGERS, type WorkspaceConfig, type ConnectionConfig, type AlertsConfig, type AlertTrigger,
+} from "./authoring/config.js";
 export {
   pipeline, isPipeline, isTransformSpec, keyList, DEFAULT_BATCH_SIZE,
   type Pipeline, type PipelineDefinition, type ColumnMapping, type TransformSpec, type SourceSpec, type TargetSpec,
-  effectiveSources, type SourceTemplate, type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec,
+  effectiveSources, type SourceTemplate, type LoadMode, type OnError, type RetryPolicy, type IncrementalSpec, type IdMapSpec, type ScheduleSpec, type CatchUp,
   type DataBridgeSchema, type PipelineCheck, type MappingColumns,
 } from "./authoring/pipeline.js";
 export { concat, split, lookup, expr, when, convert, defaultTo, constant, coalesce, trim, upper, lower, remap, transform } from "./authoring/transforms.js";
@@ -62,6 +64,14 @@ export {
 } from "./transforms/argument-roles.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
 export { makePrivateDir, restrictToOwner } from "./util/private-files.js";
+export { parseDuration, formatDurationMs, DURATION_FORMAT } from "./util/duration.js";
+
+// Schedules: one validation for the runner, check/plan and the language server
+export { cronIssue, cronClock, timezoneIssue, CRON_PRESET_NAMES, type CronIssue, type CronClock, type CronSyntax } from "./schedule/cron.js";
+export {
+  scheduleIssues, scheduleProblems, schedulePolicy, scheduleShapeError, scheduleSpecOf, pipelineSlaMs, locateValue, CATCH_UP_MODES, SCHEDULE_DEFAULTS,
+  type SchedulePolicy, type ScheduleIssue, type SchedulePath,
+} from "./schedule/schedule-spec.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 

@@ -56,6 +56,7 @@ export function completion(document: TextDocument, position: Position, context: 
         label: preset.value, kind: CompletionItemKind.Value, detail: preset.description,
         sortText: String(i).padStart(2, "0"), textEdit: { range, newText: preset.value },
       })));
+      case "timezone": return list(["UTC", ...Intl.supportedValuesOf("timeZone")].map((zone) => ({ label: zone, kind: CompletionItemKind.Value, textEdit: { range, newText: zone } })));
       default: return EMPTY;
     }
   }

@@ -1,5 +1,3 @@
-import { Cron } from "croner";
-
 /** Schedule presets offered in `schedule: "…"` (croner, the runner's scheduler, accepts them all). */
 export const CRON_PRESETS: readonly { value: string; description: string }[] = [
   { value: "@hourly", description: "every hour, at minute 0" },
@@ -12,14 +10,3 @@ export const CRON_PRESETS: readonly { value: string; description: string }[] = [
   { value: "0 6 * * 1-5", description: "weekdays at 06:00" },
   { value: "30 0 1 * *", description: "the first of each month at 00:30" },
 ];
-
-/** Why a cron expression is invalid, or undefined when croner accepts it. */
-export function cronError(expression: string): string | undefined {
-  try {
-    const job = new Cron(expression, { paused: true });
-    job.stop();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message.replace(/^CronPattern:\s*/, "");
-  }
-}

@@ -1,10 +1,9 @@
 import {
-  analyzeMapping, closestMatch, didYouMean, isTransformSpec, mappingColumns, mathFunctionNames, orderByDependencies, transformExpressions,
-  type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type TransformsByName,
+  analyzeMapping, closestMatch, didYouMean, isTransformSpec, mappingColumns, mathFunctionNames, orderByDependencies, scheduleIssues, transformExpressions,
+  type ColumnInfo, type ColumnMapping, type Pipeline, type Problem, type SchedulePath, type TransformsByName,
 } from "@databridge/core";
 import { DiagnosticSeverity, type Diagnostic } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { cronError } from "./cron.js";
 import { expressionIdentifiers } from "./expression-tokens.js";
 import { pipelineDocument, rangeOf, type LanguageContext } from "./language-context.js";
 import { OPAQUE_MAPPING, propertyKey, type ColumnEntry, type PipelineModel, type StringRef } from "./pipeline-document.js";
@@ -280,11 +279,24 @@ function checkKeys(pipeline: PipelineModel, context: LanguageContext, add: Add) 
   checkAgainst([...pipeline.target.keys, pipeline.target.tenantColumn, pipeline.idMap?.column], target?.table.columns, `target table ${pipeline.target.table?.text ?? ""}`);
 }
 
+/** Cron, time zone and durations, checked by core's `scheduleIssues` (as `check` and the runner do), on the part at fault. */
 function checkSchedule(pipeline: PipelineModel, add: Add) {
-  const ref = pipeline.schedule;
-  if (!ref) return;
-  const error = cronError(ref.text);
-  if (error) add(ref, DiagnosticSeverity.Error, "invalid-schedule", `invalid schedule "${ref.text}": ${error}`);
+  const spec = pipeline.scheduleSpec;
+  const refs: Record<SchedulePath, StringRef | undefined> = {
+    schedule: spec ? undefined : pipeline.schedule, "schedule.cron": spec ? pipeline.schedule : undefined,
+    "schedule.timezone": spec?.timezone, "schedule.sla": spec?.sla, "schedule.retry.backoff": spec?.backoff, sla: pipeline.sla,
+  };
+  const cron = pipeline.schedule?.text ?? "";
+  const schedule = spec
+    ? { cron, seconds: spec.seconds, timezone: spec.timezone?.text, sla: spec.sla?.text, retry: spec.backoff ? { runs: 0, backoff: spec.backoff.text } : undefined }
+    : pipeline.schedule ? cron : undefined;
+  for (const issue of scheduleIssues({ schedule, sla: pipeline.sla?.text })) {
+    const ref = refs[issue.path];
+    // A value that is not a literal (a variable, a call) is not checked here.
+    if (!ref || (issue.path === "schedule.cron" && !pipeline.schedule)) continue;
+    const part = issue.end > issue.start ? { start: ref.start + issue.start, end: ref.start + issue.end } : { start: ref.literalStart, end: ref.literalEnd };
+    add(part, DiagnosticSeverity.Error, issue.code, issue.message);
+  }
 }
 
 /** Unknown `dependsOn` names (core's check) and cycles through this file's pipelines, on the name that closes them. */

@@ -1,7 +1,6 @@
-import { Cron } from "croner";
+import { cronClock, cronIssue, timezoneIssue } from "@databridge/core";
 import { MarkupKind, type Hover, type Position } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { cronError } from "./cron.js";
 import { expressionIdentifiers } from "./expression-tokens.js";
 import { columnMarkdown, tableMarkdown } from "./format.js";
 import { pipelineDocument, rangeOf, type LanguageContext } from "./language-context.js";
@@ -71,12 +70,15 @@ function refMarkdown(document: TextDocument, ref: StringRef, offset: number, con
       return target ? { value: `pipeline **${target.name}** in \`${decodeURIComponent(target.uri.slice(target.uri.lastIndexOf("/") + 1))}\`${target.dependsOn.length ? `, after ${target.dependsOn.join(", ")}` : ""}` } : undefined;
     }
     case "schedule": {
-      const error = cronError(ref.text);
-      if (error) return { value: `invalid schedule: ${error}` };
-      const job = new Cron(ref.text, { paused: true });
-      const next = job.nextRuns(3).map((d) => d.toISOString());
-      job.stop();
-      return { value: `schedule \`${ref.text}\`\n\nnext runs (UTC): ${next.join(", ")}` };
+      const spec = ref.pipeline.scheduleSpec;
+      const issue = cronIssue(ref.text, { seconds: spec?.seconds });
+      if (issue) return { value: `invalid schedule: ${issue.message}` };
+      const timezone = spec?.timezone && !timezoneIssue(spec.timezone.text) ? spec.timezone.text : null;
+      const clock = cronClock(ref.text, { seconds: spec?.seconds }, timezone);
+      const next: Date[] = [];
+      for (let at = clock.next(new Date()); at && next.length < 3; at = clock.next(at)) next.push(at);
+      const shown = next.map((d) => (timezone ? `${d.toLocaleString("sv-SE", { timeZone: timezone })} (${d.toISOString()})` : d.toISOString()));
+      return { value: `schedule \`${ref.text}\`\n\nnext runs (${timezone ?? "the runner's time zone; shown in UTC"}): ${shown.join(", ")}` };
     }
     default:
       return undefined;

@@ -19,5 +19,5 @@ export { SchemaIndex, tableLabel, type ConnectionSchema } from "./schema-index.j
 export { readSchemaCache, writeSchemaCache, updateSchemaCache, schemaCachePath, SCHEMA_CACHE_FILE, type SchemaCache, type CachedConnection } from "./schema-cache.js";
 export { introspectConnections, type IntrospectionResult, type IntrospectOptions } from "./introspect.js";
 export { renderSchemaTypes, columnTsType, SCHEMA_TYPES_FILE } from "./schema-types.js";
-export { CRON_PRESETS, cronError } from "./cron.js";
+export { CRON_PRESETS } from "./cron.js";
 export * from "./protocol.js";

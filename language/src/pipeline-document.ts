@@ -15,7 +15,9 @@ export type RefKind =
   | "target-column"
   | "expression"
   | "dependency"
-  | "schedule";
+  | "schedule"
+  | "timezone"
+  | "duration";
 
 export interface StringRef {
   kind: RefKind;
@@ -96,7 +98,12 @@ export interface PipelineModel {
   };
   columns?: ColumnsModel;
   dependsOn: StringRef[];
+  /** The cron literal: `schedule: "…"`, or `cron: "…"` of `schedule: { … }`. */
   schedule?: StringRef;
+  /** The long form's other literals (`schedule: { cron, timezone, seconds, sla, retry: { backoff } }`). */
+  scheduleSpec?: { seconds: boolean; timezone?: StringRef; sla?: StringRef; backoff?: StringRef };
+  /** The pipeline's own `sla`. */
+  sla?: StringRef;
   incrementalCursor?: StringRef;
   idMap?: { key?: StringRef; column?: StringRef };
   refs: StringRef[];
@@ -303,7 +310,18 @@ class PipelineParser {
     if (columnsProperty && columns) model.columns = this.columns(columnsProperty, columns);
 
     model.dependsOn = this.refList(this.property(definition, "dependsOn")?.initializer, "dependency", {});
-    model.schedule = this.optionalRef(definition, "schedule", "schedule");
+    const scheduleSpec = this.object(this.property(definition, "schedule")?.initializer);
+    if (scheduleSpec) {
+      model.schedule = this.optionalRef(scheduleSpec, "cron", "schedule");
+      const retry = this.object(this.property(scheduleSpec, "retry")?.initializer);
+      model.scheduleSpec = {
+        seconds: this.property(scheduleSpec, "seconds")?.initializer.kind === ts.SyntaxKind.TrueKeyword,
+        timezone: this.optionalRef(scheduleSpec, "timezone", "timezone", { role: "schedule.timezone" }),
+        sla: this.optionalRef(scheduleSpec, "sla", "duration", { role: "schedule.sla" }),
+        backoff: this.optionalRef(retry, "backoff", "duration", { role: "schedule.retry.backoff" }),
+      };
+    } else model.schedule = this.optionalRef(definition, "schedule", "schedule");
+    model.sla = this.optionalRef(definition, "sla", "duration", { role: "sla" });
     const incremental = this.object(this.property(definition, "incremental")?.initializer);
     model.incrementalCursor = this.optionalRef(incremental, "cursor", "source-column", { sourceIndex: 0, side: "source", role: "incremental cursor" });
     const idMap = this.object(this.property(definition, "idMap")?.initializer);

@@ -179,6 +179,23 @@ export default defineConfig({
     const completion = await client.connection.sendRequest("textDocument/completion", { textDocument: { uri: pipelineUri }, position: { line, character } }) as { items: { label: string; detail: string }[] };
     expect(completion.items.find((i) => i.label === "middle_name")?.detail).toMatch(/^varchar\(40\)/);
   });
+
+  it("an invalid cron and an unknown time zone are errors on the part at fault, as `check` reports them", async (ctx) => {
+    if (!ready) return ctx.skip();
+    const uri = pathToFileURL(path.join(dir, "pipelines", "nightly.etl.ts")).href;
+    const text = `${header.replace('name: "customers"', 'name: "nightly"').replace("columns: {", 'schedule: { cron: "0 25 * * *", timezone: "Europe/Berln" },\n  columns: {')}    full_name: concat(["first_name", "last_name"], " "),\n    status: "status",\n${footer}`;
+    await open(uri, text, 1);
+    const published = await client.diagnosticsFor(uri, 1);
+    const schedule = published.diagnostics.filter((d) => d.code === "invalid-schedule" || d.code === "invalid-timezone");
+    const hour = positionOf(text, '"0 25');
+    const zone = positionOf(text, '"Europe/Berln"');
+    expect(schedule).toEqual([
+      expect.objectContaining({ code: "invalid-schedule", severity: 1, message: 'schedule "0 25 * * *" hour "25" (field 2, at character 3) is not valid: 0–23',
+        range: { start: { line: hour.line, character: hour.character + 3 }, end: { line: hour.line, character: hour.character + 5 } } }),
+      expect.objectContaining({ code: "invalid-timezone", severity: 1, message: expect.stringMatching(/did you mean "Europe\/Berlin"/),
+        range: { start: { line: zone.line, character: zone.character + 1 }, end: { line: zone.line, character: zone.character + 13 } } }),
+    ]);
+  });
 });
 
 function applyEdits(text: string, edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {

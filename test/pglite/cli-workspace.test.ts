@@ -207,6 +207,36 @@ describe("check (the CI gate)", () => {
     expect(report.problems[0].code).toBe("type-error");
     expect(report.problems[0].message).toMatch(/^typed\/items-typed\.etl\.ts:5:\d+ Type '"upsrt"' is not assignable to type 'LoadMode/);
   });
+
+  it("exits 1 on an invalid cron or time zone, naming file, line and column of the part at fault", async () => {
+    const file = "sched/items-sched.etl.ts";
+    const text = pipelineFile(`{
+  name: "items-sched",
+  source: { connection: "legacy", table: "items", key: "id" },
+  target: { connection: "warehouse", table: "wh.items", mode: "upsert" },
+  columns: { id: "id", code: "code" },
+  schedule: { cron: "0 25 * * *", timezone: "Europe/Berln" },
+  sla: "every day at 2am",
+}`);
+    writeFiles(dir, { [file]: text });
+    const result = await runCli(["check", file], dir);
+    expect(result.code).toBe(1);
+    const line = text.split("\n").findIndex((l) => l.includes("schedule:")) + 1;
+    const column = (needle: string) => text.split("\n")[line - 1].indexOf(needle) + 1;
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toEqual([
+      `${file}:${line + 1}:${text.split("\n")[line].indexOf("every") + 1} error [invalid-duration] pipeline items-sched: sla "every day at 2am" is not a duration: write "30s", "5m", "2h" or "1d"`,
+      `${file}:${line}:${column("25 *")} error [invalid-schedule] pipeline items-sched: schedule "0 25 * * *" hour "25" (field 2, at character 3) is not valid: 0–23`,
+      `${file}:${line}:${column("Europe/Berln")} error [invalid-timezone] pipeline items-sched: schedule.timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?): use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`,
+      "3 problems found",
+    ]);
+    writeFiles(dir, { [file]: text.replace("0 25 * * *", "*/10 * * * * *").replace("Europe/Berln", "Europe/Berlin").replace("every day at 2am", "2h") });
+    const seconds = await runCli(["check", file], dir);
+    expect(seconds.stdout).toMatch(/error \[invalid-schedule\] pipeline items-sched: schedule "\*\/10 \* \* \* \* \*" has 6 fields, which makes the first one seconds/);
+    writeFiles(dir, { [file]: text.replace("0 25 * * *", "*/10 * * * * *").replace("Europe/Berln\"", "Europe/Berlin\", seconds: true").replace("every day at 2am", "2h") });
+    const fixed = await runCli(["check", file], dir);
+    expect(fixed.code, fixed.stdout).toBe(0);
+  });
 });
 
 describe("preview", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "@databridge/server/build-dashboard";
 import { startRunner, type RunningRunner } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
-import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
+import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, startReceiver, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ROWS = 10_000;
@@ -35,6 +35,7 @@ describe("dashboard in headless Chromium", () => {
   let api: ApiClient;
   let browser: Browser;
   let page: Page;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -57,13 +58,19 @@ describe("dashboard in headless Chromium", () => {
       name: "orders", description: "orders with a customer", onError: "skip", source: { connection: "legacy", table: "src_orders", key: "id" },
       target: { connection: "warehouse", table: "public.orders", mode: "insert" }, columns: { id: "id", customer_id: "customer_id", amount: "amount" }, batchSize: 100,
     }));
+    // Its schedule (29 February, 00:00) does not fire during the test; the Schedules view shows it.
     workspace.pipeline("invoices", pipelineSource({
       name: "invoices", dependsOn: ["orders"], source: { connection: "warehouse", table: "public.orders", key: "id" },
-      target: { connection: "warehouse", table: "public.invoices", mode: "insert" }, columns: { id: "id" },
+      target: { connection: "warehouse", table: "public.invoices", mode: "insert" }, columns: { id: "id" }, schedule: { cron: "0 0 29 2 *", timezone: "UTC" },
     }));
+    // Alerts for failed runs go to a webhook that refuses them: the Schedules view lists what was not delivered.
+    receiver = await startReceiver(() => 404);
+    fs.writeFileSync(workspace.configPath, fs.readFileSync(workspace.configPath, "utf8").replace("connections:", `alerts: { webhook: {}, on: ["failed"] },\n  connections:`));
     await seedStateDir(workspace.dir);
     const dashboardDir = await buildDashboard({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "databridge-dashboard-")) });
-    runner = await startRunner({ configPath: workspace.configPath, port: 0, maxConcurrentRuns: 1, dashboardDir, env: { ...process.env, DATABRIDGE_STATE_URL: "" } });
+    runner = await startRunner({
+      configPath: workspace.configPath, port: 0, maxConcurrentRuns: 1, dashboardDir, env: { ...process.env, DATABRIDGE_STATE_URL: "", DATABRIDGE_ALERT_WEBHOOK_URL: `${receiver.url}/hook` },
+    });
     api = apiClient((p, init) => fetch(`${runner.url}${p}`, init), runner.token);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -77,6 +84,7 @@ describe("dashboard in headless Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await runner?.close();
+    await receiver?.close();
     workspace?.remove();
     await db?.drop();
   });
@@ -149,6 +157,30 @@ describe("dashboard in headless Chromium", () => {
     await page.waitForSelector("tr[data-connection=legacy]");
     await page.click("tr[data-connection=legacy] button:has-text('Test')");
     await waitFor(async () => /^✓ PostgreSQL \d+/.test((await page.textContent("tr[data-connection=legacy] [data-testid=test-result]")) ?? ""), "the connection test result");
+    expect(problems).toEqual([]);
+  });
+
+  it("lists schedules with their next run and last run's status, and alerts that were not delivered", async (ctx) => {
+    if (!ready) return ctx.skip();
+    await page.click("button[data-tab=schedules]");
+    await page.waitForSelector("tr[data-schedule='file:invoices']");
+    expect(page.url()).toBe(`${runner.url}/#/schedules`);
+    const next = await page.evaluate(() => new Date("2028-02-29T00:00:00.000Z").toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+    expect(await page.textContent("tr[data-schedule='file:invoices'] [data-testid=next-run]")).toBe(next);
+    expect(await page.textContent("tr[data-schedule='file:invoices'] [data-testid=last-run]")).toBe("–");
+    expect(await page.textContent("tr[data-schedule='file:invoices']")).toContain("pipelines/invoices.etl.ts");
+
+    // Run now: orders (a dependency, insert mode, loaded by the first test) refuses to load twice, so the run fails.
+    await page.click("tr[data-schedule='file:invoices'] [data-action=trigger]");
+    await page.waitForSelector("[data-testid=run-status][data-status=failed]", { timeout: 60_000 });
+    const runId = await page.getAttribute("section.run-view", "data-run-id");
+    expect((await api.get(`/runs/${runId}`)).body).toMatchObject({ trigger: "schedule", scheduleId: "file:invoices", status: "failed" });
+    await waitFor(async () => (await api.get("/alerts?failed=true")).body.deliveries.length > 0, "the failed alert delivery");
+
+    await page.click("button[data-tab=schedules]");
+    await page.waitForSelector("tr[data-schedule='file:invoices'] [data-testid=last-run] [data-status=failed]");
+    expect(await page.textContent("[data-testid=alert-failures]")).toMatch(new RegExp(`failed alert for orders,invoices \\(run ${runId}\\) by webhook, 1 attempt: webhook at 127\\.0\\.0\\.1:\\d+ answered 404 Not Found`));
+    await page.screenshot({ path: path.join(REPO_ROOT, "test-results", "dashboard-schedules.png"), fullPage: true });
     expect(problems).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { isTerminalRunStatus, SseParser, type SseMessage } from "@databridge/core/runner-protocol";
-import { MIGRATIONS_FOLDER, openStateDatabase } from "@databridge/server/runner";
+import { type Clock, MIGRATIONS_FOLDER, openStateDatabase } from "@databridge/server/runner";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO_ROOT, "server/bin/databridge.mjs");
@@ -190,4 +190,83 @@ export async function seedStateDir(workspaceDir: string): Promise<void> {
     }
   }
   fs.cpSync(template, path.join(workspaceDir, ".databridge", "state"), { recursive: true });
+}
+
+/**
+ * A clock the test moves (`set`, `advance`) for the runner's scheduler and SLA monitor: timers whose time
+ * has come fire in time order, each on its own turn of the event loop, as real timers would.
+ */
+export class FakeClock implements Clock {
+  private current: number;
+  private readonly timers = new Set<{ at: number; fn: () => void }>();
+  private firing?: NodeJS.Immediate;
+
+  constructor(start: Date | string) {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  setTimer(at: Date, fn: () => void): () => void {
+    const timer = { at: at.getTime(), fn };
+    this.timers.add(timer);
+    this.fireDue();
+    return () => this.timers.delete(timer);
+  }
+
+  set(to: Date | string): void {
+    this.current = new Date(to).getTime();
+    this.fireDue();
+  }
+
+  advance(ms: number): void {
+    this.set(new Date(this.current + ms));
+  }
+
+  /** Timers not fired yet, soonest first (what the runner waits for). */
+  pending(): Date[] {
+    return [...this.timers].map((t) => new Date(t.at)).sort((a, b) => a.getTime() - b.getTime());
+  }
+
+  private fireDue(): void {
+    this.firing ??= setImmediate(() => {
+      this.firing = undefined;
+      const due = [...this.timers].filter((t) => t.at <= this.current).sort((a, b) => a.at - b.at);
+      const next = due[0];
+      if (!next) return;
+      this.timers.delete(next);
+      next.fn();
+      this.fireDue();
+    });
+  }
+}
+
+/** A local HTTP server that records the JSON bodies POSTed to it; `respond` chooses each answer's status. */
+export async function startReceiver(respond: (index: number) => number = () => 200): Promise<{ url: string; bodies: unknown[]; requests: number; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const state = { bodies: [] as unknown[], requests: 0 };
+  const server = createServer((req, res) => {
+    let text = "";
+    req.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => {
+      const index = state.requests++;
+      const status = respond(index);
+      if (status < 300) state.bodies.push(JSON.parse(text));
+      res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "no");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bodies: state.bodies,
+    get requests() {
+      return state.requests;
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }

@@ -1,4 +1,5 @@
 import { configError } from "../errors.js";
+import { scheduleShapeError } from "../schedule/schedule-spec.js";
 
 declare const sourceColumns: unique symbol;
 
@@ -55,6 +56,30 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 
+/**
+ * What the runner does with ticks it could not run on time: `"latest"` (default) starts one run for the
+ * whole missed window, `"none"` skips them, `"all"` runs every missed tick, one after the other.
+ */
+export type CatchUp = "none" | "latest" | "all";
+
+/** `schedule` in its long form: the cron and how the runner keeps it. */
+export interface ScheduleSpec {
+  /** A cron expression (croner syntax: `"0 2 * * *"`) or a preset (`"@daily"`). */
+  cron: string;
+  /** IANA time zone the cron is read in (`"Europe/Berlin"`); default: the runner machine's zone. */
+  timezone?: string;
+  /** A 6-field cron whose first field is seconds. Refused unless set, so a run every second is never an accident. */
+  seconds?: boolean;
+  /** Ticks missed while the runner was down or a run was still going; default `"latest"`. */
+  catchUp?: CatchUp;
+  /** Scheduled runs of this pipeline active at once (queued or running); a tick beyond it is skipped and recorded. Default 1. */
+  maxActiveRuns?: number;
+  /** A failed scheduled run is retried `runs` times (default 0), `backoff` after it ended (default `"5m"`), from its checkpoint. */
+  retry?: { runs: number; backoff?: string };
+  /** A scheduled run still going (or not started) this long after its tick emits `sla_missed`, e.g. `"30m"`. */
+  sla?: string;
+}
+
 export interface IncrementalSpec {
   cursor: string;
   /** Rows newer than now − lag are left for the next run (e.g. `"5m"`). */
@@ -79,8 +104,16 @@ export interface PipelineDefinition {
   columns: Record<string, ColumnMapping>;
   batchSize?: number;
   dependsOn?: string[];
-  /** A cron expression or preset (`@hourly`, `@daily`, …) for the runner's scheduler. */
-  schedule?: string;
+  /**
+   * When `databridge serve` runs this pipeline (with its dependencies): a cron (`"0 2 * * *"`) or preset
+   * (`"@daily"`), or `{ cron, timezone, catchUp, maxActiveRuns, retry, sla, seconds }`.
+   */
+  schedule?: string | ScheduleSpec;
+  /**
+   * A run of this pipeline still going (or not started) this long after it was due — its schedule's tick,
+   * or when it was requested — emits `sla_missed` (and alerts), e.g. `"30m"`.
+   */
+  sla?: string;
   onError?: OnError;
   retry?: RetryPolicy;
   incremental?: IncrementalSpec;
@@ -279,6 +312,8 @@ function validatePipeline(p: PipelineDefinition): void {
       fail(`retry.${field} must be a number${field === "attempts" ? " of at least 1" : " ≥ 0"} (got ${JSON.stringify(value)})`);
     }
   }
+  const scheduleError = scheduleShapeError(p);
+  if (scheduleError) fail(scheduleError);
   if (p.deletes !== undefined && p.deletes !== "keep" && p.deletes !== "propagate") fail(`deletes must be "keep" or "propagate" (got ${JSON.stringify(p.deletes)})`);
   if (p.dependsOn !== undefined && (!Array.isArray(p.dependsOn) || p.dependsOn.some((d) => typeof d !== "string"))) fail("dependsOn must be a list of pipeline names");
   if (p.onError !== undefined && p.onError !== "fail" && p.onError !== "skip") {

@@ -11,7 +11,7 @@ export type ProblemCode =
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
   | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
-  | "inexact-type" | "binary-target";
+  | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
@@ -26,6 +26,8 @@ export interface Problem {
   /** A replacement the user probably meant (did-you-mean). */
   suggestion?: string;
   table?: string;
+  /** Where in the pipeline file the fault is (1-based), when it is known. */
+  location?: { file: string; line: number; column: number };
 }
 
 export interface MappingAnalysisInput {

@@ -1,9 +1,11 @@
+import fs from "node:fs";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings, prepareStage } from "./prepare.js";
 import { effectiveSources } from "../authoring/pipeline.js";
+import { scheduleProblems } from "../schedule/schedule-spec.js";
 
 export interface PipelinePlan {
   order: number;
@@ -41,7 +43,7 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       key: [], targetKey: [], estimatedRows: null,
       columns: Object.entries(pipeline.columns).map(([target, mapping]) => ({ target, mapping: describeMapping(mapping) })),
       dependsOn: [...(pipeline.dependsOn ?? [])],
-      problems: dependencyProblems.filter((p) => p.pipeline === pipeline.name),
+      problems: [...dependencyProblems.filter((p) => p.pipeline === pipeline.name), ...scheduleProblems(pipeline, readSource(loaded.file))],
     };
     try {
       const stage = await prepareStage(pipeline, source, connections, workspace.registry);
@@ -74,6 +76,14 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
     plans.push(base);
   }
   return { pipelines: plans, problems: plans.flatMap((p) => p.problems) };
+}
+
+function readSource(file: string): { file: string; text: string } | undefined {
+  try {
+    return { file, text: fs.readFileSync(file, "utf8") };
+  } catch {
+    return undefined;
+  }
 }
 
 export function describeMapping(mapping: unknown): string {

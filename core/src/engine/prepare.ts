@@ -7,6 +7,7 @@ import { IdMapService, legacyKeyText } from "./id-map.js";
 import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
 import { mappingColumns } from "../transforms/builtin-transforms.js";
 import { didYouMean } from "../util/suggest.js";
+import { DURATION_FORMAT, parseDuration } from "../util/duration.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
 import { analyzeMapping, type Problem } from "./analysis.js";
@@ -282,14 +283,12 @@ function pushDownEncoding(source: Connector, table: TableInfo | undefined, readC
   return copyText ? { copyText, valueColumns: Math.max(0, ...needed) + 1 } : undefined;
 }
 
-const lagUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
 /** `"5m"`, `"30s"`, `"2h"`, `"1d"` → seconds. */
 export function parseLag(lag: string | undefined, pipeline: string): number {
   if (lag === undefined) return 0;
-  const match = /^(\d+)\s*([smhd])$/.exec(String(lag).trim());
-  if (!match) throw configError(`incremental.lag must look like "30s", "5m", "2h" or "1d" (got ${JSON.stringify(lag)})`, { pipeline });
-  return Number(match[1]) * lagUnits[match[2]];
+  const ms = parseDuration(lag);
+  if (ms === undefined) throw configError(`incremental.lag must look like ${DURATION_FORMAT} (got ${JSON.stringify(lag)})`, { pipeline });
+  return ms / 1000;
 }
 
 function contextualize(error: unknown, context: ConstructorParameters<typeof DataBridgeError>[2]): unknown {

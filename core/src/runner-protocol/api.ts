@@ -123,6 +123,8 @@ export interface RunView {
   retryOf: string | null;
   trigger: string;
   scheduleId: string | null;
+  /** The schedule tick this run is for (scheduled runs and their retries). */
+  scheduledAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -261,16 +263,40 @@ export interface ConnectionTestResult {
   durationMs: number;
 }
 
+/** How a schedule treats missed ticks (see `ScheduleSpec.catchUp` of a pipeline file). */
+export type ScheduleCatchUp = "none" | "latest" | "all";
+
+/** A schedule: created through the API, or read from a pipeline file's `schedule` (`source: "file"`). */
 export interface ScheduleView {
+  /** `file:<pipeline>` for a pipeline file's schedule. */
   id: string;
   name: string;
+  source: "api" | "file";
+  /** The pipeline file it comes from (relative to the workspace), for `source: "file"`. */
+  file: string | null;
   cron: string;
   timezone: string | null;
+  /** A 6-field cron with seconds. */
+  seconds: boolean;
+  /** The pipelines a tick runs (a file schedule's pipeline runs with what it depends on). */
   pipelines: string[];
   enabled: boolean;
+  catchUp: ScheduleCatchUp;
+  maxActiveRuns: number;
+  retry: { runs: number; backoffMs: number };
+  /** Measured from the tick: a run still going (or not started) past it emits `sla_missed`. */
+  sla: string | null;
+  /** Why the schedule is not armed (an invalid cron or time zone in its file). */
+  error: string | null;
   nextRunAt: string | null;
   lastRunId: string | null;
   lastRunAt: string | null;
+  /** The last run this schedule started and how it went. */
+  lastRun: { id: string; status: RunStatus; finishedAt: string | null } | null;
+  /** The last tick the runner handled (ran, skipped or caught up). */
+  lastTickAt: string | null;
+  /** A failed run waiting to be retried. */
+  pendingRetry: { runId: string; at: string; attempt: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -284,12 +310,61 @@ export interface ScheduleInput {
   name: string;
   cron: string;
   timezone?: string;
+  seconds?: boolean;
   pipelines: string[];
   enabled?: boolean;
+  catchUp?: ScheduleCatchUp;
+  maxActiveRuns?: number;
+  retry?: { runs: number; backoff?: string };
+  sla?: string | null;
 }
 
-/** `PATCH /schedules/:id`: any field; `timezone: null` goes back to the runner's zone. */
+/**
+ * `PATCH /schedules/:id`: any field; `timezone: null` goes back to the runner's zone. A pipeline file's
+ * schedule takes only `enabled` (the rest is its file's).
+ */
 export type SchedulePatch = Partial<Omit<ScheduleInput, "timezone">> & { timezone?: string | null };
+
+/** What became of one tick (or a window of missed ticks) of a schedule. */
+export interface ScheduleTickView {
+  id: number;
+  scheduleId: string;
+  /** The tick's time; for a window, its last tick. */
+  tickAt: string;
+  /** A window of ticks: its first tick and how many (null when too many to count). */
+  firstTickAt: string | null;
+  ticks: number | null;
+  /** `started` a run, `skipped` (see `reason`), `retried` a failed run, or `failed` to start one. */
+  outcome: "started" | "skipped" | "retried" | "failed";
+  runId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+/** `GET /schedules/:id/ticks?limit=`: newest first. */
+export interface ScheduleTickList {
+  ticks: ScheduleTickView[];
+}
+
+/** One alert sent (or not) through one channel. */
+export interface AlertDeliveryView {
+  id: number;
+  /** What alerted: a run status or `sla_missed`. */
+  trigger: string;
+  channel: "webhook" | "email";
+  runId: string | null;
+  pipeline: string;
+  ok: boolean;
+  attempts: number;
+  /** Why delivery failed (never the webhook URL or a password). */
+  error: string | null;
+  at: string;
+}
+
+/** `GET /alerts?failed=true&limit=`: newest first. */
+export interface AlertDeliveryList {
+  deliveries: AlertDeliveryView[];
+}
 
 /** `POST /schedules/:id/trigger`: the run it started. */
 export interface ScheduleTriggered {

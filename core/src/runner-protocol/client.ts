@@ -1,7 +1,7 @@
 import type {
   BatchList, Catalog, ConnectionInput, ConnectionList, ConnectorList, ConnectionPatch, ConnectionTestResult, ConnectionView, HealthView, PipelineDetail,
   PipelineList, PlanReport, PreviewResult, RejectsPage, RunControlAnswer, RunCreated, RunErrors, RunList, RunListQuery, RunView, ScheduleInput,
-  ScheduleList, SchedulePatch, ScheduleTriggered, ScheduleView, StartRunRequest,
+  ScheduleList, SchedulePatch, ScheduleTickList, ScheduleTriggered, ScheduleView, StartRunRequest, AlertDeliveryList,
 } from "./api.js";
 import { parseRunEvent, type RunEvent, type RunFinishedEvent } from "./events.js";
 import { errorOfResponse, openEventStream, type EventStream, type EventStreamOptions } from "./event-stream.js";
@@ -284,6 +284,18 @@ export class RunnerClient {
     return this.request("POST", `/schedules/${id(scheduleId)}/trigger`, {});
   }
 
+  /** What became of a schedule's recent ticks (started, skipped, retried), newest first. */
+  scheduleTicks(scheduleId: string, query: { limit?: number } = {}): Promise<ScheduleTickList> {
+    return this.request("GET", `/schedules/${id(scheduleId)}/ticks${queryString({ limit: query.limit })}`);
+  }
+
+  // Alerts
+
+  /** Recent alert deliveries, newest first (`failed: true`: only those that could not be delivered). */
+  alerts(query: { failed?: boolean; limit?: number } = {}): Promise<AlertDeliveryList> {
+    return this.request("GET", `/alerts${queryString({ failed: query.failed ? "true" : undefined, limit: query.limit })}`);
+  }
+
   // Events (Server-Sent Events)
 
   /** Every run's events from now on (or after `lastEventId`, a global event id). */
@@ -333,4 +345,12 @@ export class RunnerClient {
       });
     };
   }
+}
+
+/** `?a=1&b=2` of the parameters that are set, or "". */
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
 }

@@ -108,6 +108,23 @@ export interface RunFinishedEvent extends EventBase {
   error?: string;
 }
 
+/**
+ * A run still going — or not started yet — when its SLA ran out. `pipeline` is the pipeline whose SLA it
+ * missed. The clock starts at the schedule's tick for scheduled runs (so a run held up behind another, or
+ * caught up after the runner was down, counts from when it was due), else when the run was requested.
+ */
+export interface SlaMissedEvent extends EventBase {
+  type: "sla_missed";
+  /** The SLA as written, e.g. `"30m"`. */
+  sla: string;
+  /** When the clock started (ISO). */
+  since: string;
+  /** `since` + the SLA (ISO). */
+  deadline: string;
+  /** The run's status at the deadline (`queued`: not started yet). */
+  status: RunStatus;
+}
+
 export interface LogEvent extends EventBase {
   type: "log";
   level: "info" | "warn" | "error";
@@ -122,12 +139,13 @@ export type RunEvent =
   | StageRetryEvent
   | StageFinishedEvent
   | RunFinishedEvent
+  | SlaMissedEvent
   | LogEvent;
 
 export type RunEventType = RunEvent["type"];
 
 export const RUN_EVENT_TYPES: readonly RunEventType[] = [
-  "run.started", "stage.started", "batch.committed", "row.rejected", "stage.retrying", "stage.finished", "run.finished", "log",
+  "run.started", "stage.started", "batch.committed", "row.rejected", "stage.retrying", "stage.finished", "run.finished", "sla_missed", "log",
 ];
 
 export type EventListener = (event: RunEvent) => void;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
-import type { WorkspaceConfig } from "../authoring/config.js";
+import { alertsConfigError, type WorkspaceConfig } from "../authoring/config.js";
 import { isPipeline, type Pipeline } from "../authoring/pipeline.js";
 import { configError, isDataBridgeError, messageOf } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
@@ -70,6 +70,8 @@ export async function loadWorkspace(options: { configPath?: string; from?: strin
       throw configError(`connections.${name} needs a url`, { connection: name });
     }
   }
+  const alertsError = alertsConfigError(config.alerts);
+  if (alertsError) throw configError(`${path.basename(configPath)}: ${alertsError}`);
   return { rootDir, configPath, config, registry: createRegistry(config.plugins ?? []) };
 }
 

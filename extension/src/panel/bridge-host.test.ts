@@ -25,6 +25,7 @@ describe("apiPathOf / routeOf", () => {
   it("accepts only known route shapes from the webview", () => {
     expect(routeOf({ name: "run", id: "r1" })).toEqual({ name: "run", id: "r1" });
     expect(routeOf({ name: "pipelines", extra: 1 })).toEqual({ name: "pipelines" });
+    expect(routeOf({ name: "schedules" })).toEqual({ name: "schedules" });
     expect(routeOf({ name: "run" })).toBeUndefined();
     expect(routeOf("runs")).toBeUndefined();
   });

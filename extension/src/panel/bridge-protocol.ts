@@ -7,7 +7,7 @@
  */
 
 /** The dashboard's route (see server/src/dashboard/views/view.ts). */
-export type Route = { name: "runs" } | { name: "pipelines" } | { name: "connections" } | { name: "run"; id: string };
+export type Route = { name: "runs" } | { name: "pipelines" } | { name: "schedules" } | { name: "connections" } | { name: "run"; id: string };
 
 export type WebviewToHost =
   | { type: "ready" }
@@ -45,7 +45,7 @@ export function apiPathOf(url: string): string | undefined {
 export function routeOf(value: unknown): Route | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const r = value as { name?: unknown; id?: unknown };
-  if (r.name === "runs" || r.name === "pipelines" || r.name === "connections") return { name: r.name };
+  if (r.name === "runs" || r.name === "pipelines" || r.name === "schedules" || r.name === "connections") return { name: r.name };
   if (r.name === "run" && typeof r.id === "string" && r.id.length > 0 && r.id.length < 200) return { name: "run", id: r.id };
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TableInfo } from "@databridge/core";
-import type { Catalog, PipelineSummary, RunView, StageView } from "@databridge/core/runner-protocol";
-import { columnDescription, pipelineItems, runDescription, schemasOf, tableDescription } from "./tree-model.js";
+import type { Catalog, PipelineSummary, RunView, ScheduleView, StageView } from "@databridge/core/runner-protocol";
+import { columnDescription, pipelineItems, runDescription, scheduleSummary, schemasOf, tableDescription } from "./tree-model.js";
 
 const table = (schema: string, name: string, extra: Partial<TableInfo> = {}): TableInfo => ({
   schema, name, kind: "table", columns: [], primaryKey: [], foreignKeys: [], indexes: [], estimatedRows: null, ...extra,
@@ -51,6 +51,39 @@ describe("pipelines in dependency order with their last run", () => {
       [2, "orders", "new", "failed", 4],
       [3, "zeta", undefined, undefined, undefined],
     ]);
+  });
+});
+
+describe("schedules under their pipelines", () => {
+  const schedule = (extra: Partial<ScheduleView>): ScheduleView => ({
+    id: "file:orders", name: "orders", source: "file", file: "pipelines/orders.etl.ts", cron: "0 2 * * *", timezone: "Europe/Berlin", seconds: false,
+    pipelines: ["orders"], enabled: true, catchUp: "latest", maxActiveRuns: 1, retry: { runs: 3, backoffMs: 300_000 }, sla: "30m", error: null,
+    nextRunAt: "2026-01-01T03:00:00Z", lastRunId: null, lastRunAt: null, lastRun: null, lastTickAt: null, pendingRetry: null,
+    createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", ...extra,
+  });
+  const now = Date.parse("2026-01-01T00:00:00Z");
+
+  it("go with each pipeline they run (a file's with its pipeline, an API schedule with each of its pipelines)", () => {
+    const p = (name: string): PipelineSummary => ({
+      name, description: null, file: `pipelines/${name}.etl.ts`, source: "a:b", sourceConnection: "a", sourceTable: "b", tenants: [], target: "c:d", targetConnection: "c",
+      targetTable: "d", mode: "insert", dependsOn: [], batchSize: null,
+    });
+    const nightly = schedule({ id: "a1", name: "nightly", source: "api", file: null, pipelines: ["customers", "orders"] });
+    const items = pipelineItems([p("customers"), p("orders")], ["customers", "orders"], [], [schedule({}), nightly]);
+    expect(items.map((i) => [i.pipeline.name, i.schedules.map((s) => s.id)])).toEqual([["customers", ["a1"]], ["orders", ["file:orders", "a1"]]]);
+  });
+
+  it("say when they run next, how the last run went, a retry waiting, or why they are not armed", () => {
+    expect(scheduleSummary(schedule({}), now)).toMatchObject({ label: "0 2 * * * (Europe/Berlin)", description: "next in 3 h" });
+    const failed = scheduleSummary(schedule({ lastRun: { id: "r1", status: "failed", finishedAt: null }, pendingRetry: { runId: "r1", at: "2026-01-01T00:05:00Z", attempt: 1 } }), now);
+    expect(failed.description).toBe("next in 3 h · last: failed · retry 1 of 3 in 5 min");
+    expect(failed.tooltip).toEqual([
+      "**Schedule orders** — from pipelines/orders.etl.ts", "Next run: 2026-01-01T03:00:00Z", "Last run: r1, failed", "Catch-up latest · at most 1 active · 3 retries · SLA 30m",
+    ]);
+    expect(scheduleSummary(schedule({ enabled: false }), now).description).toBe("paused");
+    const invalid = scheduleSummary(schedule({ cron: "0 25 * * *", timezone: null, error: 'schedule "0 25 * * *" hour "25" …', nextRunAt: null }), now);
+    expect(invalid).toMatchObject({ label: "0 25 * * *", description: "not armed" });
+    expect(invalid.tooltip[1]).toBe('Not armed: schedule "0 25 * * *" hour "25" …');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ColumnInfo, TableInfo } from "@databridge/core";
-import { type Catalog, isRunStatus, type PipelineSummary, type RunStatus, type RunView } from "@databridge/core/runner-protocol";
+import { type Catalog, isRunStatus, type PipelineSummary, type RunStatus, type RunView, type ScheduleView } from "@databridge/core/runner-protocol";
 import { formatDuration, STATUS_LABEL } from "../runs/run-tracker.js";
 
 /** Schemas of a catalog, sorted, the default schema first, each with its tables sorted by name. */
@@ -43,13 +43,15 @@ export interface PipelineItem {
   /** 1-based position in dependency order. */
   position: number;
   lastRun?: { id: string; status: RunStatus; finishedAt: string | null; rowsWritten: number; durationMs: number | null };
+  /** The schedules that run it: its file's, and API schedules naming it. */
+  schedules: ScheduleView[];
 }
 
 /**
  * Pipelines in the runner's dependency order (pipelines the order misses — e.g. in a cycle — last, by name),
  * each with its most recent run.
  */
-export function pipelineItems(pipelines: readonly PipelineSummary[], order: readonly string[], runs: readonly RunView[]): PipelineItem[] {
+export function pipelineItems(pipelines: readonly PipelineSummary[], order: readonly string[], runs: readonly RunView[], schedules: readonly ScheduleView[] = []): PipelineItem[] {
   const rank = new Map(order.map((name, i) => [name, i]));
   const sorted = [...pipelines].sort((a, b) => (rank.get(a.name) ?? Infinity) - (rank.get(b.name) ?? Infinity) || a.name.localeCompare(b.name));
   const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
@@ -59,6 +61,7 @@ export function pipelineItems(pipelines: readonly PipelineSummary[], order: read
     return {
       pipeline,
       position: i + 1,
+      schedules: schedules.filter((s) => s.pipelines.includes(pipeline.name)),
       lastRun: run
         ? {
             id: run.id,
@@ -71,6 +74,32 @@ export function pipelineItems(pipelines: readonly PipelineSummary[], order: read
         : undefined,
     };
   });
+}
+
+/** A schedule under its pipeline: "0 2 * * * (Europe/Berlin)", "next in 3 h · last: failed", and its details. */
+export function scheduleSummary(schedule: ScheduleView, now = Date.now()): { label: string; description: string; tooltip: string[] } {
+  const label = `${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ""}`;
+  const next = schedule.error ? "not armed" : !schedule.enabled ? "paused" : schedule.nextRunAt ? `next ${until(Date.parse(schedule.nextRunAt), now)}` : "no next run";
+  const last = schedule.lastRun ? `last: ${STATUS_LABEL[schedule.lastRun.status] ?? schedule.lastRun.status}` : "";
+  const retry = schedule.pendingRetry ? `retry ${schedule.pendingRetry.attempt} of ${schedule.retry.runs} ${until(Date.parse(schedule.pendingRetry.at), now)}` : "";
+  const tooltip = [
+    `**Schedule ${schedule.name}** — ${schedule.source === "file" ? `from ${schedule.file}` : "created through the runner's API"}`,
+    schedule.error ? `Not armed: ${schedule.error}` : `Next run: ${schedule.enabled ? schedule.nextRunAt ?? "none" : "paused"}`,
+    schedule.lastRun ? `Last run: ${schedule.lastRun.id}, ${STATUS_LABEL[schedule.lastRun.status] ?? schedule.lastRun.status}` : "Not run yet",
+    `Catch-up ${schedule.catchUp} · at most ${schedule.maxActiveRuns} active${schedule.retry.runs ? ` · ${schedule.retry.runs} retries` : ""}${schedule.sla ? ` · SLA ${schedule.sla}` : ""}`,
+  ];
+  return { label, description: [next, last, retry].filter(Boolean).join(" · "), tooltip };
+}
+
+/** "in 5 min", "in 3 h", "in 2 days" (or "now" for a time that has come). */
+export function until(then: number, now = Date.now()): string {
+  const s = Math.round((then - now) / 1000);
+  if (s < 60) return "now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `in ${m} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `in ${h} h`;
+  return `in ${Math.round(h / 24)} days`;
 }
 
 /** "succeeded · 10,000 rows · 3s · 5 min ago" */

@@ -213,6 +213,12 @@ describe("completion: expressions, dependsOn, schedule", () => {
     const { items } = complete(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: "|",`));
     expect(labels(items)).toEqual(["@hourly", "@daily", "@weekly", "@monthly", "@yearly", "*/15 * * * *", "0 2 * * *", "0 6 * * 1-5", "30 0 1 * *"]);
     expect(items[6].detail).toBe("every night at 02:00");
+    expect(labels(complete(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: { cron: "|" },`)).items)).toContain("@daily");
+  });
+
+  it("time zones in the schedule's timezone", () => {
+    const names = labels(complete(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: { cron: "@daily", timezone: "Europe/Be|" },`)).items);
+    expect(names).toEqual(expect.arrayContaining(["UTC", "Europe/Berlin", "America/New_York"]));
   });
 
   it("nothing outside DataBridge positions (TypeScript's own completions stay in charge)", () => {

@@ -153,11 +153,25 @@ describe("diagnostics", () => {
     expect(check(pipelineSource(`${CLEAN}\n    credit_limit: expr("round(CREDIT_LIMIT * 0.92, 2)"),`)).view.filter((d) => d.code === "unknown-source-column")).toEqual([]);
   });
 
-  it("an invalid cron expression; presets and 5-field crons are fine", () => {
-    const { view } = check(pipelineSource(CLEAN, `\n  schedule: "61 * * * *",`));
-    expect(view).toEqual([{ code: "invalid-schedule", text: "61 * * * *", severity: DiagnosticSeverity.Error, message: 'invalid schedule "61 * * * *": Invalid value for minute: 61' }]);
+  it("an invalid cron expression, underlined on the field at fault; presets and 5-field crons are fine", () => {
+    const { view } = check(pipelineSource(CLEAN, `\n  schedule: "0 25 * * *",`));
+    expect(view).toEqual([{ code: "invalid-schedule", text: "25", severity: DiagnosticSeverity.Error, message: 'schedule "0 25 * * *" hour "25" (field 2, at character 3) is not valid: 0–23' }]);
+    expect(check(pipelineSource(CLEAN, `\n  schedule: "every day at 2am",`)).view).toEqual([expect.objectContaining({ code: "invalid-schedule", text: "every day at 2am" })]);
+    expect(check(pipelineSource(CLEAN, `\n  schedule: "",`)).view).toEqual([expect.objectContaining({ code: "invalid-schedule", text: '""' })]);
     expect(check(pipelineSource(CLEAN, `\n  schedule: "@daily",`)).view).toEqual([]);
     expect(check(pipelineSource(CLEAN, `\n  schedule: "*/5 8-18 * * 1-5",`)).view).toEqual([]);
+  });
+
+  it("the long form: a second-level cron only with seconds: true, the time zone and each duration on its own literal", () => {
+    expect(check(pipelineSource(CLEAN, `\n  schedule: { cron: "*/10 * * * * *" },`)).view).toEqual([
+      expect.objectContaining({ code: "invalid-schedule", text: "*/10 * * * * *", message: expect.stringMatching(/has 6 fields, which makes the first one seconds.*seconds: true/) }),
+    ]);
+    expect(check(pipelineSource(CLEAN, `\n  schedule: { cron: "*/10 * * * * *", seconds: true, timezone: "Europe/Berlin", sla: "30m", retry: { runs: 3, backoff: "5m" } },\n  sla: "2h",`)).view).toEqual([]);
+    const { view } = check(pipelineSource(CLEAN, `\n  schedule: { cron: "0 2 * 13 *", timezone: "Europe/Berln", sla: "half an hour", retry: { runs: 3, backoff: "5 min" } },\n  sla: "1x",`));
+    expect(view.map((d) => [d.code, d.text])).toEqual([
+      ["invalid-schedule", "13"], ["invalid-timezone", "Europe/Berln"], ["invalid-duration", "half an hour"], ["invalid-duration", "5 min"], ["invalid-duration", "1x"],
+    ]);
+    expect(view[1].message).toMatch(/did you mean "Europe\/Berlin"/);
   });
 
   it("unknown dependsOn (with a fix) and cyclic dependsOn", () => {

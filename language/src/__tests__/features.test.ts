@@ -48,7 +48,11 @@ describe("hover", () => {
   it("a connection, a schedule's next runs, a dependsOn name", () => {
     expect(hoverAt(pipelineSource(`    id: "CUST_ID",`, "", `{ connection: "leg|acy", table: "CUSTOMERS" }`))?.value)
       .toContain("connection **legacy** — mysql 10.11, 3 tables, default schema `crm`");
-    expect(hoverAt(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: "@dai|ly",`))?.value).toMatch(/^schedule `@daily`\n\nnext runs \(UTC\): \d{4}-/);
+    expect(hoverAt(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: "@dai|ly",`))?.value).toMatch(/^schedule `@daily`\n\nnext runs \(the runner's time zone; shown in UTC\): \d{4}-/);
+    const zoned = hoverAt(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: { cron: "0 2 * |* *", timezone: "Asia/Tokyo" },`))?.value;
+    // 02:00 in Tokyo is 17:00 UTC the day before: the next runs are shown in the schedule's zone, and in UTC.
+    expect(zoned).toMatch(/^schedule `0 2 \* \* \*`\n\nnext runs \(Asia\/Tokyo\): \d{4}-\d\d-\d\d 02:00:00 \(\d{4}-\d\d-\d\dT17:00:00\.000Z\), /);
+    expect(hoverAt(pipelineSource(`    id: "CUST_ID",`, `\n  schedule: "0 2| * 13 *",`))?.value).toBe('invalid schedule: month "13" (field 4, at character 7) is not valid: 1–12 or JAN–DEC');
     const ctx = context({ pipelines: [pipelineInfo("regions", ["countries"])] });
     expect(hoverAt(pipelineSource(`    id: "CUST_ID",`, `\n  dependsOn: ["reg|ions"],`), ctx)?.value).toBe("pipeline **regions** in `regions.etl.ts`, after countries");
   });

@@ -20,7 +20,7 @@ export async function checkCommand(targets: string[], options: { json?: boolean 
   const failing = problems.filter((p) => p.severity !== "info");
   if (options.json) writeLine(io.stdout, JSON.stringify({ ok: failing.length === 0, problems }, null, 2));
   else {
-    for (const problem of problems) writeLine(io.stdout, problem.code === "type-error" ? `error [type-error] ${problem.message}` : renderProblem(problem));
+    for (const problem of problems) writeLine(io.stdout, problem.code === "type-error" ? `error [type-error] ${problem.message}` : renderProblem(problem, io.cwd));
     writeLine(io.stdout, failing.length ? `${failing.length} problem${failing.length > 1 ? "s" : ""} found` : `✔ ${files.length} pipeline${files.length === 1 ? "" : "s"} checked: no problems`);
   }
   return failing.length ? ExitCode.failed : ExitCode.ok;

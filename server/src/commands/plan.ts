@@ -11,9 +11,10 @@ export async function buildPlan(targets: string[], global: GlobalOptions, io: Co
     planPipelines(workspace, await resolvePipelines(workspace, resolved), connections));
 }
 
-export function renderProblem(problem: Problem): string {
+export function renderProblem(problem: Problem, cwd = process.cwd()): string {
   const where = [problem.pipeline && `pipeline ${problem.pipeline}`, problem.table && `table ${problem.table}`, problem.column && `column ${problem.column}`].filter(Boolean).join(", ");
-  return `${problem.severity} [${problem.code}] ${where}: ${problem.message}`;
+  const at = problem.location ? `${path.relative(cwd, problem.location.file) || problem.location.file}:${problem.location.line}:${problem.location.column} ` : "";
+  return `${at}${problem.severity} [${problem.code}] ${where}: ${problem.message}`;
 }
 
 export function renderPlan(report: PlanReport, io: CommandIO): void {
@@ -28,7 +29,7 @@ export function renderPlan(report: PlanReport, io: CommandIO): void {
   }
   if (report.problems.length) {
     writeLine(io.stdout, "");
-    for (const problem of report.problems) writeLine(io.stdout, renderProblem(problem));
+    for (const problem of report.problems) writeLine(io.stdout, renderProblem(problem, io.cwd));
   }
 }
 

@@ -1,11 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { resolvePipelines, runPipelines, type RunEvent } from "@databridge/core";
-import { type CommandIO, ExitCode } from "../output/io.js";
+import { pipelineSlaMs, resolvePipelines, runPipelines, type RunEvent, type RunFinishedEvent, type SlaMissedEvent } from "@databridge/core";
+import { alertOf } from "../alerts/alert-message.js";
+import { Alerter } from "../alerts/alerter.js";
+import { resolveAlertSettings } from "../alerts/alert-settings.js";
+import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
 import { heapGovernor } from "../output/heap-governor.js";
 import { resolveRunnerTarget, runOnRunner } from "../runner/remote-run.js";
+import { systemClock } from "../runner/clock.js";
+import { slaDeadlines, SlaMonitor } from "../runner/sla-monitor.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 
 export interface RunCommandOptions {
@@ -29,14 +34,39 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       const finished = await runOnRunner({ target, pipelines: pipelines.map((p) => p.pipeline.name), resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, signal, onEvent: render });
       return finished.status === "succeeded" ? ExitCode.ok : finished.status === "succeeded_with_rejects" ? ExitCode.rejects : ExitCode.failed;
     }
+    // Alerts as the runner sends them (a missing secret stops here, before anything runs).
+    const alertSettings = resolveAlertSettings(workspace.config.alerts, io.env);
+    const alerter = alertSettings && new Alerter(alertSettings, { attempts: 3 });
+    const toAlert: (RunFinishedEvent | SlaMissedEvent)[] = [];
+    const sla = new SlaMonitor({ clock: systemClock, emit: (event) => {
+      render(event);
+      toAlert.push(event);
+    } });
     const result = await runPipelines(workspace, pipelines, {
       resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
       onEvent: (event: RunEvent) => {
         render(event);
-        if (event.type === "run.started") governHeap.running();
+        sla.observe(event);
+        if (event.type === "run.started") {
+          governHeap.running();
+          const slas = pipelines.map(({ pipeline }) => ({ name: pipeline.name, sla: pipeline.sla, slaMs: pipelineSlaMs(pipeline) }));
+          sla.watch(event.runId, slaDeadlines({ pipelines: slas, since: new Date(event.ts) }));
+        }
         if (event.type === "batch.committed") governHeap.betweenBatches();
+        if (event.type === "run.finished") toAlert.push(event);
       },
     });
+    sla.stop();
+    if (alerter) {
+      for (const event of toAlert) {
+        const alert = alertOf(event);
+        if (!alerter.wants(alert.trigger)) continue;
+        for (const delivery of await alerter.send(alert)) {
+          if (!delivery.ok) writeLine(io.stderr, `warning: ${alert.trigger} alert not delivered by ${delivery.channel} after ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}: ${delivery.error}`);
+        }
+      }
+      alerter.close();
+    }
     if (result.status === "succeeded") return ExitCode.ok;
     if (result.status === "succeeded_with_rejects") return ExitCode.rejects;
     if (result.error?.kind === "config") return ExitCode.usage;

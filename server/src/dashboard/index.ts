@@ -4,6 +4,7 @@ import { connectionsView } from "./views/connections.js";
 import { pipelinesView } from "./views/pipelines.js";
 import { runView } from "./views/run.js";
 import { runsView } from "./views/runs.js";
+import { schedulesView } from "./views/schedules.js";
 import type { Route, View } from "./views/view.js";
 
 export type { Route } from "./views/view.js";
@@ -40,7 +41,7 @@ export function mount(element: HTMLElement, host: DashboardHost & { initialRoute
   const client = new RunnerClient({ url: host.baseUrl, token: host.token }, { fetch: host.fetch });
   const content = h("main", { class: "content" });
   const health = h("span", { class: "health", "data-testid": "health" });
-  const tabs: [Route["name"], string][] = [["runs", "Runs"], ["pipelines", "Pipelines"], ["connections", "Connections"]];
+  const tabs: [Route["name"], string][] = [["runs", "Runs"], ["pipelines", "Pipelines"], ["schedules", "Schedules"], ["connections", "Connections"]];
   const nav = h("nav", { class: "tabs" }, ...tabs.map(([name, label]) => h("button", { "data-tab": name, onclick: () => navigate({ name } as Route) }, label)));
   element.classList.add("databridge-dashboard");
   replace(element, h("header", { class: "topbar" }, h("span", { class: "logo" }, "DataBridge"), nav, health), content);
@@ -49,7 +50,8 @@ export function mount(element: HTMLElement, host: DashboardHost & { initialRoute
   const navigate = (route: Route) => {
     current?.destroy();
     const ctx = { client, openFile: host.openFile, navigate };
-    current = route.name === "run" ? runView(ctx, route.id) : route.name === "pipelines" ? pipelinesView(ctx) : route.name === "connections" ? connectionsView(ctx) : runsView(ctx);
+    current = route.name === "run" ? runView(ctx, route.id) : route.name === "pipelines" ? pipelinesView(ctx) : route.name === "schedules" ? schedulesView(ctx)
+      : route.name === "connections" ? connectionsView(ctx) : runsView(ctx);
     for (const tab of nav.querySelectorAll("button")) tab.classList.toggle("active", tab.dataset.tab === (route.name === "run" ? "runs" : route.name));
     replace(content, current.element);
     host.onNavigate?.(route);
@@ -75,7 +77,7 @@ function routeFromHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, "");
   const [first, second] = path.split("/");
   if (first === "runs" && second) return { name: "run", id: decodeURIComponent(second) };
-  if (first === "pipelines" || first === "connections") return { name: first };
+  if (first === "pipelines" || first === "schedules" || first === "connections") return { name: first };
   return { name: "runs" };
 }
 

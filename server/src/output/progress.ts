@@ -59,6 +59,10 @@ export function humanRunRenderer(io: CommandIO, options: { verbose?: boolean } =
         clearLine();
         writeLine(out, `  ${event.message}`);
         break;
+      case "sla_missed":
+        clearLine();
+        writeLine(out, `⚠ ${event.pipeline}: SLA of ${event.sla} missed (due by ${event.deadline}, run still ${event.status})`);
+        break;
       case "run.finished":
         clearLine();
         writeLine(out, `Run ${event.runId} ${event.status}: read ${formatNumber(event.rows.read)}, written ${formatNumber(event.rows.written)}, rejected ${formatNumber(event.rows.rejected)} in ${formatDuration(event.durationMs)}`);

@@ -5,6 +5,7 @@ import { bearerToken } from "./security/bearer-token.js";
 import { limitBody } from "./security/body-limit.js";
 import { hostAllowlist } from "./security/host-allowlist.js";
 import { sameOrigin } from "./security/same-origin.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { connectionRoutes } from "./routes/connections.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
@@ -46,6 +47,7 @@ export function createApp(services: RunnerServices, security: SecurityOptions, o
   api.route("/", runRoutes(services));
   api.route("/", eventRoutes(services));
   api.route("/", scheduleRoutes(services));
+  api.route("/", alertRoutes(services));
   app.route(API_PREFIX, api);
   app.route("/", dashboardRoutes(options.dashboardDir));
   return app;

@@ -7,5 +7,7 @@ export { startRunner, RunnerAlreadyRunning, createRunnerServices, closeRunnerSer
 export { createApp, API_PREFIX } from "./app.js";
 export type { RunnerServices, SecurityOptions } from "./context.js";
 export { loopbackHosts } from "./security/host-allowlist.js";
+export { systemClock, type Clock } from "./clock.js";
+export { fileScheduleId } from "./scheduler.js";
 export { openStateDatabase, MIGRATIONS_FOLDER, defaultStateDir, type StateDatabase } from "../state/database.js";
 export { createSecretBox, loadSecretKey, secretKeyPath, type SecretBox } from "../state/secrets.js";

@@ -59,6 +59,20 @@ export class PipelineCatalog {
     return { workspace, pipelines: selected };
   }
 
+  /** A pipeline and what it depends on, transitively: what a run of it alone needs (the engine orders them). */
+  async withDependencies(name: string): Promise<string[]> {
+    const { pipelines } = await this.all();
+    const byName = new Map(pipelines.map((p) => [p.pipeline.name, p.pipeline]));
+    const out: string[] = [];
+    const visit = (current: string) => {
+      if (out.includes(current)) return;
+      out.push(current);
+      for (const dependency of byName.get(current)?.dependsOn ?? []) visit(dependency);
+    };
+    visit(name);
+    return out.reverse();
+  }
+
   summary(workspace: Workspace, loaded: LoadedPipeline): PipelineSummary {
     const { pipeline } = loaded;
     const first = effectiveSources(pipeline)[0];

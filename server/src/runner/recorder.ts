@@ -22,6 +22,7 @@ export class EventRecorder {
   private loop?: Promise<void>;
   private readonly seqs = new Map<string, number>();
   private readonly idle = new Set<() => void>();
+  private readonly observers = new Set<(event: RunEvent) => void>();
 
   constructor(
     private readonly store: StateStore,
@@ -38,6 +39,15 @@ export class EventRecorder {
     this.seqs.delete(runId);
   }
 
+  /**
+   * Sees every event synchronously as it is recorded, in order, before it is committed (what runs ahead of
+   * the state database: the SLA monitor must know a run finished before its deadline timer can fire).
+   */
+  observe(observer: (event: RunEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /** Queues an event; returns its per-run sequence number. */
   record(event: RunEvent, status?: { to: RunStatus; from: RunStatus[] }): number {
     const seq = (this.seqs.get(event.runId) ?? 0) + 1;
@@ -45,6 +55,13 @@ export class EventRecorder {
     const data = serializeEvent(event);
     this.pending.push({ runId: event.runId, seq, event: JSON.parse(data) as RunEvent, data, status });
     this.loop ??= this.drain();
+    for (const observer of this.observers) {
+      try {
+        observer(event);
+      } catch (error) {
+        this.log(`error: event observer: ${messageOf(error)}`);
+      }
+    }
     return seq;
   }
 

@@ -1,4 +1,4 @@
-import { emptyCounts, messageOf, newRunId, type RunEvent, runPipelines, type RunStatus } from "@databridge/core";
+import { emptyCounts, type LoadedPipeline, messageOf, newRunId, type RunEvent, runPipelines, type RunStatus } from "@databridge/core";
 import { ACTIVE_RUN_STATUSES, isRetryableRunStatus, RETRYABLE_RUN_STATUSES } from "@databridge/core/runner-protocol";
 import type { RunRow } from "../state/schema.js";
 import type { StateStore } from "../state/store.js";
@@ -19,6 +19,8 @@ export interface RunRequest {
   resumeRuns?: string[];
   trigger?: "api" | "schedule" | "cli";
   scheduleId?: string;
+  /** The schedule tick the run is for. */
+  scheduledAt?: Date;
 }
 
 interface ActiveRun {
@@ -47,6 +49,8 @@ export interface RunManagerOptions {
   /** Runs executing at once; more wait as `queued` (default 8). */
   maxConcurrentRuns?: number;
   log: (line: string) => void;
+  /** Told of every run as it is queued, with its pipelines (before it can start). */
+  onQueued?: (run: RunRow, pipelines: LoadedPipeline[]) => Promise<void> | void;
 }
 
 /**
@@ -109,18 +113,26 @@ export class RunManager {
   async submit(request: RunRequest): Promise<RunRow> {
     if (this.closing) throw new ApiError(503, "shutting_down", "the runner is shutting down");
     const names = [...new Set(request.pipelines)];
-    await this.options.catalog.select(names);
+    const { pipelines } = await this.options.catalog.select(names);
     const id = newRunId();
     const row = await this.options.store.createRun({ ...request, id, pipelines: names });
     this.options.recorder.track(id, 0);
+    try {
+      await this.options.onQueued?.(row, pipelines);
+    } catch (error) {
+      this.options.log(`error: run ${id}: ${messageOf(error)}`);
+    }
     this.queue.push({ id, request: { ...request, pipelines: names } });
     this.options.log(`run ${id} queued: ${names.join(", ")}${request.resume ? " (resume)" : ""}${request.retryOf ? ` (retry of ${request.retryOf})` : ""}`);
     this.pump();
     return row;
   }
 
-  /** A new run of a failed, interrupted or cancelled run's pipelines that continues from their checkpoints. */
-  async retry(id: string): Promise<RunRow> {
+  /**
+   * A new run of a failed, interrupted or cancelled run's pipelines that continues from their checkpoints.
+   * A schedule's retry (`trigger: "schedule"`) stays the schedule's run for the same tick.
+   */
+  async retry(id: string, options: { trigger?: "api" | "schedule" } = {}): Promise<RunRow> {
     const run = await this.options.store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
     if (!isRetryableRunStatus(run.status)) {
@@ -132,7 +144,10 @@ export class RunManager {
       chain.push(previous);
       previous = (await this.options.store.getRun(previous))?.retryOf ?? null;
     }
-    return this.submit({ pipelines: run.pipelines, resume: true, resumeRuns: chain, batchSize: run.batchSize ?? undefined, retryOf: id, trigger: "api" });
+    const scheduled = options.trigger === "schedule" && run.scheduleId
+      ? { trigger: "schedule" as const, scheduleId: run.scheduleId, scheduledAt: run.scheduledAt ?? undefined }
+      : { trigger: "api" as const };
+    return this.submit({ pipelines: run.pipelines, resume: true, resumeRuns: chain, batchSize: run.batchSize ?? undefined, retryOf: id, ...scheduled });
   }
 
   /**
@@ -212,6 +227,15 @@ export class RunManager {
     await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
     await this.options.recorder.flush();
+  }
+
+  /** The status of a run this runner holds (queued, running or paused), else undefined. */
+  statusOf(id: string): RunStatus | undefined {
+    const active = this.active.get(id);
+    if (active) return active.paused ? "paused" : "running";
+    const queued = this.queue.find((q) => q.id === id);
+    if (queued) return queued.paused ? "paused" : "queued";
+    return undefined;
   }
 
   isActive(id: string): boolean {

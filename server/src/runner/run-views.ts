@@ -32,7 +32,7 @@ export function runView(run: RunRow, stages: StageRow[], options: { now?: number
   const etas = views.filter((s) => s.status === "running" && s.etaMs !== null).map((s) => s.etaMs!);
   return {
     id: run.id, status: run.status, pipelines: run.pipelines, resume: run.resume, batchSize: run.batchSize, retryOf: run.retryOf,
-    trigger: run.trigger, scheduleId: run.scheduleId, createdAt: run.createdAt.toISOString(), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt),
+    trigger: run.trigger, scheduleId: run.scheduleId, scheduledAt: iso(run.scheduledAt), createdAt: run.createdAt.toISOString(), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt),
     durationMs: run.durationMs ?? (run.finishedAt ? elapsedMs : null),
     rows: { read: run.rowsRead, written: run.rowsWritten, rejected: run.rowsRejected },
     rowsPerSecond: elapsedMs && elapsedMs > 0 ? Math.round((run.rowsRead * 1000) / elapsedMs) : null,

@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
-import { configError, findConfigFile, loadWorkspace } from "@databridge/core";
+import { configError, findConfigFile, type LoadedPipeline, loadWorkspace, pipelineSlaMs } from "@databridge/core";
+import type { AlerterOptions } from "../alerts/alerter.js";
+import { RunnerAlerts } from "../alerts/runner-alerts.js";
+import type { RunRow } from "../state/schema.js";
+import { type Clock, systemClock } from "./clock.js";
+import { RunOutcomes } from "./run-outcomes.js";
+import { slaDeadlines, SlaMonitor } from "./sla-monitor.js";
 import { openStateDatabase } from "../state/database.js";
 import { createSecretBox, loadSecretKey } from "../state/secrets.js";
 import { StateStore } from "../state/store.js";
@@ -28,6 +34,12 @@ export interface RunnerServicesOptions {
   env?: NodeJS.ProcessEnv;
   maxConcurrentRuns?: number;
   log?: (line: string) => void;
+  /** Time for schedules and SLAs (tests pass a fake clock). */
+  clock?: Clock;
+  /** How often pipeline files are looked at for schedule changes (ms; 0: never on its own). */
+  schedulePollMs?: number;
+  /** Alert delivery retries and timeouts. */
+  alertDelivery?: AlerterOptions;
 }
 
 /** Opens the state database, marks runs a dead runner left in flight `interrupted`, arms schedules. */
@@ -46,11 +58,28 @@ export async function createRunnerServices(options: RunnerServicesOptions): Prom
     const connectionService = new ConnectionService(store, secrets, workspaces, places);
     const connections = new RunnerConnections(workspaces, () => connectionService.envOverlay(), places, env);
     connectionService.onChange(() => connections.invalidate());
-    const runs = new RunManager({ store, recorder, catalog, connections, maxConcurrentRuns: options.maxConcurrentRuns, log });
+    const clock = options.clock ?? systemClock;
+    const alerts = new RunnerAlerts({ workspaces, store, log, env, delivery: options.alertDelivery });
+    await alerts.check();
+    const sla = new SlaMonitor({ clock, emit: (event) => recorder.record(event), statusOf: (id) => runs.statusOf(id) });
+    recorder.observe((event) => sla.observe(event));
+    const watchSla = async (run: RunRow, pipelines: LoadedPipeline[]) => {
+      const schedule = run.scheduleId ? await store.getSchedule(run.scheduleId) : undefined;
+      sla.watch(run.id, slaDeadlines({
+        pipelines: pipelines.map(({ pipeline }) => ({ name: pipeline.name, sla: pipeline.sla, slaMs: pipelineSlaMs(pipeline) })),
+        schedule: schedule ? { pipeline: schedule.source === "file" ? schedule.pipelines[0] : null, sla: schedule.sla, slaMs: schedule.slaMs } : null,
+        since: run.scheduledAt ?? clock.now(),
+      }));
+    };
+    const runs: RunManager = new RunManager({ store, recorder, catalog, connections, maxConcurrentRuns: options.maxConcurrentRuns, log, onQueued: watchSla });
     await runs.recover();
-    const scheduler = new Scheduler(store, runs, catalog, log);
+    const scheduler = new Scheduler({
+      store, runs, catalog, log, clock, pollMs: options.schedulePollMs,
+      onTickFailed: (schedule, tickAt, message) => void alerts.tickFailed(schedule.pipelines.join(","), tickAt, message),
+    });
+    const outcomes = new RunOutcomes(bus, scheduler, alerts, log);
     await scheduler.start();
-    return { workspaces, store, bus, recorder, catalog, connections, connectionService, runs, scheduler, log, startedAt: Date.now() };
+    return { workspaces, store, bus, recorder, catalog, connections, connectionService, runs, scheduler, sla, alerts, outcomes, clock, log, startedAt: Date.now() };
   } catch (error) {
     await database.close().catch(() => {});
     throw error;
@@ -62,7 +91,17 @@ export async function closeRunnerServices(services: RunnerServices, timeoutMs = 
   services.scheduler.stop();
   await services.runs.shutdown(timeoutMs);
   await services.recorder.flush();
+  await settleOutcomes(services, timeoutMs);
   await services.store.close();
+}
+
+/** After the last runs ended: their retries are decided (none while stopping) and their alerts sent, then nothing more is watched. */
+async function settleOutcomes(services: RunnerServices, timeoutMs: number): Promise<void> {
+  services.sla.stop();
+  await services.outcomes.settle(timeoutMs);
+  await services.scheduler.idle();
+  services.outcomes.stop();
+  services.alerts.close();
 }
 
 export interface StartRunnerOptions extends Partial<RunnerServicesOptions> {
@@ -140,6 +179,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     });
     port = (server.address() as AddressInfo).port;
     const url = `http://${urlHost(host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host)}:${port}`;
+    services.alerts.setDashboardBase(url);
     writeRunnerFile(workspaceRoot, { url, token, pid: process.pid, host, port, workspace: workspaceRoot, startedAt: new Date().toISOString() });
     services.log(`runner listening on ${url} (workspace ${workspaceRoot}, state ${services.store.database.location})`);
     const running = services;
@@ -151,6 +191,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
         running.scheduler.stop();
         await running.runs.shutdown(options.shutdownTimeoutMs);
         await running.recorder.flush();
+        await settleOutcomes(running, options.shutdownTimeoutMs ?? 30_000);
         server.closeAllConnections();
         await stopped;
         await running.store.close();

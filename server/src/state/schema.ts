@@ -1,5 +1,5 @@
 import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import type { Parity, RunStatus, StageStatus } from "@databridge/core";
+import type { CatchUp, Parity, RunStatus, StageStatus } from "@databridge/core";
 
 /**
  * The runner's state database (drizzle-orm; migrations in server/drizzle/, generated with
@@ -25,6 +25,8 @@ export const runs = stateSchema.table("runs", {
   /** `api`, `schedule`, `cli`. */
   trigger: text("trigger").notNull().default("api"),
   scheduleId: text("schedule_id"),
+  /** The schedule tick this run is for (its SLA counts from it); its retries keep it. */
+  scheduledAt: timestamp("scheduled_at", { withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
   startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
   finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
@@ -34,7 +36,7 @@ export const runs = stateSchema.table("runs", {
   durationMs: integer("duration_ms"),
   error: text("error"),
   lastEventSeq: integer("last_event_seq").notNull().default(0),
-}, (t) => [index("runs_created_at_idx").on(t.createdAt), index("runs_status_idx").on(t.status)]);
+}, (t) => [index("runs_created_at_idx").on(t.createdAt), index("runs_status_idx").on(t.status), index("runs_schedule_idx").on(t.scheduleId, t.scheduledAt)]);
 
 /** One stage of a run: a pipeline (for one tenant of a multi-source pipeline). */
 export const runStages = stateSchema.table("run_stages", {
@@ -109,19 +111,60 @@ export const connections = stateSchema.table("connections", {
   lastTestError: text("last_test_error"),
 }, (t) => [uniqueIndex("connections_name_idx").on(t.name)]);
 
-/** Cron schedules that start runs. */
+/**
+ * Cron schedules that start runs: created through the API (`source = 'api'`), or read from a pipeline
+ * file's `schedule` (`source = 'file'`, id `file:<pipeline>`, kept in step with the file by the scheduler).
+ */
 export const schedules = stateSchema.table("schedules", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  source: text("source").$type<"api" | "file">().notNull().default("api"),
+  /** A file schedule's pipeline file, relative to the workspace. */
+  file: text("file"),
   cron: text("cron").notNull(),
   timezone: text("timezone"),
+  seconds: boolean("seconds").notNull().default(false),
   pipelines: jsonb("pipelines").$type<string[]>().notNull(),
   enabled: boolean("enabled").notNull().default(true),
+  catchUp: text("catch_up").$type<CatchUp>().notNull().default("latest"),
+  maxActiveRuns: integer("max_active_runs").notNull().default(1),
+  retryRuns: integer("retry_runs").notNull().default(0),
+  retryBackoffMs: integer("retry_backoff_ms").notNull().default(300_000),
+  sla: text("sla"),
+  slaMs: integer("sla_ms"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastRunId: text("last_run_id"),
   lastRunAt: timestamp("last_run_at", { withTimezone: true, mode: "date" }),
-}, (t) => [uniqueIndex("schedules_name_idx").on(t.name)]);
+  /** The last tick handled (started, skipped or caught up): catch-up after downtime starts after it. */
+  lastTickAt: timestamp("last_tick_at", { withTimezone: true, mode: "date" }),
+}, (t) => [uniqueIndex("schedules_source_name_idx").on(t.source, t.name)]);
+
+/** What became of each tick (or window of missed ticks) of a schedule: the record of skips and catch-ups. */
+export const scheduleTicks = stateSchema.table("schedule_ticks", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  scheduleId: text("schedule_id").notNull().references(() => schedules.id, { onDelete: "cascade" }),
+  tickAt: timestamp("tick_at", { withTimezone: true, mode: "date" }).notNull(),
+  firstTickAt: timestamp("first_tick_at", { withTimezone: true, mode: "date" }),
+  ticks: integer("ticks"),
+  outcome: text("outcome").$type<"started" | "skipped" | "retried" | "failed">().notNull(),
+  runId: text("run_id"),
+  reason: text("reason"),
+  at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+}, (t) => [index("schedule_ticks_schedule_idx").on(t.scheduleId, t.id)]);
+
+/** Every alert sent through a channel, delivered or not (never the webhook URL or a password). */
+export const alertDeliveries = stateSchema.table("alert_deliveries", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  trigger: text("trigger").notNull(),
+  channel: text("channel").$type<"webhook" | "email">().notNull(),
+  runId: text("run_id"),
+  pipeline: text("pipeline").notNull(),
+  ok: boolean("ok").notNull(),
+  attempts: integer("attempts").notNull(),
+  error: text("error"),
+  at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+}, (t) => [index("alert_deliveries_at_idx").on(t.at)]);
 
 export type RunRow = typeof runs.$inferSelect;
 export type StageRow = typeof runStages.$inferSelect;
@@ -129,3 +172,5 @@ export type BatchRow = typeof runBatches.$inferSelect;
 export type EventRow = typeof runEvents.$inferSelect;
 export type ConnectionRow = typeof connections.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;
+export type ScheduleTickRow = typeof scheduleTicks.$inferSelect;
+export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;

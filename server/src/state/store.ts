@@ -1,9 +1,9 @@
-import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
-import type { RunEvent, RunStatus } from "@databridge/core";
+import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { ACTIVE_RUN_STATUSES, type RunEvent, type RunStatus } from "@databridge/core";
 import type { StateDatabase, StateDb } from "./database.js";
 import {
-  connections, runBatches, runEvents, runs, runStages, schedules,
-  type BatchRow, type ConnectionRow, type EventRow, type RunRow, type ScheduleRow, type StageRow,
+  alertDeliveries, connections, runBatches, runEvents, runs, runStages, scheduleTicks, schedules,
+  type AlertDeliveryRow, type BatchRow, type ConnectionRow, type EventRow, type RunRow, type ScheduleRow, type ScheduleTickRow, type StageRow,
 } from "./schema.js";
 
 /** One event to append: its per-run sequence number is handed out by the caller (the recorder). */
@@ -48,11 +48,34 @@ export class StateStore {
 
   // ── runs ────────────────────────────────────────────────────────────────────────────────────
 
-  async createRun(input: { id: string; pipelines: string[]; resume?: boolean; batchSize?: number; retryOf?: string; trigger?: string; scheduleId?: string }): Promise<RunRow> {
+  async createRun(input: { id: string; pipelines: string[]; resume?: boolean; batchSize?: number; retryOf?: string; trigger?: string; scheduleId?: string; scheduledAt?: Date }): Promise<RunRow> {
     const [row] = await this.db.insert(runs).values({
       id: input.id, status: "queued", pipelines: input.pipelines, resume: input.resume ?? false, batchSize: input.batchSize ?? null,
-      retryOf: input.retryOf ?? null, trigger: input.trigger ?? "api", scheduleId: input.scheduleId ?? null,
+      retryOf: input.retryOf ?? null, trigger: input.trigger ?? "api", scheduleId: input.scheduleId ?? null, scheduledAt: input.scheduledAt ?? null,
     }).returning();
+    return row;
+  }
+
+  async getRuns(ids: string[]): Promise<RunRow[]> {
+    if (!ids.length) return [];
+    return this.db.select().from(runs).where(inArray(runs.id, ids));
+  }
+
+  /** Runs a schedule started that have not ended (queued, running or paused). */
+  async countActiveRunsOfSchedule(scheduleId: string): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(runs).where(and(eq(runs.scheduleId, scheduleId), inArray(runs.status, [...ACTIVE_RUN_STATUSES])));
+    return Number(row?.n ?? 0);
+  }
+
+  /** The run a schedule started for a tick (not a retry), if any: a tick is never run twice. */
+  async runForTick(scheduleId: string, tickAt: Date): Promise<RunRow | undefined> {
+    const [row] = await this.db.select().from(runs).where(and(eq(runs.scheduleId, scheduleId), eq(runs.scheduledAt, tickAt), isNull(runs.retryOf))).limit(1);
+    return row;
+  }
+
+  /** The newest run a schedule started (ticks, triggers and retries alike). */
+  async latestRunOfSchedule(scheduleId: string): Promise<RunRow | undefined> {
+    const [row] = await this.db.select().from(runs).where(eq(runs.scheduleId, scheduleId)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(1);
     return row;
   }
 
@@ -182,7 +205,7 @@ export class StateStore {
   // ── schedules ───────────────────────────────────────────────────────────────────────────────
 
   listSchedules(): Promise<ScheduleRow[]> {
-    return this.db.select().from(schedules).orderBy(asc(schedules.name));
+    return this.db.select().from(schedules).orderBy(asc(schedules.name), asc(schedules.source));
   }
 
   async getSchedule(id: string): Promise<ScheduleRow | undefined> {
@@ -202,6 +225,29 @@ export class StateStore {
 
   async deleteSchedule(id: string): Promise<boolean> {
     return (await this.db.delete(schedules).where(eq(schedules.id, id)).returning({ id: schedules.id })).length > 0;
+  }
+
+  async recordTick(row: typeof scheduleTicks.$inferInsert): Promise<ScheduleTickRow> {
+    const [inserted] = await this.db.insert(scheduleTicks).values(row).returning();
+    return inserted;
+  }
+
+  /** A schedule's tick records, newest first. */
+  listTicks(scheduleId: string, limit = 50): Promise<ScheduleTickRow[]> {
+    return this.db.select().from(scheduleTicks).where(eq(scheduleTicks.scheduleId, scheduleId)).orderBy(desc(scheduleTicks.id)).limit(limit);
+  }
+
+  // ── alerts ──────────────────────────────────────────────────────────────────────────────────
+
+  async recordAlertDelivery(row: typeof alertDeliveries.$inferInsert): Promise<AlertDeliveryRow> {
+    const [inserted] = await this.db.insert(alertDeliveries).values(row).returning();
+    return inserted;
+  }
+
+  /** Alert deliveries, newest first; `failed`: only those that could not be delivered. */
+  listAlertDeliveries(options: { failed?: boolean; limit?: number } = {}): Promise<AlertDeliveryRow[]> {
+    return this.db.select().from(alertDeliveries).where(options.failed ? eq(alertDeliveries.ok, false) : undefined)
+      .orderBy(desc(alertDeliveries.id)).limit(options.limit ?? 50);
   }
 }
 

@@ -2,7 +2,8 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { isRetryableRunStatus, isTerminalRunStatus, type RunView } from "@databridge/core/runner-protocol";
 import { STATUS_LABEL } from "../../runs/run-tracker.js";
-import { type PipelineItem, pipelineItems, runDescription, statusIcon } from "../../views/tree-model.js";
+import type { ScheduleView } from "@databridge/core/runner-protocol";
+import { type PipelineItem, pipelineItems, runDescription, scheduleSummary, statusIcon } from "../../views/tree-model.js";
 import type { RunnerService } from "../runner-service.js";
 
 const themeIcon = (status: string) => {
@@ -12,9 +13,12 @@ const themeIcon = (status: string) => {
 
 type Message = { kind: "message"; text: string; detail?: string };
 const isMessage = (node: object): node is Message => (node as { kind?: unknown }).kind === "message";
+type ScheduleNode = { kind: "schedule"; schedule: ScheduleView };
+const isSchedule = (node: object): node is ScheduleNode => (node as { kind?: unknown }).kind === "schedule";
+type PipelinesNode = PipelineItem | ScheduleNode | Message;
 
-/** Pipelines in dependency order, each with its last run's status. */
-export class PipelinesView implements vscode.TreeDataProvider<PipelineItem | Message>, vscode.Disposable {
+/** Pipelines in dependency order, each with its last run's status and, under it, the schedules that run it. */
+export class PipelinesView implements vscode.TreeDataProvider<PipelinesNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -36,18 +40,23 @@ export class PipelinesView implements vscode.TreeDataProvider<PipelineItem | Mes
     this.changed.fire();
   }
 
-  async getChildren(node?: PipelineItem | Message): Promise<(PipelineItem | Message)[]> {
-    if (node) return [];
+  async getChildren(node?: PipelinesNode): Promise<PipelinesNode[]> {
+    if (node) return !isMessage(node) && !isSchedule(node) ? node.schedules.map((schedule) => ({ kind: "schedule", schedule })) : [];
     if (this.runner.state.kind !== "running") return [];
     try {
-      const [list, { runs }] = await Promise.all([this.runner.client.pipelines(), this.runner.client.runs({ limit: 100 })]);
-      return pipelineItems(list.pipelines, list.order, runs);
+      const [list, { runs }, schedules] = await Promise.all([
+        this.runner.client.pipelines(), this.runner.client.runs({ limit: 100 }),
+        // A runner without schedules (an older one) still lists its pipelines.
+        this.runner.client.schedules().then((answer) => answer.schedules, () => []),
+      ]);
+      return pipelineItems(list.pipelines, list.order, runs, schedules);
     } catch (error) {
       return [{ kind: "message", text: "Could not list pipelines", detail: (error as Error).message }];
     }
   }
 
-  getTreeItem(node: PipelineItem | Message): vscode.TreeItem {
+  getTreeItem(node: PipelinesNode): vscode.TreeItem {
+    if (isSchedule(node)) return this.scheduleItem(node.schedule);
     if (isMessage(node)) {
       const item = new vscode.TreeItem(node.text);
       item.iconPath = new vscode.ThemeIcon("error");
@@ -56,7 +65,7 @@ export class PipelinesView implements vscode.TreeDataProvider<PipelineItem | Mes
       return item;
     }
     const { pipeline, lastRun } = node;
-    const item = new vscode.TreeItem(pipeline.name, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(pipeline.name, node.schedules.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = `pipeline:${pipeline.name}`;
     item.description = `${node.position}. ${pipeline.source} → ${pipeline.target}${lastRun ? ` · ${STATUS_LABEL[lastRun.status] ?? lastRun.status}` : ""}`;
     item.iconPath = lastRun ? themeIcon(lastRun.status) : new vscode.ThemeIcon("symbol-event");
@@ -69,6 +78,18 @@ export class PipelinesView implements vscode.TreeDataProvider<PipelineItem | Mes
     const file = vscode.Uri.file(path.resolve(this.workspaceRoot, pipeline.file));
     item.resourceUri = file;
     item.command = { command: "vscode.open", title: "Open Pipeline", arguments: [file] };
+    return item;
+  }
+
+  private scheduleItem(schedule: ScheduleView): vscode.TreeItem {
+    const summary = scheduleSummary(schedule);
+    const item = new vscode.TreeItem(summary.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `schedule:${schedule.id}`;
+    item.description = summary.description;
+    item.tooltip = new vscode.MarkdownString(summary.tooltip.join("\n\n"));
+    item.iconPath = schedule.error ? new vscode.ThemeIcon("warning", new vscode.ThemeColor("list.warningForeground")) : new vscode.ThemeIcon(schedule.enabled ? "watch" : "debug-pause");
+    item.contextValue = "schedule";
+    if (schedule.lastRun) item.command = { command: "databridge.openRun", title: "Open Last Run", arguments: [schedule.lastRun.id] };
     return item;
   }
 

@@ -218,6 +218,7 @@ export function runView(ctx: ViewContext, runId: string): View {
         loadRejects();
         break;
       case "log":
+      case "sla_missed":
         void refresh();
         break;
     }
@@ -301,6 +302,8 @@ function describe(event: RunEvent): string {
     case "log":
     case "stage.retrying":
       return event.message;
+    case "sla_missed":
+      return `SLA of ${event.sla} missed: due by ${formatTime(event.deadline)}, the run was ${event.status}`;
     default:
       return "";
   }

@@ -1,6 +1,6 @@
 import type { RunnerClient } from "@databridge/core/runner-protocol";
 
-export type Route = { name: "runs" } | { name: "run"; id: string } | { name: "pipelines" } | { name: "connections" };
+export type Route = { name: "runs" } | { name: "run"; id: string } | { name: "pipelines" } | { name: "schedules" } | { name: "connections" };
 
 export interface ViewContext {
   /** The runner protocol's client: every call and live stream of the dashboard goes through it. */
