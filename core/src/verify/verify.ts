@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { effectiveSources, isTransformSpec } from "../authoring/pipeline.js";
-import type { Connector, PortableType, TableInfo } from "../connectors/connector.js";
+import type { Connector, TableInfo } from "../connectors/connector.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies } from "../engine/analysis.js";
 import { compileMappings, findTable, parseTableName, prepareStage, type PreparedStage } from "../engine/prepare.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { findPipelineFiles, loadPipelineFiles, type LoadedPipeline, type Workspace } from "../workspace/loader.js";
-import { normalizeValue } from "./table-hash.js";
+import { columnMeaning, type ValueMeaning } from "./value-meaning.js";
 import { asDerivedTable } from "../connectors/keyset.js";
 
 export type CheckStatus = "passed" | "failed" | "skipped";
@@ -152,11 +152,13 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
   const table = stage.targetTable!;
   if (!stage.targetKey.length) return { status: "skipped", message: "no target key to compare rows by" };
   const limit = options.listLimit ?? 20;
-  const typeOf = (column: string): PortableType => table.columns.find((c) => c.name === column)?.type ?? { kind: "text" };
-  const columnTypes = stage.targetColumns.map(typeOf);
+  // Both sides are compared as what the target column means: the source's values are what it should hold.
+  const meaningOf = (column: string): ValueMeaning => columnMeaning(table.columns.find((c) => c.name === column) ?? { type: { kind: "text" } });
+  const columnMeanings = stage.targetColumns.map(meaningOf);
   const keyAt = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
-  const keyTypes = stage.targetKey.map(typeOf);
-  const normalizeKey = (values: unknown[]) => JSON.stringify(keyAt.map((i, j) => normalizeValue(values[i], keyTypes[j])));
+  const keyMeanings = stage.targetKey.map(meaningOf);
+  const normalizeKey = (values: unknown[]) => JSON.stringify(keyAt.map((i, j) => keyMeanings[j](values[i])));
+  const normalizeRow = (values: unknown[]) => values.map((v, i) => columnMeanings[i](v));
   const rejected = await knownRejects(stage);
 
   // Expected: the source, transformed as a run would, normalized by the target column types.
@@ -183,7 +185,7 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
         if (rejected.has(sourceKey)) continue;
         values = compiled.mappers.map(() => "\u0000transform failed");
       }
-      const normalized = values.map((v, i) => normalizeValue(v, columnTypes[i]));
+      const normalized = normalizeRow(values);
       const key = normalizeKey(values);
       (rejected.has(sourceKey) ? optional : expected).set(key, digest(normalized));
       if (expectedRows.size < 10_000) expectedRows.set(key, normalized);
@@ -216,7 +218,7 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
       }
       seen.add(key);
       if (optional.has(key) && !expected.has(key)) optionalCompared++;
-      const normalized = row.map((v, i) => normalizeValue(v, columnTypes[i]));
+      const normalized = normalizeRow(row);
       if (digest(normalized) !== want) {
         changedCount++;
         if (changed.length < limit) {
