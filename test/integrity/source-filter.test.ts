@@ -43,13 +43,15 @@ describe.skipIf(!servers)("source filter (source.where)", () => {
   beforeAll(async () => {
     fixture = await createMigrationFixture("dbt_filter");
     const { source, target, workspace } = fixture;
-    await source.query("CREATE TABLE PARTS (PART_ID INT NOT NULL PRIMARY KEY, NAME VARCHAR(40) NOT NULL, STATUS CHAR(1) NOT NULL, ACTIVE_FLAG TINYINT NOT NULL, NOTE VARCHAR(10) NOT NULL)");
-    await source.query(`INSERT INTO PARTS SELECT seq, CONCAT('Teil ', seq, ' – Ø'), 'A', IF(seq % 3 = 0, 0, 1), IF(seq = 7, '{1}', '') FROM seq_1_to_${PARTS}`);
-    for (const table of ["parts", "parts_deletes", "parts_replay"]) {
+    await source.query(`CREATE TABLE PARTS (PART_ID INT NOT NULL PRIMARY KEY, NAME VARCHAR(40) NOT NULL, STATUS CHAR(1) NOT NULL, ACTIVE_FLAG TINYINT NOT NULL, NOTE VARCHAR(10) NOT NULL,
+      UPDATED_AT DATETIME NOT NULL)`);
+    await source.query(`INSERT INTO PARTS SELECT seq, CONCAT('Teil ', seq, ' – Ø'), 'A', IF(seq % 3 = 0, 0, 1), IF(seq = 7, '{1}', ''), '2024-01-01' + INTERVAL seq MINUTE FROM seq_1_to_${PARTS}`);
+    for (const table of ["parts", "parts_deletes", "parts_replay", "parts_incremental"]) {
       await target.query(`CREATE TABLE ${table} (part_id integer PRIMARY KEY, name varchar(40) NOT NULL, status text NOT NULL)`);
     }
     workspace.pipeline("parts", partsPipeline("parts"));
     workspace.pipeline("parts_deletes", partsPipeline("parts_deletes", { deletes: "propagate" }));
+    workspace.pipeline("parts_incremental", partsPipeline("parts_incremental", { incremental: { cursor: "UPDATED_AT" } }));
     workspace.pipeline("parts_replay", pipelineFile(`{
       name: "parts_replay",
       source: { connection: "legacy", table: "PARTS", key: "PART_ID", where: ${JSON.stringify(FILTER)} },
@@ -116,6 +118,24 @@ describe.skipIf(!servers)("source filter (source.where)", () => {
       await expectTargetHoldsActiveParts("parts_deletes");
     } finally {
       await source.query("UPDATE PARTS SET ACTIVE_FLAG = 1 WHERE PART_ID IN (1, 2, 2999)");
+    }
+  });
+
+  it("incremental: the filter and the cursor's parameters together; changed rows the filter leaves out are not read", async () => {
+    const { workspace, source } = fixture;
+    const first = await runCli(["run", "parts_incremental", "--json"], { cwd: workspace.dir });
+    expect(first.code, first.stderr).toBe(0);
+    const active = Array.from({ length: PARTS }, (_, i) => i + 1).filter(isActive).length;
+    expect(stageFinished(first.events).parity).toEqual({ source: active, target: active, rejected: 0, ok: true });
+    // Five rows change after the watermark: 4, 5 and 8 are active, 6 and 9 are not.
+    await source.query("UPDATE PARTS SET NAME = CONCAT(NAME, ' (neu)'), UPDATED_AT = '2030-01-01' WHERE PART_ID IN (4, 5, 6, 8, 9)");
+    try {
+      const second = await runCli(["run", "parts_incremental", "--json"], { cwd: workspace.dir });
+      expect(second.code, second.stderr).toBe(0);
+      expect(finished(second).rows.written).toBe(3);
+      expect(await expectTargetHoldsActiveParts("parts_incremental")).toBe(active);
+    } finally {
+      await source.query("UPDATE PARTS SET NAME = REPLACE(NAME, ' (neu)', '') WHERE PART_ID IN (4, 5, 6, 8, 9)");
     }
   });
 
