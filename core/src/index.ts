@@ -77,6 +77,7 @@ export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/p
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
+export { columnMeaning, type ComparedColumn, type ValueMeaning } from "./verify/value-meaning.js";
 export { rollbackRun, type RollbackStage } from "./target/rollback.js";
 export { listRejects, replayRejects, type RejectedRowRecord, type ReplayResult } from "./engine/rejects.js";
 export { verifyPipelines, type VerifyReport, type VerifyCheck, type VerifyStageResult, type VerifyOptions, type CheckStatus } from "./verify/verify.js";

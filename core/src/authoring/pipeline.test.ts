@@ -34,6 +34,14 @@ describe("pipeline()", () => {
     expect(isPipeline({ name: "x" })).toBe(false);
   });
 
+  it("source.where: a condition in the source's SQL, inherited by each of several sources; empty or not text is refused naming the field", () => {
+    expect(() => pipeline({ ...valid(), source: { connection: "legacy", table: "PARTS", key: "PART_ID", where: "ACTIVE_FLAG = 1" } })).not.toThrow();
+    const merged = effectiveSources({ source: { table: "PARTS", where: "ACTIVE_FLAG = 1" }, sources: [{ connection: "a", tenant: "a" }, { connection: "b", tenant: "b", where: "1 = 1" }] });
+    expect(merged.map((s) => s.where)).toEqual(["ACTIVE_FLAG = 1", "1 = 1"]);
+    expect(rejection((p) => (p.source.where = "  ")).message).toBe(`source.where must be a condition in the source's SQL, e.g. "ACTIVE_FLAG = 1" (got "  ")`);
+    expect(rejection((p) => (p.source.where = 1)).message).toContain("source.where must be a condition");
+  });
+
   it("accepts a query source with a key, several sources with tenants, and every load mode", () => {
     expect(() => pipeline({ ...valid(), source: { connection: "legacy", query: "SELECT * FROM t", key: ["a", "b"] } })).not.toThrow();
     expect(() => pipeline({ ...valid(), source: undefined, sources: [{ connection: "a", table: "t", tenant: "north" }, { connection: "b", table: "t", tenant: "south" }] })).not.toThrow();

@@ -28,6 +28,11 @@ export interface SourceSpec {
   query?: string;
   /** The column(s) rows are ordered and paged by; unique. Defaults to the table's primary key. */
   key?: string | string[];
+  /**
+   * Only the rows this predicate holds for, in the source's own SQL (e.g. `"ACTIVE_FLAG = 1"`): what is
+   * read, counted, compared by `verify`, and — with `deletes: "propagate"` — what stays in the target.
+   */
+  where?: string;
   /** For consolidation: the tenant this source's rows belong to. */
   tenant?: string;
 }
@@ -287,6 +292,9 @@ function validatePipeline(p: PipelineDefinition): void {
     if (source.table && source.query) fail(`${where} has both \`table\` and \`query\`; keep one`);
     if (source.query && !source.key) fail(`${where}.query needs a \`key\` to page by`);
     if (p.sources && !source.tenant) fail(`${where}.tenant is required when a pipeline has several sources`);
+    if (source.where !== undefined && (typeof source.where !== "string" || !source.where.trim())) {
+      fail(`${where}.where must be a condition in the source's SQL, e.g. "ACTIVE_FLAG = 1" (got ${JSON.stringify(source.where)})`);
+    }
     if (source.key !== undefined && !isKey(source.key)) fail(`${where}.key must be a column name or a non-empty list of column names (got ${JSON.stringify(source.key)})`);
   });
   if (!p.target || typeof p.target.connection !== "string" || !p.target.connection) fail("target.connection is required");

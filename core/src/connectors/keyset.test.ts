@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector, ReadRequest } from "./connector.js";
-import { buildKeysetSelect } from "./keyset.js";
+import { andWhere, buildKeysetCount, buildKeysetSelect, sqlText } from "./keyset.js";
 import { mysqlCapabilities, mysqlDialect } from "./mysql/mysql-dialect.js";
 import { pgliteConnectorFactory } from "./pglite/pglite-connector.js";
 import { postgresCapabilities, postgresDialect } from "./postgres/postgres-dialect.js";
@@ -57,6 +57,22 @@ describe("buildKeysetSelect: SQL text", () => {
       .toEqual({ sql: "SELECT * FROM `t` WHERE (`b` < ? AND `a` > ? AND `c` <> ?) AND `id` > ? ORDER BY `id` LIMIT 3", params: ["B", "A", "A", 5] });
     expect(() => my({ from: { table: { name: "t" } }, key: ["id"], where: { sql: "`a` = {2}", params: ["x"] }, limit: 1 }))
       .toThrow("keyset: where clause uses {2} but has 1 parameter(s)");
+  });
+
+  it("a user's filter keeps its braces (an array literal '{1}', JSON) and is combined with parameterized predicates", () => {
+    const filter = { sql: sqlText("tags @> '{1}' AND meta::text <> '{{}}'"), params: [] };
+    const cursor = { sql: '"updated" >= {1}', params: ["2024-01-01"] };
+    const where = andWhere(filter, undefined, cursor, { sql: '"id" <> {1} AND "id" <> {2}', params: [7, 8] });
+    expect(pg({ from: { table: { name: "t" } }, key: ["id"], where, after: [9], limit: 3 })).toEqual({
+      sql: `SELECT * FROM "t" WHERE ((tags @> '{1}' AND meta::text <> '{{}}') AND ("updated" >= $1) AND ("id" <> $2 AND "id" <> $3)) AND "id" > $4 ORDER BY "id" LIMIT 3`,
+      params: ["2024-01-01", 7, 8, 9],
+    });
+    expect(buildKeysetCount(mysqlDialect, mysqlCapabilities, { from: { table: { name: "t" } }, key: ["id"], where: andWhere(filter, cursor), through: [5] })).toEqual({
+      sql: "SELECT count(*) AS `n` FROM `t` WHERE ((tags @> '{1}' AND meta::text <> '{{}}') AND (\"updated\" >= ?)) AND `id` <= ?",
+      params: ["2024-01-01", 5],
+    });
+    expect(andWhere(undefined, cursor)).toBe(cursor);
+    expect(andWhere()).toBeUndefined();
   });
 
   it("orderBy overrides the paging columns (incremental: cursor first, then key)", () => {

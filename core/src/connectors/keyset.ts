@@ -61,6 +61,26 @@ export function buildKeysetCount(
   return { sql: `SELECT count(*) AS ${dialect.quoteIdentifier("n")} FROM ${parts.from}${where}`, params: parts.params };
 }
 
+/** A parameter `{n}` of a `where`, or an escaped brace `{{`. */
+const PARAMETER = /\{\{|\{(\d+)\}/g;
+
+/** SQL text (a user's filter, a quoted name) put into a `where` as it is: `{n}` there would name a parameter. */
+export const sqlText = (sql: string) => sql.replace(/\{/g, "{{");
+
+/** Both predicates (each parenthesized), parameters renumbered in order; `undefined` parts are left out. */
+export function andWhere(...parts: (ReadRequest["where"] | undefined)[]): ReadRequest["where"] {
+  const present = parts.filter((part): part is NonNullable<ReadRequest["where"]> => part !== undefined);
+  if (!present.length) return undefined;
+  if (present.length === 1) return present[0];
+  const params: unknown[] = [];
+  const sql = present.map((part) => {
+    const offset = params.length;
+    params.push(...part.params);
+    return `(${part.sql.replace(PARAMETER, (token, n: string | undefined) => (n === undefined ? token : `{${Number(n) + offset}}`))})`;
+  }).join(" AND ");
+  return { sql, params };
+}
+
 /** The FROM and the caller's WHERE of a keyset statement, with a binder that numbers parameters in text order. */
 function keysetParts(dialect: SqlDialect, request: Pick<ReadRequest, "from" | "where">) {
   const params: unknown[] = [];
@@ -77,7 +97,9 @@ function keysetParts(dialect: SqlDialect, request: Pick<ReadRequest, "from" | "w
     const { sql, params: values } = request.where;
     // The caller's predicate numbers its own parameters `{1}`, `{2}`, …; each occurrence is bound in text
     // order, which is what positional placeholders (`?`) need, even when one is used twice or out of order.
-    conditions.push(`(${sql.replace(/\{(\d+)\}/g, (token, n: string) => {
+    // `{{` is a brace of the SQL itself (see sqlText).
+    conditions.push(`(${sql.replace(PARAMETER, (token, n: string | undefined) => {
+      if (n === undefined) return "{";
       const i = Number(n) - 1;
       if (i < 0 || i >= values.length) throw new Error(`keyset: where clause uses ${token} but has ${values.length} parameter(s)`);
       return bind(values[i]);

@@ -11,7 +11,7 @@ export type ProblemCode =
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
   | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
-  | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration";
+  | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration" | "bad-source-filter";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */

@@ -1,7 +1,7 @@
 import { buildKeysetCount } from "../connectors/keyset.js";
 import type { Parity } from "../runner-protocol/events.js";
 import type { Ledger } from "../target/ledger.js";
-import { sourceFilter } from "./pump.js";
+import { rowFilter, sourceFilter } from "./pump.js";
 import type { PreparedStage } from "./prepare.js";
 
 /**
@@ -21,4 +21,15 @@ export async function countParity(stage: PreparedStage, ledger: Ledger, through:
   ]);
   const counts = { source: Number(source.rows[0]?.n ?? 0), target: Number(target.rows[0]?.n ?? 0), rejected };
   return stage.rowPerSourceKey ? { ...counts, ok: counts.target >= counts.source - counts.rejected } : counts;
+}
+
+/**
+ * The rows of the source a full read covers: the table's (or query's) rows the pipeline's `source.where`
+ * keeps, counted exactly. What `plan` shows (and a run's progress uses) when no cheaper estimate holds —
+ * a catalog's row estimate knows nothing about a filter.
+ */
+export async function countSourceRows(stage: Pick<PreparedStage, "source" | "from" | "sourceSpec" | "key">): Promise<number> {
+  const { sql, params } = buildKeysetCount(stage.source.dialect, stage.source.capabilities, { from: stage.from, where: rowFilter(stage), key: stage.key });
+  const { rows } = await stage.source.query<{ n: unknown }>(sql, params);
+  return Number(rows[0]?.n ?? 0);
 }

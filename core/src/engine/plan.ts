@@ -4,6 +4,7 @@ import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings, prepareStage } from "./prepare.js";
+import { countSourceRows } from "./parity.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 import { scheduleProblems } from "../schedule/schedule-spec.js";
 
@@ -49,7 +50,9 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       const stage = await prepareStage(pipeline, source, connections, workspace.registry);
       base.key = stage.key;
       base.targetKey = stage.targetKey;
-      base.estimatedRows = stage.estimatedRows;
+      // A filtered source's rows are counted: the catalog's estimate is the whole table's.
+      const filterRuns = stage.sourceSpec.where !== undefined && !stage.problems.some((p) => p.code === "bad-source-filter");
+      base.estimatedRows = filterRuns ? await countSourceRows(stage) : stage.estimatedRows;
       base.ddl = stage.createDdl;
       base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
       base.target = `${stage.target.name}:${stage.targetLabel}`;

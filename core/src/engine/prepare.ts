@@ -2,7 +2,8 @@ import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipel
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
 import { isTarget, type Catalog, type ColumnInfo, type Connector, type PortableType, type PostgresColumnMapping, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
 import { pgLiteral, pgTextArray } from "../connectors/postgres-mapping.js";
-import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
+import { configError, dataError, DataBridgeError, isDataBridgeError, messageOf } from "../errors.js";
+import { asDerivedTable } from "../connectors/keyset.js";
 import { IdMapService, legacyKeyText } from "./id-map.js";
 import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
 import { mappingColumns } from "../transforms/builtin-transforms.js";
@@ -172,6 +173,12 @@ export async function prepareStage(
     transforms: registry.transforms,
     engineColumns,
   });
+  if (sourceSpec.where !== undefined) {
+    // The catalog's estimate counts the whole table; `plan` and a run's progress count the filtered rows.
+    estimatedRows = null;
+    const problem = await sourceFilterProblem(source, from, sourceSpec.where, pipeline.name, sourceLabel);
+    if (problem) problems.push(problem);
+  }
   if (pipeline.idMap && !sourceColumns.some((c) => c.name === pipeline.idMap!.key)) {
     problems.push({ severity: "error", code: "unknown-source-column", pipeline: pipeline.name, column: idMapColumn, subject: pipeline.idMap.key,
       message: `idMap.key: source has no column "${pipeline.idMap.key}"${didYouMean(pipeline.idMap.key, sourceColumns.map((c) => c.name))}` });
@@ -243,6 +250,26 @@ export async function prepareStage(
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
+}
+
+/**
+ * `source.where` is SQL of the source's own dialect, put inside every read: checked up front by having the
+ * source describe `SELECT * FROM … WHERE (…)` without reading a row, so a typo or an unknown column is a
+ * `plan`/`check` error naming the pipeline instead of a run that fails on its first page.
+ */
+async function sourceFilterProblem(source: Connector, from: PreparedStage["from"], where: string, pipeline: string, sourceLabel: string): Promise<Problem | undefined> {
+  const problem = (message: string): Problem => ({ severity: "error", code: "bad-source-filter", pipeline, table: sourceLabel, message });
+  if (source.dialect.placeholder(1) === "?" && where.includes("?")) {
+    return problem(`source.where ${JSON.stringify(where)} contains "?", which the ${source.type} driver takes for a parameter; write the condition without it (CHAR(63) is the character)`);
+  }
+  const relation = "table" in from ? source.dialect.quoteTable(from.table) : asDerivedTable(from.query, source.dialect.quoteIdentifier("databridge_source"));
+  try {
+    await source.describeQuery(`SELECT * FROM ${relation} WHERE (${where}\n)`);
+    return undefined;
+  } catch (error) {
+    if (source.classifyError(error) === "transient") throw error;
+    return problem(`source.where ${JSON.stringify(where)} is not a valid condition on ${sourceLabel}: ${messageOf(error).replace(/\s+/g, " ").trim()} (write it in the ${source.type} source's own SQL, as after WHERE)`);
+  }
 }
 
 /** The tenant column of a consolidating pipeline (several `sources`), decided here for the engine, plan and verify. */

@@ -2,6 +2,7 @@ import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { compileMappings, prepareStage } from "./prepare.js";
+import { sourceFilter } from "./pump.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 
 export interface PreviewRow {
@@ -19,13 +20,13 @@ export interface PreviewResult {
   rows: PreviewRow[];
 }
 
-/** Reads the first rows of a pipeline's source and transforms them; writes nothing. */
+/** Reads the first rows of a pipeline's source (those a full run reads first) and transforms them; writes nothing. */
 export async function previewPipeline(workspace: Workspace, loaded: LoadedPipeline, connections: ConnectionManager, limit = 10): Promise<PreviewResult> {
   const { pipeline } = loaded;
   const stage = await prepareStage(pipeline, effectiveSources(pipeline)[0], connections, workspace.registry, { strict: true });
   // Preview never writes: new ids it needs are made up in memory and never saved.
   const { mappers, beforeBatch } = compileMappings(stage, workspace.registry);
-  const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, limit });
+  const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, where: sourceFilter(stage, undefined), limit });
   await beforeBatch(batch.rows);
   const rows = batch.rows.map((row): PreviewRow => {
     const source = Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]]));

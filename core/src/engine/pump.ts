@@ -1,4 +1,5 @@
 import type { ReadRequest, RowBatch } from "../connectors/connector.js";
+import { andWhere, sqlText } from "../connectors/keyset.js";
 import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
@@ -30,12 +31,23 @@ export interface PumpState {
 }
 
 /**
- * The source rows a stage reads, as a predicate in the source's SQL: incremental rows past the tie group's
- * start and not newer than the lag. One place, so reads and the parity count agree on it.
+ * The pipeline's own `source.where`, as a predicate of a read: the source's SQL as the author wrote it,
+ * closed on a line of its own (a trailing `-- comment` cannot swallow the parenthesis). Rows it leaves out
+ * are not part of the source at all: not read, counted, verified, or kept by `deletes: "propagate"`.
+ */
+export function rowFilter(stage: Pick<PreparedStage, "sourceSpec">): ReadRequest["where"] {
+  const where = stage.sourceSpec.where;
+  return where === undefined ? undefined : { sql: `${sqlText(where)}\n`, params: [] };
+}
+
+/**
+ * The source rows a stage reads, as a predicate in the source's SQL: the pipeline's filter, and for
+ * incremental pipelines the rows past the tie group's start and not newer than the lag. One place, so
+ * reads and the parity count agree on it.
  */
 export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest["where"] {
-  if (!stage.incremental) return undefined;
-  const q = stage.source.dialect.quoteIdentifier;
+  if (!stage.incremental) return rowFilter(stage);
+  const q = (name: string) => sqlText(stage.source.dialect.quoteIdentifier(name));
   const cursor = q(stage.incremental.cursor);
   const parts = [`${cursor} IS NOT NULL`];
   const params: unknown[] = [];
@@ -45,9 +57,9 @@ export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest[
   }
   if (stage.incremental.lagSeconds) {
     const cursorType = stage.sourceColumns.find((c) => c.name === stage.incremental!.cursor)?.type;
-    parts.push(`${cursor} <= ${stage.source.dialect.nowMinusSeconds(stage.incremental.lagSeconds, cursorType)}`);
+    parts.push(`${cursor} <= ${sqlText(stage.source.dialect.nowMinusSeconds(stage.incremental.lagSeconds, cursorType))}`);
   }
-  return { sql: parts.join(" AND "), params };
+  return andWhere(rowFilter(stage), { sql: parts.join(" AND "), params });
 }
 
 /**

@@ -10,6 +10,8 @@ import type { RejectedRow } from "../target/ledger.js";
 import { inTransaction } from "../target/transaction.js";
 import { mappingsOfLoadedRows } from "./transform-batch.js";
 import { ledgerTargets } from "../target/rollback.js";
+import { rowFilter } from "./pump.js";
+import { andWhere, sqlText } from "../connectors/keyset.js";
 
 export interface RejectedRowRecord {
   id: number;
@@ -79,12 +81,13 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
     const result: ReplayResult = { pipeline: name, tenant, replayed: group.length, loaded: 0, stillRejected: 0 };
     for (let start = 0; start < group.length; start += 500) {
       const chunk = group.slice(start, start + 500);
-      const q = stage.source.dialect.quoteIdentifier;
+      const q = (name: string) => sqlText(stage.source.dialect.quoteIdentifier(name));
       let n = 0;
-      const where = chunk.map(() => `(${stage.key.map((k) => `${q(k)} = {${++n}}`).join(" AND ")})`).join(" OR ");
+      const keys = chunk.map(() => `(${stage.key.map((k) => `${q(k)} = {${++n}}`).join(" AND ")})`).join(" OR ");
+      // A row the pipeline's filter now leaves out is no longer part of the source: like a deleted row.
       const batch = await stage.source.read({
         from: stage.from, columns: stage.readColumns, key: stage.key, limit: chunk.length,
-        where: { sql: where, params: chunk.flatMap((r) => r.key) },
+        where: andWhere(rowFilter(stage), { sql: keys, params: chunk.flatMap((r) => r.key) }),
       });
       await compiled.beforeBatch(batch.rows);
       const byKey = new Map(batch.rows.map((row) => [JSON.stringify(stage.keyIndexes.map((i) => row[i])), row]));
@@ -94,7 +97,7 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
         for (const reject of chunk) {
           const row = byKey.get(JSON.stringify(reject.key));
           let failure: { message: string; column?: string; code?: string } | undefined;
-          if (!row) failure = { message: "the source row no longer exists" };
+          if (!row) failure = { message: stage.sourceSpec.where === undefined ? "the source row no longer exists" : "the source row no longer exists or no longer matches source.where" };
           else {
             let values: unknown[] | undefined;
             try {

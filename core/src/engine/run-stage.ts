@@ -3,7 +3,7 @@ import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, te
 import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../runner-protocol/events.js";
 import type { Ledger } from "../target/ledger.js";
 import { loadStrategy } from "../target/load-modes.js";
-import { countParity } from "./parity.js";
+import { countParity, countSourceRows } from "./parity.js";
 import type { CompiledMappings, PreparedStage } from "./prepare.js";
 import { propagateDeletes } from "../target/propagate-deletes.js";
 import { pump, type PumpState } from "./pump.js";
@@ -89,9 +89,7 @@ async function loadStage(
   }
 
   let estimatedRows = stage.estimatedRows;
-  if (estimatedRows === null && "table" in stage.from) {
-    estimatedRows = Number((await stage.source.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`)).rows[0]?.n ?? 0);
-  }
+  if (estimatedRows === null && "table" in stage.from) estimatedRows = await countSourceRows(stage);
   ctx.emit({
     type: "stage.started", pipeline: name, tenant: tenant || undefined, source: stage.sourceLabel, target: `${target.name}:${stage.targetLabel}`,
     mode: stage.mode, estimatedRows, resumeAfter: after,

@@ -1,5 +1,6 @@
 import { legacyKeyText } from "../engine/id-map.js";
 import type { PreparedStage } from "../engine/prepare.js";
+import { rowFilter } from "../engine/pump.js";
 import { inTransaction } from "./transaction.js";
 
 /** Source keys travel to the target in pages of this many: memory stays flat whatever the table's size. */
@@ -7,7 +8,8 @@ const KEY_PAGE = 50_000;
 const KEYS_TABLE = { schema: "pg_temp", name: "databridge_source_keys" };
 
 /**
- * `deletes: "propagate"`: removes the target rows (of this tenant) whose source row is gone. Every source
+ * `deletes: "propagate"`: removes the target rows (of this tenant) whose source row is gone — deleted, or
+ * no longer matching the pipeline's `source.where`. Every source
  * key is streamed into a temporary table on the target — the comparison is PostgreSQL's anti-join, with the
  * keys typed and encoded exactly as the loaded rows were — and each removed row is kept as a before-image in
  * the same transaction, so `rollback` puts it back. Returns the number of rows removed.
@@ -27,9 +29,11 @@ export async function propagateDeletes(stage: PreparedStage, runId: string): Pro
     const readKey = plan.kind === "idMap" ? [...new Set([...stage.key, plan.legacyKeyColumn])] : stage.key;
     const legacyAt = plan.kind === "idMap" ? readKey.indexOf(plan.legacyKeyColumn) : -1;
     const keyIndexes = stage.key.map((k) => readKey.indexOf(k));
+    // A row the pipeline's filter leaves out is not in the source: its target row goes too.
+    const where = rowFilter(stage);
     let after: unknown[] | undefined;
     for (;;) {
-      const page = await source.read({ from: stage.from, columns: readKey, key: stage.key, after, limit: KEY_PAGE });
+      const page = await source.read({ from: stage.from, columns: readKey, key: stage.key, after, where, limit: KEY_PAGE });
       if (!page.rows.length) break;
       const rows = plan.kind === "idMap"
         ? page.rows.filter((row) => row[legacyAt] !== null && row[legacyAt] !== undefined).map((row) => [legacyKeyText(row[legacyAt])])

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { effectiveSources, isTransformSpec } from "../authoring/pipeline.js";
-import type { Connector, PortableType, TableInfo } from "../connectors/connector.js";
+import type { Connector, TableInfo } from "../connectors/connector.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies } from "../engine/analysis.js";
 import { compileMappings, findTable, parseTableName, prepareStage, type PreparedStage } from "../engine/prepare.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { findPipelineFiles, loadPipelineFiles, type LoadedPipeline, type Workspace } from "../workspace/loader.js";
-import { normalizeValue } from "./table-hash.js";
-import { asDerivedTable } from "../connectors/keyset.js";
+import { columnMeaning, type ValueMeaning } from "./value-meaning.js";
+import { countSourceRows } from "../engine/parity.js";
+import { rowFilter } from "../engine/pump.js";
 
 export type CheckStatus = "passed" | "failed" | "skipped";
 
@@ -86,8 +87,10 @@ export async function verifyPipelines(workspace: Workspace, pipelines: LoadedPip
         result.checks.push({ name: "count", status: "failed", message: `target table ${stage.targetLabel} does not exist`, durationMs: 0 });
         continue;
       }
-      result.checks.push(await timed("count", () => countCheck(stage)));
-      result.checks.push(await timed("row-hash", () => rowHashCheck(workspace, stage, options)));
+      const count = await timed("count", () => countCheck(stage));
+      result.checks.push(count);
+      // The counted rows size the sample (a filtered source has no catalog estimate).
+      result.checks.push(await timed("row-hash", () => rowHashCheck(workspace, stage, options, count.details?.source ?? stage.estimatedRows)));
       result.checks.push(...(await orphanChecks(stage, known, connections)));
     }
   }
@@ -122,13 +125,9 @@ function tenantFilter(stage: PreparedStage): { sql: string; params: unknown[] } 
 }
 
 async function countCheck(stage: PreparedStage): Promise<Omit<VerifyCheck, "name" | "durationMs">> {
-  const sourceSql = "table" in stage.from
-    ? `SELECT count(*) AS n FROM ${stage.source.dialect.quoteTable(stage.from.table)}`
-    : `SELECT count(*) AS n FROM ${asDerivedTable(stage.from.query)}`;
   const filter = tenantFilter(stage);
   const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${filter ? ` WHERE ${filter.sql.replace("{1}", "$1")}` : ""}`;
-  const [s, t] = await Promise.all([stage.source.query<{ n: unknown }>(sourceSql), stage.target.query<{ n: unknown }>(targetSql, filter?.params ?? [])]);
-  const source = Number(s.rows[0]?.n ?? 0);
+  const [source, t] = await Promise.all([countSourceRows(stage), stage.target.query<{ n: unknown }>(targetSql, filter?.params ?? [])]);
   const target = Number(t.rows[0]?.n ?? 0);
   const rejected = await knownRejects(stage);
   const expected = source - rejected.size;
@@ -148,15 +147,17 @@ async function knownRejects(stage: PreparedStage): Promise<Set<string>> {
   return new Set(rows.map((r) => JSON.stringify(r.source_key)));
 }
 
-async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options: VerifyOptions): Promise<Omit<VerifyCheck, "name" | "durationMs">> {
+async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options: VerifyOptions, sourceRows: number | null): Promise<Omit<VerifyCheck, "name" | "durationMs">> {
   const table = stage.targetTable!;
   if (!stage.targetKey.length) return { status: "skipped", message: "no target key to compare rows by" };
   const limit = options.listLimit ?? 20;
-  const typeOf = (column: string): PortableType => table.columns.find((c) => c.name === column)?.type ?? { kind: "text" };
-  const columnTypes = stage.targetColumns.map(typeOf);
+  // Both sides are compared as what the target column means: the source's values are what it should hold.
+  const meaningOf = (column: string): ValueMeaning => columnMeaning(table.columns.find((c) => c.name === column) ?? { type: { kind: "text" } });
+  const columnMeanings = stage.targetColumns.map(meaningOf);
   const keyAt = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
-  const keyTypes = stage.targetKey.map(typeOf);
-  const normalizeKey = (values: unknown[]) => JSON.stringify(keyAt.map((i, j) => normalizeValue(values[i], keyTypes[j])));
+  const keyMeanings = stage.targetKey.map(meaningOf);
+  const normalizeKey = (values: unknown[]) => JSON.stringify(keyAt.map((i, j) => keyMeanings[j](values[i])));
+  const normalizeRow = (values: unknown[]) => values.map((v, i) => columnMeanings[i](v));
   const rejected = await knownRejects(stage);
 
   // Expected: the source, transformed as a run would, normalized by the target column types.
@@ -170,12 +171,12 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
   let after: unknown[] | undefined;
   const batchSize = 5_000;
   for (;;) {
-    const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.key, after, limit: batchSize });
+    const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.key, after, where: rowFilter(stage), limit: batchSize });
     await compiled.beforeBatch(batch.rows);
     for (const row of batch.rows) {
       total++;
       const sourceKey = JSON.stringify(stage.keyIndexes.map((i) => row[i]));
-      if (options.sample && !inSample(sourceKey, options.sample, stage.estimatedRows)) continue;
+      if (options.sample && !inSample(sourceKey, options.sample, sourceRows)) continue;
       let values: unknown[];
       try {
         values = compiled.mappers.map((map) => map(row));
@@ -183,7 +184,7 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
         if (rejected.has(sourceKey)) continue;
         values = compiled.mappers.map(() => "\u0000transform failed");
       }
-      const normalized = values.map((v, i) => normalizeValue(v, columnTypes[i]));
+      const normalized = normalizeRow(values);
       const key = normalizeKey(values);
       (rejected.has(sourceKey) ? optional : expected).set(key, digest(normalized));
       if (expectedRows.size < 10_000) expectedRows.set(key, normalized);
@@ -216,7 +217,7 @@ async function rowHashCheck(workspace: Workspace, stage: PreparedStage, options:
       }
       seen.add(key);
       if (optional.has(key) && !expected.has(key)) optionalCompared++;
-      const normalized = row.map((v, i) => normalizeValue(v, columnTypes[i]));
+      const normalized = normalizeRow(row);
       if (digest(normalized) !== want) {
         changedCount++;
         if (changed.length < limit) {

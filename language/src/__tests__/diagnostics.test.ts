@@ -32,6 +32,13 @@ describe("diagnostics", () => {
     expect(check(pipelineSource(CLEAN)).view).toEqual([]);
   });
 
+  it("a source filter (source.where) is SQL of the source, not a column: no diagnostic, and the key beside it is still checked", () => {
+    const filtered = `{ connection: "legacy", table: "CUSTOMERS", key: "CUST_ID", where: "STATUS_CODE = 'A' AND NOT_A_COLUMN_NAME IS NULL" }`;
+    expect(check(pipelineSource(CLEAN, "", filtered)).view).toEqual([]);
+    const misspelled = `{ connection: "legacy", table: "CUSTOMERS", key: "CUST_IDD", where: "STATUS_CODE = 'A'" }`;
+    expect(check(pipelineSource(CLEAN, "", misspelled)).view.map((d) => [d.code, d.text])).toEqual([["unknown-source-column", "CUST_IDD"]]);
+  });
+
   it("unknown connection, with a did-you-mean fix", () => {
     const { view, found, document } = check(pipelineSource(CLEAN, "", `{ connection: "legasy", table: "CUSTOMERS", key: "CUST_ID" }`));
     expect(view).toEqual([{ code: "unknown-connection", text: "legasy", message: 'unknown connection "legasy" (did you mean "legacy"?)', severity: DiagnosticSeverity.Error }]);

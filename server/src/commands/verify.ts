@@ -22,13 +22,14 @@ export function registerVerify(program: Command, io: CommandIO, run: (work: () =
     .description("prove a migration: count parity, keyed row-hash comparison, orphans; JSON, HTML and JUnit reports; exit 1 on any mismatch")
     .argument("[targets...]", "pipeline files, folders or names")
     .option("--sample <n>", "compare a sample of about N rows per table", (v) => parsePositiveInt(v, "--sample"))
+    .option("--list <n>", "how many differing keys to list per check (default 20)", (v) => parsePositiveInt(v, "--list"))
     .option("--report-dir <dir>", "where to write verify.json, verify.html, verify.junit.xml (default .databridge/reports/<time>)")
     .option("--json", "print the report as JSON")
-    .action((targets: string[], options: { sample?: number; reportDir?: string; json?: boolean }, command: Command) =>
+    .action((targets: string[], options: { sample?: number; list?: number; reportDir?: string; json?: boolean }, command: Command) =>
       run(() => {
         const resolved = resolveTargets(targets, io.cwd);
         return withWorkspace(command.optsWithGlobals(), io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
-          const report = await verifyPipelines(workspace, await resolvePipelines(workspace, resolved), connections, { sample: options.sample });
+          const report = await verifyPipelines(workspace, await resolvePipelines(workspace, resolved), connections, { sample: options.sample, listLimit: options.list });
           const dir = options.reportDir ? path.resolve(io.cwd, options.reportDir) : path.join(workspace.rootDir, ".databridge", "reports", report.generatedAt.replace(/[:.]/g, "-"));
           const files = writeVerifyReports(report, dir);
           if (options.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
