@@ -48,7 +48,10 @@ export { createRegistry, builtinPlugin, type Registry } from "./workspace/regist
 
 // Engine
 export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
-export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
+export { prepareStage, type PreparedStage } from "./engine/prepare.js";
+export { compileMappings, type CompiledMappings } from "./engine/compile-mappings.js";
+export { parseTableName, findTable } from "./engine/catalog-lookup.js";
+export { parseLag } from "./engine/stage-decisions.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
 export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";

@@ -51,7 +51,7 @@ function copyErrorColumn(where: string | undefined, columns: string[], row: unkn
 }
 
 export function checkRejectThreshold(stage: PreparedStage, counts: RowCounts, batch: TransformedBatch): void {
-  const onError = stage.pipeline.onError ?? "fail";
+  const { onError } = stage;
   if (typeof onError !== "object") return;
   const rejected = counts.rejected + batch.rejects.length;
   const read = counts.read + batch.read;

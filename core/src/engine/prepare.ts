@@ -1,17 +1,15 @@
-import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
-import type { RowFunction, TransformContext } from "../authoring/plugin.js";
-import { isTarget, type Catalog, type ColumnInfo, type Connector, type PortableType, type PostgresColumnMapping, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
-import { pgLiteral, pgTextArray } from "../connectors/postgres-mapping.js";
-import { configError, dataError, DataBridgeError, isDataBridgeError, messageOf } from "../errors.js";
-import { asDerivedTable } from "../connectors/keyset.js";
-import { IdMapService, legacyKeyText } from "./id-map.js";
-import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
-import { mappingColumns } from "../transforms/builtin-transforms.js";
+import { keyList, DEFAULT_BATCH_SIZE, type LoadMode, type OnError, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
+import { isTarget, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
+import { configError, DataBridgeError, isDataBridgeError } from "../errors.js";
+import { mappingColumns } from "../transforms/argument-roles.js";
 import { didYouMean } from "../util/suggest.js";
-import { DURATION_FORMAT, parseDuration } from "../util/duration.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
+import { loadStrategy, type LoadStrategy } from "../target/load-modes.js";
 import { analyzeMapping, type Problem } from "./analysis.js";
+import { lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
+import { buildCreateDdl, carriedColumns } from "./create-ddl.js";
+import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
 
 export interface PreparedStage {
   pipeline: Pipeline;
@@ -58,6 +56,12 @@ export interface PreparedStage {
   targetColumns: string[];
   targetKey: string[];
   mode: LoadMode;
+  /** How batches reach the target table for this mode (the target's SQL for it). */
+  strategy: LoadStrategy;
+  /** What a bad row does (`fail` when the pipeline says nothing). */
+  onError: OnError;
+  /** Every target column is the plain source column read at the same position: rows pass as read. */
+  passesThrough: boolean;
   batchSize: number;
   problems: Problem[];
   /** Target table label for messages: `schema.table`. */
@@ -70,33 +74,6 @@ export type DeletePlan =
   | { kind: "columns"; targetColumns: string[] }
   | { kind: "idMap"; legacyKeyColumn: string; entity: string; idColumn: string };
 
-/** Splits `schema.table` (or `table`) into a reference. */
-export function parseTableName(name: string): TableRef {
-  const dot = name.indexOf(".");
-  return dot > 0 ? { schema: name.slice(0, dot), name: name.slice(dot + 1) } : { name };
-}
-
-/** Finds a table in a catalog: exact name first, then a unique case-insensitive match. */
-export function findTable(catalog: Catalog, ref: TableRef): TableInfo | undefined {
-  const schema = ref.schema ?? catalog.defaultSchema;
-  const exact = catalog.tables.find((t) => t.name === ref.name && t.schema === schema);
-  if (exact) return exact;
-  const loose = catalog.tables.filter((t) => t.name.toLowerCase() === ref.name.toLowerCase() && t.schema.toLowerCase() === schema.toLowerCase());
-  return loose.length === 1 ? loose[0] : undefined;
-}
-
-async function lookupTable(connector: Connector, ref: TableRef): Promise<{ table?: TableInfo; catalog: Catalog }> {
-  const catalog = await connector.introspect({ tables: [ref] });
-  return { table: findTable(catalog, ref), catalog };
-}
-
-async function unknownTableError(connector: Connector, ref: TableRef, pipeline: string, side: string): Promise<DataBridgeError> {
-  const all = await connector.introspect().catch(() => undefined);
-  const names = all?.tables.flatMap((t) => [t.name, `${t.schema}.${t.name}`]) ?? [];
-  const label = ref.schema ? `${ref.schema}.${ref.name}` : ref.name;
-  return configError(`${side} table ${label} does not exist${didYouMean(label, names)}`, { pipeline, connection: connector.name, table: label });
-}
-
 /**
  * Resolves a pipeline against the live schemas: source and target tables, keys, the columns to
  * read and write, and the mapping problems. `plan` shows the result; `run` executes it.
@@ -106,7 +83,12 @@ export async function prepareStage(
   sourceSpec: SourceSpec,
   connections: ConnectionManager,
   registry: Registry,
-  options: { batchSize?: number; strict?: boolean } = {},
+  options: {
+    batchSize?: number;
+    strict?: boolean;
+    /** Let the source render pass-through rows as COPY text (`DATABRIDGE_SOURCE_ENCODING=off` in the run's environment turns it off). */
+    sourceEncoding?: boolean;
+  } = {},
 ): Promise<PreparedStage> {
   const context = { pipeline: pipeline.name };
   const [source, targetConnection] = await Promise.all([
@@ -239,250 +221,22 @@ export async function prepareStage(
   }
 
   const passesThrough = passesRowsThrough({ targetColumns, readColumns, pipeline });
-  const sourceEncoding = passesThrough ? pushDownEncoding(source, sourceTable, readColumns, [
+  const sourceEncoding = passesThrough && options.sourceEncoding !== false ? pushDownEncoding(source, sourceTable, readColumns, [
     ...pageKey.map((_, i) => i), ...keyIndexes, ...targetKey.map((k) => targetColumns.indexOf(k)),
   ]) : undefined;
 
-  return {
+  const stage: Omit<PreparedStage, "strategy"> = {
     pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
     tenantColumn, rowPerSourceKey, deletes: typeof deletes === "object" ? deletes : undefined,
     estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
+    onError: pipeline.onError ?? "fail", passesThrough,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
-}
-
-/**
- * `source.where` is SQL of the source's own dialect, put inside every read: checked up front by having the
- * source describe `SELECT * FROM … WHERE (…)` without reading a row, so a typo or an unknown column is a
- * `plan`/`check` error naming the pipeline instead of a run that fails on its first page.
- */
-async function sourceFilterProblem(source: Connector, from: PreparedStage["from"], where: string, pipeline: string, sourceLabel: string): Promise<Problem | undefined> {
-  const problem = (message: string): Problem => ({ severity: "error", code: "bad-source-filter", pipeline, table: sourceLabel, message });
-  if (source.dialect.placeholder(1) === "?" && where.includes("?")) {
-    return problem(`source.where ${JSON.stringify(where)} contains "?", which the ${source.type} driver takes for a parameter; write the condition without it (CHAR(63) is the character)`);
-  }
-  const relation = "table" in from ? source.dialect.quoteTable(from.table) : asDerivedTable(from.query, source.dialect.quoteIdentifier("databridge_source"));
-  try {
-    await source.describeQuery(`SELECT * FROM ${relation} WHERE (${where}\n)`);
-    return undefined;
-  } catch (error) {
-    if (source.classifyError(error) === "transient") throw error;
-    return problem(`source.where ${JSON.stringify(where)} is not a valid condition on ${sourceLabel}: ${messageOf(error).replace(/\s+/g, " ").trim()} (write it in the ${source.type} source's own SQL, as after WHERE)`);
-  }
-}
-
-/** The tenant column of a consolidating pipeline (several `sources`), decided here for the engine, plan and verify. */
-export function tenantColumnOf(pipeline: Pipeline): string | undefined {
-  return pipeline.sources ? pipeline.target.tenantColumn ?? "tenant_id" : undefined;
-}
-
-/**
- * Which target rows stand for a source key, for `deletes: "propagate"` — or why that cannot be told. The
- * source key's columns must be copied as they are into target key columns, or the id map must own the key.
- */
-function deletePlan(pipeline: Pipeline, mode: LoadMode, key: string[], targetKey: string[], idMapColumn: string | undefined): DeletePlan | string {
-  if (mode === "replace") return `deletes: "propagate" has nothing to do with mode "replace", which reloads the whole table anyway (remove it)`;
-  if (pipeline.idMap && idMapColumn && targetKey.length === 1 && targetKey[0] === idMapColumn) {
-    return { kind: "idMap", legacyKeyColumn: pipeline.idMap.key, entity: pipeline.idMap.entity, idColumn: idMapColumn };
-  }
-  const targetColumns = key.map((k) => Object.entries(pipeline.columns).find(([target, mapping]) => mapping === k && targetKey.includes(target))?.[0]);
-  if (targetColumns.every(Boolean)) return { kind: "columns", targetColumns: targetColumns as string[] };
-  return `deletes: "propagate" needs each source key column (${key.join(", ")}) copied as is into a target key column, to tell which target rows are gone`;
-}
-
-/** True when each target column is the plain source column read at the same position (`columns: { id: "id", … }` in order). */
-export function passesRowsThrough(stage: Pick<PreparedStage, "targetColumns" | "readColumns" | "pipeline">): boolean {
-  const { targetColumns, readColumns, pipeline } = stage;
-  return targetColumns.length === readColumns.length && targetColumns.every((column, i) => pipeline.columns[column] === readColumns[i]);
-}
-
-/**
- * When rows pass through untouched, the source can render them as COPY text itself; the engine then
- * reads only the leading columns it needs as values (`needed`: keys, by read position) plus that line.
- * `DATABRIDGE_SOURCE_ENCODING=off` keeps the value path (a diagnostic switch).
- */
-function pushDownEncoding(source: Connector, table: TableInfo | undefined, readColumns: string[], needed: number[]): PreparedStage["sourceEncoding"] {
-  if (!table || !source.dialect.copyTextRow || process.env.DATABRIDGE_SOURCE_ENCODING === "off") return undefined;
-  const columns = readColumns.map((name) => table.columns.find((c) => c.name === name));
-  if (columns.some((c) => !c)) return undefined;
-  const copyText = source.dialect.copyTextRow(columns as ColumnInfo[]);
-  return copyText ? { copyText, valueColumns: Math.max(0, ...needed) + 1 } : undefined;
-}
-
-/** `"5m"`, `"30s"`, `"2h"`, `"1d"` → seconds. */
-export function parseLag(lag: string | undefined, pipeline: string): number {
-  if (lag === undefined) return 0;
-  const ms = parseDuration(lag);
-  if (ms === undefined) throw configError(`incremental.lag must look like ${DURATION_FORMAT} (got ${JSON.stringify(lag)})`, { pipeline });
-  return ms / 1000;
+  return { ...stage, strategy: loadStrategy(stage) };
 }
 
 function contextualize(error: unknown, context: ConstructorParameters<typeof DataBridgeError>[2]): unknown {
   return isDataBridgeError(error) ? error.withContext(context ?? {}) : error;
 }
 
-/**
- * The source connector's own PostgreSQL mapping of each target column that is a plain source column
- * (`col: "col"`), when the source has one and the target is PostgreSQL: type, default, identity, enum values.
- */
-async function carriedColumns(source: Source, target: Target, sourceTable: TableInfo | undefined, pipeline: Pipeline): Promise<Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>> {
-  const carried = new Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>();
-  if (!source.postgresMapping || !sourceTable) return carried;
-  const plain = Object.entries(pipeline.columns).filter((entry): entry is [string, string] => typeof entry[1] === "string");
-  if (!plain.length) return carried;
-  const { rows } = await target.query<{ postgis: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'geometry') AS postgis");
-  const features = { postgis: rows[0]?.postgis === true };
-  for (const [column, name] of plain) {
-    const from = sourceTable.columns.find((c) => c.name === name);
-    if (from) carried.set(column, { from, mapping: source.postgresMapping(from, features) });
-  }
-  return carried;
-}
-
-function buildCreateDdl(
-  target: Target, ref: TableRef & { schema: string }, columns: string[], pipeline: Pipeline,
-  sourceColumns: ResultColumn[], registry: Registry, key: string[], tenantColumn: string | undefined,
-  carried: Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>,
-): string {
-  const typeOf = (name: string) => sourceColumns.find((c) => c.name === name)?.type;
-  const q = target.dialect.quoteIdentifier;
-  const definitions = columns.map((column) => {
-    const mapping = pipeline.columns[column];
-    const exact = carried.get(column);
-    if (exact) return `  ${q(column)} ${carriedDefinition(q(column), exact.mapping, !exact.from.nullable || key.includes(column))}`;
-    let type: PortableType | undefined;
-    if (column === tenantColumn && mapping === undefined) type = { kind: "text" };
-    else if (typeof mapping === "string") type = typeOf(mapping);
-    else if (isTransformSpec(mapping)) type = registry.transforms.get(mapping.transform)?.outputType?.(mapping.args as never, typeOf);
-    const notNull = key.includes(column) ? " NOT NULL" : "";
-    return `  ${q(column)} ${target.nativeType(type ?? { kind: "text" })}${notNull}`;
-  });
-  if (key.length) definitions.push(`  PRIMARY KEY (${key.map(q).join(", ")})`);
-  return `CREATE TABLE ${target.dialect.quoteTable(ref)} (\n${definitions.join(",\n")}\n)`;
-}
-
-/** A column's type and constraints from its mapping: identity, default, NOT NULL, and an enum's CHECK (each element of an array). */
-function carriedDefinition(name: string, mapping: PostgresColumnMapping, notNull: boolean): string {
-  const parts = [mapping.type];
-  if (mapping.identity) parts.push("GENERATED BY DEFAULT AS IDENTITY");
-  else if (mapping.default !== undefined) parts.push(`DEFAULT ${mapping.default}`);
-  if (notNull || mapping.identity) parts.push("NOT NULL");
-  if (mapping.enumValues) {
-    parts.push(mapping.type.endsWith("[]")
-      ? `CHECK (${name} <@ ${pgTextArray(mapping.enumValues)})`
-      : `CHECK (${name} IN (${mapping.enumValues.map(pgLiteral).join(", ")}))`);
-  }
-  return parts.join(" ");
-}
-
-export interface CompiledMappings {
-  /** One function per target column, in `targetColumns` order. */
-  mappers: RowFunction[];
-  /** Runs the transforms' per-batch work (batched lookups) before a batch's rows are transformed. */
-  beforeBatch(rows: readonly (readonly unknown[])[]): Promise<void>;
-  idMap: IdMapService;
-}
-
-/**
- * Compiles the column mappings once: each target column becomes a function of the source row
- * (an array in `readColumns` order). Transforms run per row; nothing is parsed per row.
- */
-export function compileMappings(stage: PreparedStage, registry: Registry, options: { idMap?: IdMapService; createIds?: boolean } = {}): CompiledMappings {
-  const index = new Map(stage.readColumns.map((c, i) => [c, i]));
-  const types = new Map(stage.sourceColumns.map((c) => [c.name, c.type]));
-  const pipelineName = stage.pipeline.name;
-  const idMap = options.idMap ?? new IdMapService(stage.target);
-  const services: Record<string, unknown> = { idMap };
-  const hooks: ((rows: readonly (readonly unknown[])[]) => Promise<void>)[] = [];
-  // Each compiled stage evaluates its expressions in a mathjs instance of its own: nothing one
-  // pipeline's expressions do can reach another's, in the CLI or a long-lived runner.
-  let sandbox: ExpressionSandbox | undefined;
-  const compileFor = (targetColumn: string) => {
-    const context: TransformContext = {
-      pipeline: pipelineName,
-      targetColumn,
-      tenant: stage.tenant,
-      services,
-      onBatch: (hook) => hooks.push(hook),
-      column(name) {
-        const i = index.get(name);
-        if (i === undefined) {
-          throw configError(`source has no column "${name}"${didYouMean(name, stage.sourceColumns.map((c) => c.name))}`, { pipeline: pipelineName, column: targetColumn });
-        }
-        return (row) => row[i];
-      },
-      columnType: (name) => types.get(name),
-      mapping(mapping) {
-        if (typeof mapping === "string") return context.column(mapping);
-        if (!isTransformSpec(mapping)) return () => mapping;
-        const definition = registry.transforms.get(mapping.transform);
-        if (!definition) throw configError(`unknown transform "${mapping.transform}"${didYouMean(mapping.transform, registry.transforms.keys())}`, { pipeline: pipelineName, column: targetColumn });
-        return definition.compile(mapping.args as never, context);
-      },
-      expression(source) {
-        let parsed;
-        try {
-          parsed = parseExpression(source);
-        } catch (error) {
-          throw isDataBridgeError(error) ? error.withContext({ pipeline: pipelineName, column: targetColumn }) : error;
-        }
-        const expressions = (sandbox ??= createExpressionSandbox());
-        const compiled = expressions.compile(parsed);
-        const bindings = parsed.symbols.map((name) => ({ name, read: context.column(name), numeric: isNumericKind(types.get(name)?.kind) }));
-        return {
-          compiled,
-          hasNullInput(row) {
-            for (const binding of bindings) {
-              const value = binding.read(row);
-              if (value === null || value === undefined) return true;
-            }
-            return false;
-          },
-          evaluate(row) {
-            const scope: Record<string, unknown> = {};
-            for (const binding of bindings) scope[binding.name] = expressions.toValue(binding.read(row), binding.numeric);
-            return compiled.evaluate(scope);
-          },
-        };
-      },
-    };
-    return context;
-  };
-  const { pipeline } = stage;
-  const { tenantColumn } = stage;
-  const mappers = stage.targetColumns.map((column): RowFunction => {
-    if (pipeline.columns[column] !== undefined) return compileFor(column).mapping(pipeline.columns[column]);
-    if (column === tenantColumn) return () => stage.tenant;
-    if (column === stage.idMapColumn && pipeline.idMap) return newIdMapper(compileFor(column), pipeline.idMap.entity, pipeline.idMap.key, idMap, options.createIds ?? true);
-    throw configError(`no mapping for target column ${column}`, { pipeline: pipelineName, column });
-  });
-  return {
-    mappers,
-    idMap,
-    async beforeBatch(rows) {
-      for (const hook of hooks) await hook(rows);
-    },
-  };
-}
-
-/** The id-map column: the stable new id of the row's legacy key, created on first sight. */
-function newIdMapper(context: TransformContext, entity: string, keyColumn: string, idMap: IdMapService, create: boolean): RowFunction {
-  const read = context.column(keyColumn);
-  let ids = new Map<string, string>();
-  context.onBatch(async (rows) => {
-    const keys: string[] = [];
-    for (const row of rows) {
-      const value = read(row);
-      if (value !== null && value !== undefined) keys.push(legacyKeyText(value));
-    }
-    ids = await idMap.resolve(entity, context.tenant, keys, create);
-  });
-  return (row) => {
-    const value = read(row);
-    if (value === null || value === undefined) throw dataError(`idMap.key ${keyColumn} is NULL`, { column: keyColumn });
-    const id = ids.get(legacyKeyText(value));
-    if (!id) throw dataError(`no ${entity} id for legacy key ${JSON.stringify(legacyKeyText(value))}`, { column: keyColumn });
-    return id;
-  };
-}

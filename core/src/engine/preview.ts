@@ -1,7 +1,8 @@
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
-import { compileMappings, prepareStage } from "./prepare.js";
+import { compileMappings } from "./compile-mappings.js";
+import { prepareStage } from "./prepare.js";
 import { sourceFilter } from "./pump.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 

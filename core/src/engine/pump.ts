@@ -5,7 +5,6 @@ import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
 import { IdMapService } from "./id-map.js";
-import { loadStrategy } from "../target/load-modes.js";
 import type { PreparedStage } from "./prepare.js";
 import type { StageContext } from "./run-stage.js";
 import { inTransaction } from "../target/transaction.js";
@@ -73,8 +72,7 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
   const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
   const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
   const queue = new BoundedQueue<TransformedBatch>(2);
-  const strategy = loadStrategy(stage);
-  const onError = pipeline.onError ?? "fail";
+  const { strategy, onError } = stage;
   const isolateRejects = onError !== "fail";
   let stopReading = false;
   let cancelled = false;

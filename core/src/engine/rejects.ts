@@ -3,8 +3,8 @@ import { configError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { IdMapService } from "./id-map.js";
-import { loadStrategy } from "../target/load-modes.js";
-import { compileMappings, prepareStage } from "./prepare.js";
+import { compileMappings } from "./compile-mappings.js";
+import { prepareStage } from "./prepare.js";
 import { orderByDependencies } from "./analysis.js";
 import type { RejectedRow } from "../target/ledger.js";
 import { inTransaction } from "../target/transaction.js";
@@ -77,7 +77,7 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
     if (!source) throw configError(`pipeline has no source for tenant "${tenant}"`, { pipeline: name });
     const stage = await prepareStage(loaded.pipeline, source, connections, workspace.registry, { strict: true });
     const compiled = compileMappings(stage, workspace.registry);
-    const strategy = loadStrategy(stage);
+    const { strategy } = stage;
     const result: ReplayResult = { pipeline: name, tenant, replayed: group.length, loaded: 0, stillRejected: 0 };
     for (let start = 0; start < group.length; start += 500) {
       const chunk = group.slice(start, start + 500);

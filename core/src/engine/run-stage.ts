@@ -2,9 +2,9 @@ import type { RetryPolicy } from "../authoring/pipeline.js";
 import { DataBridgeError, dataError, formatKey, isDataBridgeError, messageOf, terminalError, transientError } from "../errors.js";
 import { emptyCounts, type EventInput, type Parity, type RowCounts, type StageStatus } from "../runner-protocol/events.js";
 import type { Ledger } from "../target/ledger.js";
-import { loadStrategy } from "../target/load-modes.js";
 import { countParity, countSourceRows } from "./parity.js";
-import type { CompiledMappings, PreparedStage } from "./prepare.js";
+import type { CompiledMappings } from "./compile-mappings.js";
+import type { PreparedStage } from "./prepare.js";
 import { propagateDeletes } from "../target/propagate-deletes.js";
 import { pump, type PumpState } from "./pump.js";
 import { acquireRunLock } from "../target/run-lock.js";
@@ -79,7 +79,7 @@ async function loadStage(
   const { pipeline, tenant, target } = stage;
   const name = pipeline.name;
   const policy = { ...DEFAULT_RETRY, ...pipeline.retry };
-  const strategy = loadStrategy(stage);
+  const { strategy } = stage;
   let { after } = run.start;
   if (stage.createDdl) await inTransaction(target, (s) => s.query(stage.createDdl!).then(() => undefined), { lockTable: stage.targetLabel, ignoreExisting: true });
   await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom: run.start.resumedFrom, resetWatermark: ctx.fullRefresh });
@@ -147,7 +147,7 @@ async function loadStage(
  * to loading from the checkpoint instead of declaring a copy complete that is not.
  */
 async function finishStage(stage: PreparedStage, ctx: StageContext, state: PumpState, deleted: number): Promise<void> {
-  const strategy = loadStrategy(stage);
+  const { strategy } = stage;
   const status: StageStatus = state.counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
   await inTransaction(stage.target, async (session) => {
     await session.query("SET LOCAL synchronous_commit = on");

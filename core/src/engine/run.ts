@@ -7,7 +7,8 @@ import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { openConnections } from "../workspace/loader.js";
 import { orderByDependencies } from "./analysis.js";
 import { Ledger } from "../target/ledger.js";
-import { compileMappings, prepareStage } from "./prepare.js";
+import { compileMappings } from "./compile-mappings.js";
+import { prepareStage } from "./prepare.js";
 import { runStage, type StageOutcome } from "./run-stage.js";
 
 export interface RunOptions {
@@ -56,6 +57,8 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
   const label = names.join(",");
   const emit = (event: EventInput) => options.onEvent?.({ ...event, runId, ts: new Date().toISOString() } as RunEvent);
   const connections = options.connections ?? openConnections(workspace, options.env);
+  // A diagnostic switch: DATABRIDGE_SOURCE_ENCODING=off keeps every row on the value path.
+  const sourceEncoding = (options.env ?? process.env).DATABRIDGE_SOURCE_ENCODING !== "off";
   const ledgers = new Map<string, Ledger>();
   const stages: StageOutcome[] = [];
   let runError: DataBridgeError | undefined;
@@ -89,7 +92,7 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
         const stageStarted = Date.now();
         let outcome: StageOutcome;
         try {
-          const prepared = await prepareStage(pipeline, source, connections, workspace.registry, { batchSize: options.batchSize, strict: true });
+          const prepared = await prepareStage(pipeline, source, connections, workspace.registry, { batchSize: options.batchSize, strict: true, sourceEncoding });
           let ledger = ledgers.get(prepared.target.name);
           if (!ledger) ledgers.set(prepared.target.name, (ledger = new Ledger(prepared.target)));
           const compiled = compileMappings(prepared, workspace.registry);

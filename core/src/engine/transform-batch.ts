@@ -3,7 +3,8 @@ import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
 import { legacyKeyText, type IdMapping } from "./id-map.js";
 import type { RejectedRow } from "../target/ledger.js";
-import { passesRowsThrough, type CompiledMappings, type PreparedStage } from "./prepare.js";
+import { type CompiledMappings } from "./compile-mappings.js";
+import { type PreparedStage } from "./prepare.js";
 
 /** One batch on its way from the reader to the writer. */
 export interface TransformedBatch {
@@ -39,7 +40,7 @@ export function transformBatch(stage: PreparedStage, compiled: CompiledMappings,
   });
   // Every target column is a source column in read order: the rows pass through as read, with no
   // per-row copy (a million-row copy then allocates, and the GC moves, half as much).
-  if (passesRowsThrough(stage)) return batch(rows, rows, []);
+  if (stage.passesThrough) return batch(rows, rows, []);
   const out: unknown[][] = [];
   const sourceRows: unknown[][] = [];
   const rejects: RejectedRow[] = [];

@@ -23,7 +23,7 @@ export interface BatchMeta {
 const STAGE_TABLE: TableRef = { schema: "pg_temp", name: "databridge_stage" };
 const ORDINAL = "databridge_ord";
 
-export function loadStrategy(stage: PreparedStage): LoadStrategy {
+export function loadStrategy(stage: Omit<PreparedStage, "strategy">): LoadStrategy {
   const { target, targetRef, targetColumns, targetKey } = stage;
   const q = target.dialect.quoteIdentifier;
   const table = target.dialect.quoteTable(targetRef);

@@ -3,7 +3,7 @@ import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
 import { configError, terminalError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline } from "../workspace/loader.js";
-import { findTable, parseTableName } from "../engine/prepare.js";
+import { findTable, parseTableName } from "../engine/catalog-lookup.js";
 import { inTransaction } from "./transaction.js";
 
 export interface RollbackStage {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Connector, PortableType, ResultColumn, TableRef } from "../connectors/connector.js";
 import { configError } from "../errors.js";
-import { findTable, parseTableName } from "../engine/prepare.js";
+import { findTable, parseTableName } from "../engine/catalog-lookup.js";
 import { didYouMean } from "../util/suggest.js";
 import { columnMeaning, type ComparedColumn, type ValueMeaning } from "./value-meaning.js";
 
