@@ -57,7 +57,8 @@ export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/p
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
-export { rollbackRun, type RollbackStage } from "./engine/rollback.js";
+export { rollbackRun, ledgerTargets, type RollbackStage } from "./engine/rollback.js";
+export { listRuns, resolveRunId, foldRunStatus, LAST_RUN, LEDGER_RUN_STATUSES, type RunRecord, type RunFilter } from "./engine/run-history.js";
 export { listRejects, replayRejects, type RejectedRowRecord, type ReplayResult } from "./engine/rejects.js";
 export { verifyPipelines, type VerifyReport, type VerifyCheck, type VerifyStageResult, type VerifyOptions, type CheckStatus } from "./verify/verify.js";
 export { verifyReportToHtml, verifyReportToJUnit } from "./verify/report.js";
