@@ -23,7 +23,7 @@ export * from "./runner-protocol/statuses.js";
 // Connectors
 export type {
   Connector, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
-  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind,
+  ConnectFailure, Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind,
 } from "./connectors/connector.js";
 export { buildKeysetSelect } from "./connectors/keyset.js";
 export * as postgres from "./connectors/postgres/index.js";
@@ -34,7 +34,7 @@ export * as oracle from "./connectors/oracle/index.js";
 
 // Workspace
 export { loadWorkspace, importWorkspaceModule, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";
-export { ConnectionManager, connectionEnvVar, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
+export { ConnectionManager, connectionEnvVar, connectionUrlOrigin, connectionError, connectionFix, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
 // Engine

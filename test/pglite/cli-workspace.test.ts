@@ -267,7 +267,7 @@ describe("run", () => {
     const result = await runCli(["run", "errors/bad-conn.etl.ts"], dir);
     expect(result.code).toBe(2);
     const errorLines = result.stderr.split("\n").filter((l) => l.includes("unknown connection"));
-    expect(errorLines).toEqual([expect.stringMatching(/pipeline bad-conn, connection legacyy: unknown connection "legacyy" \(did you mean "legacy"\?\)/)]);
+    expect(errorLines).toEqual([expect.stringMatching(/pipeline bad-conn, connection legacyy \(source\): unknown connection "legacyy" \(did you mean "legacy"\?\)/)]);
     expect(stackFrames(result.stderr + result.stdout)).toEqual([]);
   });
 

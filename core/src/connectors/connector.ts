@@ -180,6 +180,13 @@ export interface ConnectionOptions {
   baseDir: string;
 }
 
+/**
+ * Why opening a connection failed, as far as the driver's error tells: the server refused the user or
+ * password, has no such database, or could not be reached (Node's socket codes say so for every driver;
+ * a connector adds its driver's own).
+ */
+export type ConnectFailure = "credentials" | "database" | "unreachable";
+
 /** How a plugin contributes a connector: URL schemes it answers and a factory that loads its driver lazily. */
 export interface ConnectorFactory {
   /** URL schemes, e.g. `["postgres", "postgresql"]`. */
@@ -187,4 +194,6 @@ export interface ConnectorFactory {
   /** The connection type name shown to users and used by the runner API (`postgres`, `mysql`, …). */
   type: string;
   create(options: ConnectionOptions): Promise<Connector>;
+  /** Reads the driver's error when a connection could not be opened, for a message that names the fix. */
+  connectFailure?(error: unknown): ConnectFailure | undefined;
 }

@@ -1,6 +1,6 @@
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
-import { isDataBridgeError, messageOf } from "../errors.js";
+import { formatErrorLine, isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings, prepareStage } from "./prepare.js";
 import { effectiveSources } from "../authoring/pipeline.js";
@@ -62,13 +62,17 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
     } catch (error) {
       const context = isDataBridgeError(error) ? error.context : {};
       const message = isDataBridgeError(error) ? error.message : messageOf(error);
+      // A connection that did not open: say which, its role, where its URL is set, and the fix.
+      const connectionLine = isDataBridgeError(error) && context.urlFrom
+        ? formatErrorLine(message, { connection: context.connection, connectionRole: context.connectionRole, urlFrom: context.urlFrom, fix: context.fix })
+        : undefined;
       base.problems.push({
         severity: "error",
         code: /^unknown connection/.test(message) ? "unknown-connection"
           : context.table ? "unknown-table"
           : isDataBridgeError(error) && error.kind === "config" ? "type-error"
           : "unreachable-connection",
-        pipeline: pipeline.name, table: context.table, message: isDataBridgeError(error) ? error.message : messageOf(error),
+        pipeline: pipeline.name, table: context.table, message: connectionLine ?? message,
       });
     }
     plans.push(base);

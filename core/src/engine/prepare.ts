@@ -107,8 +107,8 @@ export async function prepareStage(
 ): Promise<PreparedStage> {
   const context = { pipeline: pipeline.name };
   const [source, target] = await Promise.all([
-    connections.get(sourceSpec.connection).catch((e) => { throw contextualize(e, { ...context, connection: sourceSpec.connection }); }),
-    connections.get(pipeline.target.connection).catch((e) => { throw contextualize(e, { ...context, connection: pipeline.target.connection }); }),
+    connections.get(sourceSpec.connection).catch((e) => { throw contextualize(e, { ...context, connection: sourceSpec.connection, connectionRole: "source" }); }),
+    connections.get(pipeline.target.connection).catch((e) => { throw contextualize(e, { ...context, connection: pipeline.target.connection, connectionRole: "target" }); }),
   ]);
   if (!target.capabilities.target) {
     throw configError(`connection ${target.name} (${target.type}) cannot be a target; DataBridge loads into PostgreSQL`, { ...context, connection: target.name });

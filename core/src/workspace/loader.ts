@@ -135,7 +135,7 @@ export async function resolvePipelines(workspace: Workspace, targets: string[]):
 }
 
 export function openConnections(workspace: Workspace, env: NodeJS.ProcessEnv = process.env): ConnectionManager {
-  return new ConnectionManager(workspace.config, workspace.registry, workspace.rootDir, env);
+  return new ConnectionManager(workspace.config, workspace.registry, workspace.rootDir, env, path.basename(workspace.configPath));
 }
 
 /** Imports a TypeScript module of the workspace (a seed script, a plugin) the way pipelines are loaded. */

@@ -5,7 +5,7 @@ import type {
 } from "../connector.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { mssqlCapabilities, mssqlDialect } from "./mssql-dialect.js";
-import { classifyMssqlError } from "./mssql-errors.js";
+import { classifyMssqlError, mssqlConnectFailure } from "./mssql-errors.js";
 import {
   mssqlKeyParameter, mssqlReadExpression, mssqlTypeFromCatalog, mssqlTypeFromColumn, portableFromMssqlType, shortestFloat32, type MssqlColumnMetadata,
 } from "./mssql-types.js";
@@ -362,6 +362,7 @@ function connectError(name: string, config: MssqlConfig, error: unknown): DataBr
 export const mssqlConnectorFactory: ConnectorFactory = {
   schemes: ["mssql", "sqlserver"],
   type: "mssql",
+  connectFailure: mssqlConnectFailure,
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof mssqlClientConfig>;
     try {

@@ -3,7 +3,7 @@ import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialect } from "./mysql-dialect.js";
-import { classifyMysqlError } from "./mysql-errors.js";
+import { classifyMysqlError, mysqlConnectFailure } from "./mysql-errors.js";
 import { portableFromMysqlField, portableFromMysqlType } from "./mysql-types.js";
 
 export function mysqlClientConfig(url: URL) {
@@ -134,6 +134,7 @@ function fieldColumn(field: FieldPacket): ResultColumn {
 export const mysqlConnectorFactory: ConnectorFactory = {
   schemes: ["mysql", "mariadb"],
   type: "mysql",
+  connectFailure: mysqlConnectFailure,
   async create(options: ConnectionOptions) {
     const mysql = await import("mysql2/promise");
     const pool = mysql.createPool({

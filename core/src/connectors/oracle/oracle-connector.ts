@@ -4,7 +4,7 @@ import type {
 } from "../connector.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { oracleCapabilities, oracleDialect } from "./oracle-dialect.js";
-import { classifyOracleError } from "./oracle-errors.js";
+import { classifyOracleError, oracleConnectFailure } from "./oracle-errors.js";
 import {
   oracleFetchPlan, oracleReadExpression, oracleTypeFromCatalog, oracleTypeFromColumn, portableFromOracleType, type OracleColumnMetadata,
 } from "./oracle-types.js";
@@ -385,6 +385,7 @@ function connectError(name: string, connectString: string, error: unknown): Data
 export const oracleConnectorFactory: ConnectorFactory = {
   schemes: ["oracle"],
   type: "oracle",
+  connectFailure: oracleConnectFailure,
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof oracleClientConfig>;
     try {

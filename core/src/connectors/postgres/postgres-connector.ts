@@ -6,7 +6,7 @@ import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, Re
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
-import { classifyPostgresError } from "./postgres-errors.js";
+import { classifyPostgresError, postgresConnectFailure } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
 import { POSTGRES_JSON_OIDS, POSTGRES_TEXT_OIDS, portableFromPostgresOid, postgresNativeType } from "./postgres-types.js";
 
@@ -140,6 +140,7 @@ function fieldColumn(field: FieldDef): ResultColumn {
 export const postgresConnectorFactory: ConnectorFactory = {
   schemes: ["postgres", "postgresql"],
   type: "postgres",
+  connectFailure: postgresConnectFailure,
   async create(options: ConnectionOptions) {
     const pg = (await import("pg")).default;
     const textOids = new Set<number>(POSTGRES_TEXT_OIDS);
