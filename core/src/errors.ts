@@ -25,6 +25,14 @@ export interface ErrorContext {
   code?: string;
   /** What the user can do about it, when we know. */
   fix?: string;
+  /** Where in a workspace file the problem is (1-based line and column), for tools that point at it. */
+  location?: SourceLocation;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 export class DataBridgeError extends Error {

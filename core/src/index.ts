@@ -12,7 +12,7 @@ export { definePlugin, type Plugin, type TransformDefinition, type TransformCont
 // Errors
 export {
   DataBridgeError, configError, dataError, terminalError, transientError, isDataBridgeError, messageOf, redactSecrets, registerSecret, formatErrorLine, formatKey,
-  type ErrorKind, type ErrorContext,
+  type ErrorKind, type ErrorContext, type SourceLocation,
 } from "./errors.js";
 
 // Run events and statuses (CLI --json, runner SSE, dashboard, extension); the whole runner protocol is
@@ -42,7 +42,7 @@ export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engin
 export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
 export type { RemapOptions } from "./transforms/remap.js";
-export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
+export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
@@ -52,7 +52,8 @@ export { parseExpression, mathFunctionNames, type ParsedExpression } from "./tra
 export { makeConverter, convertTypes, roundHalfUp, type ConvertType, type ConvertOptions } from "./transforms/convert.js";
 export { mappingColumns, builtinTransforms } from "./transforms/builtin-transforms.js";
 export { closestMatch, didYouMean } from "./util/suggest.js";
-export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
+export { planPipelines, describeMapping, type PlanReport, type PipelinePlan, type PlanOptions } from "./engine/plan.js";
+export { typeCompatibilityProblems } from "./engine/type-compatibility.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 
 // Verification (checksums that compare tables across databases)

@@ -8,7 +8,7 @@ import { mappingColumns } from "../transforms/builtin-transforms.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
-import { analyzeMapping, type Problem } from "./analysis.js";
+import { analyzeMapping, conflictKeyProblems, type Problem } from "./analysis.js";
 
 export interface PreparedStage {
   pipeline: Pipeline;
@@ -189,6 +189,7 @@ export async function prepareStage(
       problems.push({ severity: "error", code: "missing-key", pipeline: pipeline.name, column, table: targetLabel, message: `target key column ${column} is not mapped in columns` });
     }
   }
+  problems.push(...conflictKeyProblems(pipeline.name, mode, targetKey, targetTable, targetLabel));
 
   const deletes = pipeline.deletes === "propagate" ? deletePlan(pipeline, mode, key, targetKey, idMapColumn) : undefined;
   if (typeof deletes === "string") problems.push({ severity: "error", code: "bad-deletes", pipeline: pipeline.name, table: targetLabel, message: deletes });
