@@ -1,6 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { findPipelineFiles, isDataBridgeError, planPipelines, resolvePipelines, type Problem, type SourceLocation } from "@databridge/core";
+import {
+  configError, didYouMean, findPipelineFiles, isDataBridgeError, type LoadedPipeline, loadPipelineFiles, planPipelines, type Problem, type SourceLocation, type Workspace,
+} from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { renderProblem, workspacePipelineNames } from "./plan.js";
 import { PipelineSources } from "./problem-locations.js";
@@ -24,20 +26,12 @@ export async function checkProblems(targets: string[], global: GlobalOptions, io
   const resolved = resolveTargets(targets, io.cwd);
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
     const sources = new PipelineSources();
+    const { selected, failures } = await selectPipelines(workspace, resolved);
     const live: CheckProblem[] = [];
-    let files: string[];
-    try {
-      const selected = await resolvePipelines(workspace, resolved);
-      files = selected.map((p) => p.file);
-      const report = await planPipelines(workspace, selected, connections, { knownPipelines: await workspacePipelineNames(workspace, selected) });
-      for (const plan of report.pipelines) for (const problem of plan.problems) live.push({ ...problem, location: sources.locate(problem, plan.file) });
-    } catch (error) {
-      // A file that does not parse: said where it is; TypeScript then checks the files as they are.
-      const location = isDataBridgeError(error) ? error.context.location : undefined;
-      if (!location) throw error;
-      live.push({ severity: "error", code: "syntax-error", pipeline: path.relative(io.cwd, location.file), message: isDataBridgeError(error) ? error.message : String(error), location });
-      files = findPipelineFiles(workspace, resolved.filter((t) => path.isAbsolute(t)));
-    }
+    const report = await planPipelines(workspace, selected, connections, { knownPipelines: await workspacePipelineNames(workspace, selected) });
+    for (const plan of report.pipelines) for (const problem of plan.problems) live.push({ ...problem, location: sources.locate(problem, plan.file) });
+    const files = [...selected.map((p) => p.file), ...failures.map((f) => f.file)];
+
     // The TypeScript compiler takes a second or more to load: only `check` pays for it.
     const { typecheckFiles } = await import("./typecheck.js");
     const fromTypes: CheckProblem[] = [];
@@ -50,16 +44,70 @@ export async function checkProblems(targets: string[], global: GlobalOptions, io
         if (!saidLive) fromTypes.push({ severity: "error", code, pipeline: pipeline ?? path.relative(io.cwd, location.file), column, subject, message: t.message, location });
         continue;
       }
-      // A syntax error is said once (by the loader, with the line).
-      if (live.some((p) => p.code === "syntax-error" && p.location?.file === location.file && p.location.line === location.line)) continue;
+      // A file with a syntax error is said once, by the loader (with the line): what TypeScript makes of the rest is noise.
+      if (failures.some((f) => f.location?.file === location.file)) continue;
       typeErrors.push({ severity: "error", code: "type-error", pipeline: path.relative(io.cwd, location.file), message: t.message, location });
     }
-    return { problems: [...live, ...fromTypes, ...typeErrors], files };
+    // A file that did not load: its syntax error where it is; any other reason unless TypeScript already said what is wrong in it.
+    const notLoaded = failures
+      .filter((f) => f.location || !typeErrors.some((t) => t.location?.file === f.file))
+      .map((f): CheckProblem => ({
+        severity: "error", code: f.location ? "syntax-error" : "type-error", pipeline: path.relative(io.cwd, f.file),
+        message: f.location ? f.message : `${path.relative(io.cwd, f.file)}: ${f.message}`, location: f.location,
+      }));
+    return { problems: [...notLoaded, ...live, ...fromTypes, ...typeErrors], files };
   });
+}
+
+interface LoadFailure {
+  file: string;
+  message: string;
+  location?: SourceLocation;
+}
+
+/**
+ * The pipelines to check, loading each file on its own so one that does not load (a syntax error) is a
+ * problem of that file rather than the end of the check. Names select among the workspace's pipelines.
+ */
+async function selectPipelines(workspace: Workspace, targets: string[]): Promise<{ selected: LoadedPipeline[]; failures: LoadFailure[] }> {
+  const paths = targets.filter((t) => path.isAbsolute(t));
+  const names = targets.filter((t) => !path.isAbsolute(t));
+  const loadEach = async (files: string[]) => {
+    const loaded: LoadedPipeline[] = [];
+    const failures: LoadFailure[] = [];
+    for (const file of files) {
+      try {
+        loaded.push(...(await loadPipelineFiles(workspace, [file])));
+      } catch (error) {
+        if (!isDataBridgeError(error) || error.kind !== "config") throw error;
+        // The location leads the rendered line already.
+        failures.push({ file, message: error.toLine().replace(/^cannot load \w+ \S+:\d+:\d+: /, ""), location: error.context.location });
+      }
+    }
+    return { loaded, failures };
+  };
+  const explicit = paths.length || !names.length ? await loadEach(findPipelineFiles(workspace, paths)) : { loaded: [], failures: [] };
+  if (!names.length) {
+    if (!explicit.loaded.length && !explicit.failures.length) throw configError("no pipelines found (files ending in .etl.ts)");
+    return { selected: explicit.loaded, failures: explicit.failures };
+  }
+  const all = await loadEach(findPipelineFiles(workspace));
+  const selected = [...explicit.loaded];
+  let unresolved = false;
+  for (const name of names) {
+    const match = all.loaded.find((p) => p.pipeline.name === name);
+    if (match && !selected.some((p) => p.pipeline.name === name)) selected.push(match);
+    if (match) continue;
+    // The name may be in a file that does not load: then that file's problem is the answer.
+    if (!all.failures.length) throw configError(`no pipeline file or pipeline named "${name}"${didYouMean(name, all.loaded.map((p) => p.pipeline.name))}`);
+    unresolved = true;
+  }
+  return { selected, failures: [...explicit.failures, ...(unresolved ? all.failures.filter((f) => !explicit.failures.some((e) => e.file === f.file)) : [])] };
 }
 
 export function renderCheckProblem(problem: CheckProblem, cwd: string): string {
   const at = problem.location ? `${path.relative(cwd, problem.location.file)}:${problem.location.line}:${problem.location.column}: ` : "";
+  // Syntax and type errors carry their own words (and a file that did not load names itself).
   return `${at}${problem.code === "type-error" || problem.code === "syntax-error" ? `${problem.severity} [${problem.code}] ${problem.message}` : renderProblem(problem)}`;
 }
 
