@@ -162,6 +162,7 @@ describe("dashboard in headless Chromium", () => {
     const saved = async () => ((await api.get("/connections")).body.connections as { id: string; name: string; database: string | null; hasPassword: boolean }[]).find((c) => c.name === "crm");
     const status = () => page.textContent("[data-testid=form-status]");
     try {
+      await page.goto(runner.dashboardUrl);
       await page.click("button[data-tab=connections]");
       await page.waitForSelector("tr[data-connection=legacy]");
       await page.click("summary:has-text('Add a connection')");
