@@ -3,7 +3,7 @@ import { pipeline, type ColumnMapping, type PipelineDefinition } from "../author
 import { concat, convert, expr, lookup, transform, when } from "../authoring/transforms.js";
 import type { ColumnInfo, PortableType, TableInfo } from "../connectors/connector.js";
 import { builtinTransforms } from "../transforms/builtin-transforms.js";
-import { analyzeMapping, lossyProblems, orderByDependencies, type Problem } from "./analysis.js";
+import { analyzeMapping, conflictKeyProblems, lossyProblems, orderByDependencies, type Problem } from "./analysis.js";
 
 const transforms = new Map(builtinTransforms.map((t) => [t.name, t]));
 
@@ -211,5 +211,35 @@ describe("convert in analysis", () => {
   it("a converted column is checked for its source column like any mapping", () => {
     const problems = analyzeMapping({ pipeline: make({ id: "id", line_total: convert("unit_prize", "decimal") }), sourceColumns, targetTable: target, transforms });
     expect(problems.map((p) => p.message)).toEqual(['source has no column "unit_prize" (did you mean "unit_price"?)']);
+  });
+});
+
+describe("query sources", () => {
+  it("claim no lossy-nullability (a query's result columns always say nullable); a table's nullable column still does", () => {
+    const notNullTarget = targetTable([col("id", "integer", { kind: "integer" }, false), col("full_name", "text", { kind: "text" }, false)]);
+    const asQuery = make({ id: "id", full_name: "first_name" }, { source: { connection: "legacy", query: "SELECT id, first_name FROM t", key: "id" } });
+    const fromQuery = analyzeMapping({ pipeline: asQuery, sourceColumns, targetTable: notNullTarget, transforms });
+    expect(codes(fromQuery)).toEqual(["info:unchecked-key:id"]);
+    const fromTable = analyzeMapping({ pipeline: make({ id: "id", full_name: "first_name" }), sourceColumns, targetTable: notNullTarget, transforms });
+    expect(codes(fromTable)).toEqual(["warning:lossy-nullability:full_name"]);
+  });
+});
+
+describe("conflictKeyProblems", () => {
+  const table = (primaryKey: string[], indexes: TableInfo["indexes"] = []): TableInfo => ({ ...targetTable([]), primaryKey, indexes });
+
+  it("an upsert key covered exactly by the primary key or a unique index (in any order) is fine", () => {
+    expect(conflictKeyProblems("p", "upsert", ["id"], table(["id"]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "upsert", ["b", "a"], table([], [{ name: "t_ab", columns: ["a", "b"], unique: true }]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "insert", ["id"], table([]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "upsert", ["id"], undefined, "public.t")).toEqual([]);
+  });
+
+  it("no unique constraint on exactly the key: an error for upsert (ON CONFLICT refuses), a warning for update", () => {
+    const noUnique = table(["id", "tenant"], [{ name: "t_id", columns: ["id"], unique: false }, { name: "t_idx", columns: ["id", "code"], unique: true }]);
+    expect(codes(conflictKeyProblems("p", "upsert", ["id"], noUnique, "public.t"))).toEqual(["error:no-unique-target-key:id"]);
+    expect(conflictKeyProblems("p", "upsert", ["id"], noUnique, "public.t")[0].message)
+      .toBe("upsert needs a unique constraint on public.t (id): without one PostgreSQL refuses ON CONFLICT (id) on every batch (fix: add a primary key or unique index on (id), or set target.key to columns that have one)");
+    expect(codes(conflictKeyProblems("p", "update", ["id"], noUnique, "public.t"))).toEqual(["warning:no-unique-target-key:id"]);
   });
 });
