@@ -253,9 +253,6 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
   target: { connection: "warehouse", table: "public.people_copy" },
   columns: { id: "id", name: "name" },
 }`));
-    const checked = await cli(["check", typo]);
-    expect(checked.code).toBe(1);
-    expect(checked.stdout).toContain(`checks/deps.etl.ts:${positionOf(typo, '"peple"')}: error [unknown-dependency] pipeline deps: dependsOn names unknown pipeline "peple" (did you mean "people"?)`);
     // The same NOT NULL column from a table's nullable column is still a warning.
     const nullable = inChecks("nullable", file(`{
   name: "nullable",
@@ -263,9 +260,10 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
   target: { connection: "warehouse", table: "public.named", mode: "upsert" },
   columns: { id: "id", name: "name" },
 }`));
-    const warned = await cli(["check", nullable]);
-    expect(warned.code).toBe(1);
-    expect(warned.stdout).toContain(`checks/nullable.etl.ts:${positionOf(nullable, '"name" }')}: warning [lossy-nullability] pipeline nullable, table public.named, column name: nullable source into NOT NULL column`);
+    const checked = await cli(["check", typo, nullable]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain(`checks/deps.etl.ts:${positionOf(typo, '"peple"')}: error [unknown-dependency] pipeline deps: dependsOn names unknown pipeline "peple" (did you mean "people"?)`);
+    expect(checked.stdout).toContain(`checks/nullable.etl.ts:${positionOf(nullable, '"name" }')}: warning [lossy-nullability] pipeline nullable, table public.named, column name: nullable source into NOT NULL column`);
   });
 
   it("check asks PostgreSQL whether the cast exists: varchar → point warns, integer → date fails, matching types pass", async () => {
@@ -304,9 +302,6 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
   target: { connection: "warehouse", table: "public.nokey", mode: "upsert", key: "id" },
   columns: { id: "id", name: "name" },
 }`));
-    const checked = await cli(["check", upsert]);
-    expect(checked.code).toBe(1);
-    expect(checked.stdout).toContain(`checks/nokey.etl.ts:${positionOf(upsert, 'key: "id"').replace(/:(\d+)$/, (_, c: string) => `:${Number(c) + 5}`)}: error [no-unique-target-key] pipeline nokey, table public.nokey, column id: upsert needs a unique constraint on public.nokey (id)`);
     const refused = await cli(["run", upsert]);
     expect(refused.code).toBe(2);
     expect(oneLine(refused, /unique constraint/)).toMatch(/pipeline nokey, table public\.nokey, column id: upsert needs a unique constraint on public\.nokey \(id\)/);
@@ -319,9 +314,13 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
   target: { connection: "warehouse", table: "public.nokey", mode: "update", key: "id" },
   columns: { id: "id", name: "name" },
 }`));
-    const warned = await cli(["check", update, "--json"]);
-    expect(warned.code).toBe(1);
-    expect((JSON.parse(warned.stdout) as { problems: { severity: string; code: string }[] }).problems.map((p) => [p.severity, p.code])).toEqual([["warning", "no-unique-target-key"]]);
+    const checked = await cli(["check", upsert, update]);
+    expect(checked.code).toBe(1);
+    const keyAt = (filePath: string) => positionOf(filePath, 'key: "id"').replace(/:(\d+)$/, (_, c: string) => `:${Number(c) + 5}`);
+    expect(checked.stdout.split("\n").filter((l) => l.includes("no-unique-target-key"))).toEqual([
+      `checks/nokey-update.etl.ts:${keyAt(update)}: warning [no-unique-target-key] pipeline nokey-update, table public.nokey, column id: update by (id) changes every row of public.nokey that shares a key: no primary key or unique index covers (id) (fix: add one, or set target.key to columns that have one)`,
+      `checks/nokey.etl.ts:${keyAt(upsert)}: error [no-unique-target-key] pipeline nokey, table public.nokey, column id: upsert needs a unique constraint on public.nokey (id): without one PostgreSQL refuses ON CONFLICT (id) on every batch (fix: add a primary key or unique index on (id), or set target.key to columns that have one)`,
+    ]);
   });
 
   it("after `databridge types`: check says a misspelled column in its own words once, at file:line:column, also when the live schema cannot be read; TypeScript errors stay TypeScript's", async () => {
@@ -339,9 +338,15 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
       `checks/typo.etl.ts:${first}: error [unknown-source-column] pipeline typo, column name: source has no column "ctiy" (did you mean "city"?)`,
       `checks/typo.etl.ts:${second}: error [unknown-source-column] pipeline typo, column city: source has no column "ctiy" (did you mean "city"?)`,
     ];
-    const live = await cli(["check", typo]);
+    // Live-schema problems first, then TypeScript's own errors in its own words.
+    const typed = inChecks("typed", `import { pipeline } from "@databridge/core";\nconst batchSize: number = "many";\nexport default pipeline({ name: "typed", source: { connection: "legacy", table: "people" }, target: { connection: "warehouse", table: "public.people_copy" }, columns: { id: "id", name: "name" }, batchSize });\n`);
+    const live = await cli(["check", typed, typo]);
     expect(live.code).toBe(1);
-    expect(live.stdout.split("\n").filter(Boolean)).toEqual([...expected, "2 problems found"]);
+    expect(live.stdout.split("\n").filter(Boolean)).toEqual([
+      ...expected,
+      "checks/typed.etl.ts:2:7: error [type-error] Type 'string' is not assignable to type 'number'.",
+      "3 problems found",
+    ]);
 
     const port = await closedPort();
     const offline = await cli(["check", typo], { DATABRIDGE_CONN_LEGACY: `mysql://root@127.0.0.1:${port}/x` });
@@ -350,14 +355,6 @@ describe.skipIf(!servers)("an honest CLI (MariaDB → PostgreSQL)", () => {
     expect(lines[0]).toMatch(/^checks\/typo\.etl\.ts:\d+:\d+: error \[unreachable-connection\] pipeline typo: connection legacy \(source, URL from DATABRIDGE_CONN_LEGACY\): connect ECONNREFUSED/);
     expect(lines.slice(1)).toEqual([...expected, "3 problems found"]);
     expect(offline.stdout).not.toMatch(/UnknownColumn|❌|is not assignable/);
-
-    const typed = inChecks("typed", `import { pipeline } from "@databridge/core";\nconst batchSize: number = "many";\nexport default pipeline({ name: "typed", source: { connection: "legacy", table: "people" }, target: { connection: "warehouse", table: "public.people_copy" }, columns: { id: "id", name: "name" }, batchSize });\n`);
-    const genuine = await cli(["check", typed]);
-    expect(genuine.code).toBe(1);
-    expect(genuine.stdout.split("\n").filter(Boolean)).toEqual([
-      "checks/typed.etl.ts:2:7: error [type-error] Type 'string' is not assignable to type 'number'.",
-      "1 problem found",
-    ]);
   });
 
   it("a syntax error shows file:line:column and the line without --verbose: run exits 2 in one line, check reports it and goes on", async () => {
