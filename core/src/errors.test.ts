@@ -115,3 +115,13 @@ describe("formatErrorLine / formatKey / messageOf", () => {
     expect(messageOf("password=abc")).toBe("password=***");
   });
 });
+
+describe("connection errors", () => {
+  it("name the connection with its role and where its URL came from, never the URL", () => {
+    expect(formatErrorLine("Access denied for user 'app'@'10.0.0.5' (using password: YES)", {
+      pipeline: "people", connection: "legacy", connectionRole: "source", urlFrom: "DATABRIDGE_CONN_LEGACY", fix: "check the user and password in DATABRIDGE_CONN_LEGACY",
+    })).toBe("pipeline people, connection legacy (source, URL from DATABRIDGE_CONN_LEGACY): Access denied for user 'app'@'10.0.0.5' (using password: YES) (fix: check the user and password in DATABRIDGE_CONN_LEGACY)");
+    expect(formatErrorLine("unknown connection", { connection: "legasy", connectionRole: "target" })).toBe("connection legasy (target): unknown connection");
+    expect(formatErrorLine("x", { connection: "w" })).toBe("connection w: x");
+  });
+});

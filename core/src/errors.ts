@@ -12,6 +12,10 @@ export type ErrorKind = "config" | "transient" | "terminal" | "data";
 export interface ErrorContext {
   pipeline?: string;
   connection?: string;
+  /** What the connection is to the failing pipeline. */
+  connectionRole?: "source" | "target";
+  /** Where the connection's URL came from: its `DATABRIDGE_CONN_<NAME>` variable or the config file (never the URL itself). */
+  urlFrom?: string;
   table?: string;
   column?: string;
   batch?: number;
@@ -21,6 +25,14 @@ export interface ErrorContext {
   code?: string;
   /** What the user can do about it, when we know. */
   fix?: string;
+  /** Where in a workspace file the problem is (1-based line and column), for tools that point at it. */
+  location?: SourceLocation;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 export class DataBridgeError extends Error {
@@ -62,7 +74,7 @@ export function isDataBridgeError(error: unknown): error is DataBridgeError {
 export function formatErrorLine(message: string, context: ErrorContext): string {
   const where: string[] = [];
   if (context.pipeline) where.push(`pipeline ${context.pipeline}`);
-  if (context.connection) where.push(`connection ${context.connection}`);
+  if (context.connection) where.push(`connection ${context.connection}${connectionDetails(context)}`);
   if (context.table) where.push(`table ${context.table}`);
   if (context.column) where.push(`column ${context.column}`);
   if (context.batch !== undefined) where.push(`batch ${context.batch}`);
@@ -70,6 +82,12 @@ export function formatErrorLine(message: string, context: ErrorContext): string 
   const prefix = where.length ? `${where.join(", ")}: ` : "";
   const fix = context.fix ? ` (fix: ${context.fix})` : "";
   return redactSecrets(`${prefix}${oneLine(message)}${fix}`);
+}
+
+/** ` (source, URL from DATABRIDGE_CONN_LEGACY)`: the connection's role and where its URL came from, as far as known. */
+function connectionDetails(context: ErrorContext): string {
+  const details = [context.connectionRole, context.urlFrom && `URL from ${context.urlFrom}`].filter(Boolean);
+  return details.length ? ` (${details.join(", ")})` : "";
 }
 
 export function formatKey(key: unknown): string {

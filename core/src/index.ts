@@ -18,7 +18,7 @@ export { convertTypes, type ConvertType, type ConvertOptions, type RemapOptions 
 // Errors
 export {
   DataBridgeError, configError, dataError, terminalError, transientError, isDataBridgeError, messageOf, redactSecrets, registerSecret, formatErrorLine, formatKey,
-  type ErrorKind, type ErrorContext,
+  type ErrorKind, type ErrorContext, type SourceLocation,
 } from "./errors.js";
 
 // Run events and statuses (CLI --json, runner SSE, dashboard, extension); the whole runner protocol is
@@ -29,7 +29,7 @@ export * from "./runner-protocol/statuses.js";
 // Connectors
 export type {
   Connector, Source, Target, ConnectorDescription, ConnectorRole, ConnectorFactory, ConnectorCapabilities, ConnectionOptions, EmbeddedStorage, SqlDialect, TargetSession, ReadRequest, RowBatch, ResultColumn,
-  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures,
+  Catalog, TableInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableRef, PortableType, PortableKind, PostgresColumnMapping, PostgresTargetFeatures, ConnectFailure,
 } from "./connectors/connector.js";
 export { isTarget, describeConnector } from "./connectors/connector.js";
 export { connectionFields, connectionUrl, type ConnectionFields } from "./connectors/connection-url.js";
@@ -43,7 +43,7 @@ export * as oracle from "./connectors/oracle/index.js";
 
 // Workspace
 export { loadWorkspace, importWorkspaceModule, findConfigFile, findPipelineFiles, loadPipelineFiles, resolvePipelines, openConnections, CONFIG_FILE_NAMES, PIPELINE_SUFFIX, type Workspace, type LoadedPipeline } from "./workspace/loader.js";
-export { ConnectionManager, connectionEnvVar, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
+export { ConnectionManager, connectionEnvVar, connectionUrlOrigin, connectionError, connectionFix, resolveConnectionUrl, describeConnectionUrl } from "./workspace/connections.js";
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
 // Engine
@@ -53,7 +53,7 @@ export { compileMappings, type CompiledMappings } from "./engine/compile-mapping
 export { parseTableName, findTable } from "./engine/catalog-lookup.js";
 export { parseLag } from "./engine/stage-decisions.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
-export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
+export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
@@ -75,13 +75,15 @@ export {
   scheduleIssues, scheduleProblems, schedulePolicy, scheduleShapeError, scheduleSpecOf, pipelineSlaMs, locateValue, CATCH_UP_MODES, SCHEDULE_DEFAULTS,
   type SchedulePolicy, type ScheduleIssue, type SchedulePath,
 } from "./schedule/schedule-spec.js";
-export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
+export { planPipelines, describeMapping, type PlanReport, type PipelinePlan, type PlanOptions } from "./engine/plan.js";
+export { typeCompatibilityProblems } from "./engine/type-compatibility.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
 export { columnMeaning, type ComparedColumn, type ValueMeaning } from "./verify/value-meaning.js";
-export { rollbackRun, type RollbackStage } from "./target/rollback.js";
+export { rollbackRun, ledgerTargets, type RollbackStage } from "./target/rollback.js";
+export { listRuns, resolveRunId, foldRunStatus, LAST_RUN, LEDGER_RUN_STATUSES, type RunRecord, type RunFilter } from "./engine/run-history.js";
 export { listRejects, replayRejects, type RejectedRowRecord, type ReplayResult } from "./engine/rejects.js";
 export { verifyPipelines, type VerifyReport, type VerifyCheck, type VerifyStageResult, type VerifyOptions, type CheckStatus } from "./verify/verify.js";
 export { verifyReportToHtml, verifyReportToJUnit } from "./verify/report.js";

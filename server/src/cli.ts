@@ -1,13 +1,18 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { type CommandIO, ExitCode, processIO } from "./output/io.js";
 import { reportError } from "./commands/context.js";
 import { registerCommands } from "./commands/index.js";
 import { packageVersion } from "./package-version.js";
 
+/** This package's version (from `src/` in tests and `dist/` when installed, package.json is one folder up). */
+export const CLI_VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+
 /** The `databridge` CLI: wiring only; every command lives in `commands/`. Returns the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   const program = new Command("databridge")
     .description("Move data out of legacy databases into PostgreSQL — pipelines as code")
+    .version(CLI_VERSION, "-V, --version", "print the version")
     .option("--config <path>", "databridge.config.ts to use (default: the nearest one upward)")
     .option("--verbose", "show stack traces and rejected rows")
     .exitOverride()

@@ -180,7 +180,7 @@ describe("check (the CI gate)", () => {
     writeFiles(dir, { [file]: body("nmae") });
     const broken = await runCli(["check", file], dir);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toContain('error [unknown-source-column] pipeline items-gate, column label: source has no column "nmae" (did you mean "name"?)');
+    expect(broken.stdout).toContain('gate/items-gate.etl.ts:6:49: error [unknown-source-column] pipeline items-gate, column label: source has no column "nmae" (did you mean "name"?)');
     expect(broken.stdout).toMatch(/^1 problem found$/m);
 
     writeFiles(dir, { [file]: body("name") });
@@ -201,11 +201,16 @@ describe("check (the CI gate)", () => {
     });
     const result = await runCli(["check", file, "--json"], dir);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; problems: { code: string; message: string }[] };
+    const report = JSON.parse(result.stdout) as { ok: boolean; problems: { code: string; message: string; location?: { file: string; line: number; column: number } }[] };
     expect(report.ok).toBe(false);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0].code).toBe("type-error");
-    expect(report.problems[0].message).toMatch(/^typed\/items-typed\.etl\.ts:5:\d+ Type '"upsrt"' is not assignable to type 'LoadMode/);
+    expect(report.problems[0].location).toEqual({ file: "typed/items-typed.etl.ts", line: 5, column: expect.any(Number) });
+    expect(report.problems[0].message).toMatch(/^Type '"upsrt"' is not assignable to type 'LoadMode/);
+
+    const human = await runCli(["check", file], dir);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^typed\/items-typed\.etl\.ts:5:\d+: error \[type-error\] Type '"upsrt"' is not assignable to type 'LoadMode/m);
   });
 
   it("exits 1 on an invalid cron or time zone, naming file, line and column of the part at fault", async () => {
@@ -297,7 +302,7 @@ describe("run", () => {
     const result = await runCli(["run", "errors/bad-conn.etl.ts"], dir);
     expect(result.code).toBe(2);
     const errorLines = result.stderr.split("\n").filter((l) => l.includes("unknown connection"));
-    expect(errorLines).toEqual([expect.stringMatching(/pipeline bad-conn, connection legacyy: unknown connection "legacyy" \(did you mean "legacy"\?\)/)]);
+    expect(errorLines).toEqual([expect.stringMatching(/pipeline bad-conn, connection legacyy \(source\): unknown connection "legacyy" \(did you mean "legacy"\?\)/)]);
     expect(stackFrames(result.stderr + result.stdout)).toEqual([]);
   });
 

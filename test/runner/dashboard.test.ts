@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs build script, without type declarations
 import { buildDashboard } from "@databridge/server/build-dashboard";
 import { startRunner, type RunningRunner } from "@databridge/server/runner";
-import { createPostgresDatabase, requireServers } from "../support/servers.js";
+import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, startReceiver, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -182,5 +182,65 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("[data-testid=alert-failures]")).toMatch(new RegExp(`failed alert for orders,invoices \\(run ${runId}\\) by webhook, 1 attempt: webhook at 127\\.0\\.0\\.1:\\d+ answered 404 Not Found`));
     await page.screenshot({ path: path.join(REPO_ROOT, "test-results", "dashboard-schedules.png"), fullPage: true });
     expect(problems).toEqual([]);
+
+  it("Add Connection tests before saving (a failed test saves nothing unless Save anyway); Edit tests too and keeps the password while its field is empty", async (ctx) => {
+    if (!ready || !(await requireServers("mariadb"))) return ctx.skip();
+    // MariaDB checks passwords (this machine's PostgreSQL trusts local connections), so a kept password shows in a passing test.
+    const legacy = await createMariadbDatabase("dbt_runner_ui_conn");
+    const user = `dbt_ui_${Date.now().toString(36)}`;
+    const password = "Ui-Conn-Pw-2718";
+    await legacy.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'; GRANT SELECT ON \`${legacy.name}\`.* TO '${user}'@'%'`);
+    const saved = async () => ((await api.get("/connections")).body.connections as { id: string; name: string; database: string | null; hasPassword: boolean }[]).find((c) => c.name === "crm");
+    const status = () => page.textContent("[data-testid=form-status]");
+    try {
+      await page.goto(runner.dashboardUrl);
+      await page.click("button[data-tab=connections]");
+      await page.waitForSelector("tr[data-connection=legacy]");
+      await page.click("summary:has-text('Add a connection')");
+      const form = "form[data-testid=connection-form]";
+      await page.fill(`${form} input[name=name]`, "crm");
+      await page.selectOption(`${form} select[name=type]`, "mysql");
+      await page.fill(`${form} input[name=host]`, "127.0.0.1");
+      await page.fill(`${form} input[name=port]`, "3306");
+      await page.fill(`${form} input[name=database]`, legacy.name);
+      await page.fill(`${form} input[name=username]`, user);
+      await page.fill(`${form} input[name=password]`, "wrong-password");
+      await page.click("[data-action=save-connection]");
+      await page.waitForSelector("[data-action=save-anyway]:not([hidden])");
+      expect(await status()).toMatch(new RegExp(`^✗ The test failed: .*Access denied for user '${user}'.*Nothing was saved\\.$`));
+      expect(await saved()).toBeUndefined();
+
+      await page.click("[data-action=save-anyway]");
+      await page.waitForSelector("tr[data-connection=crm]");
+      expect(await status()).toBe("Saved crm without a successful test (the password is stored encrypted).");
+      expect(await saved()).toMatchObject({ database: legacy.name, hasPassword: true });
+
+      // Edit: the right password now; the test passes, then it is saved.
+      await page.click("tr[data-connection=crm] [data-action=edit]");
+      expect(await page.inputValue(`${form} input[name=database]`)).toBe(legacy.name);
+      expect(await page.inputValue(`${form} input[name=password]`)).toBe("");
+      await page.fill(`${form} input[name=password]`, password);
+      await page.click("[data-action=save-connection]");
+      await waitFor(async () => /^✓ MariaDB .* answered; saved crm/.test((await status()) ?? ""), "the edit saved after a passing test");
+
+      // Edit without touching the password: a wrong database fails its test and changes nothing ...
+      await page.click("tr[data-connection=crm] [data-action=edit]");
+      await page.fill(`${form} input[name=database]`, "dbt_no_such_database");
+      await page.click("[data-action=save-connection]");
+      await page.waitForSelector("[data-action=save-anyway]:not([hidden])");
+      expect(await status()).toMatch(/^✗ The test failed: .*dbt_no_such_database.*Nothing was saved\.$/);
+      expect(await saved()).toMatchObject({ database: legacy.name, hasPassword: true });
+      // ... and the right one passes with the saved password (a dropped password would be refused).
+      await page.fill(`${form} input[name=database]`, legacy.name);
+      await page.click("[data-action=save-connection]");
+      await waitFor(async () => /^✓ MariaDB .* answered; saved crm/.test((await status()) ?? ""), "the edit tested with the kept password");
+      const crm = (await saved())!;
+      expect(crm).toMatchObject({ database: legacy.name, hasPassword: true });
+      expect((await api.post(`/connections/${crm.id}/test`)).body).toMatchObject({ ok: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await legacy.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      await legacy.drop();
+    }
   });
 });

@@ -258,6 +258,13 @@ export interface ConnectionOptions {
 }
 
 /**
+ * Why opening a connection failed, as far as the driver's error tells: the server refused the user or
+ * password, has no such database, or could not be reached (Node's socket codes say so for every driver;
+ * a connector adds its driver's own).
+ */
+export type ConnectFailure = "credentials" | "database" | "unreachable";
+
+/**
  * How a connector is registered: URL schemes it answers, what it is, and a factory that loads its driver
  * lazily (a workspace that never touches Oracle never loads `oracledb`).
  */
@@ -269,6 +276,8 @@ export interface ConnectorFactory {
   /** The rest of its self-description; a plugin may leave it out (it is then a source reached over the network). */
   description?: Omit<ConnectorDescription, "type" | "schemes">;
   create(options: ConnectionOptions): Promise<Connector>;
+  /** Reads the driver's error when a connection could not be opened, for a message that names the fix. */
+  connectFailure?(error: unknown): ConnectFailure | undefined;
   /** Set by connectors whose database is a folder or file on this machine, opened in-process (PGlite, SQLite). */
   embedded?: EmbeddedStorage;
 }

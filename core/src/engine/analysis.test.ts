@@ -5,7 +5,7 @@ import type { ColumnInfo, PortableType, TableInfo } from "../connectors/connecto
 import { definePlugin } from "../authoring/plugin.js";
 import { builtinTransforms } from "../transforms/builtin-transforms.js";
 import { createRegistry } from "../workspace/registry.js";
-import { analyzeMapping, lossyProblems, orderByDependencies, type Problem } from "./analysis.js";
+import { analyzeMapping, conflictKeyProblems, lossyProblems, orderByDependencies, type Problem } from "./analysis.js";
 
 const transforms = new Map(builtinTransforms.map((t) => [t.name, t]));
 
@@ -250,5 +250,33 @@ describe("plugin transforms are checked through their argument roles", () => {
     const problems = analyzeMapping({ pipeline: make({ id: "id", full_name: transform("maskWhere", "first_name", "quantity >", "*") }), sourceColumns, targetTable: target, transforms: withPlugin });
     expect(codes(problems)).toEqual(["error:bad-expression:full_name"]);
     expect(problems[0].message).toMatch(/^expression `quantity >` does not parse: /);
+
+describe("query sources", () => {
+  it("claim no lossy-nullability (a query's result columns always say nullable); a table's nullable column still does", () => {
+    const notNullTarget = targetTable([col("id", "integer", { kind: "integer" }, false), col("full_name", "text", { kind: "text" }, false)]);
+    const asQuery = make({ id: "id", full_name: "first_name" }, { source: { connection: "legacy", query: "SELECT id, first_name FROM t", key: "id" } });
+    const fromQuery = analyzeMapping({ pipeline: asQuery, sourceColumns, targetTable: notNullTarget, transforms });
+    expect(codes(fromQuery)).toEqual(["info:unchecked-key:id"]);
+    const fromTable = analyzeMapping({ pipeline: make({ id: "id", full_name: "first_name" }), sourceColumns, targetTable: notNullTarget, transforms });
+    expect(codes(fromTable)).toEqual(["warning:lossy-nullability:full_name"]);
+  });
+});
+
+describe("conflictKeyProblems", () => {
+  const table = (primaryKey: string[], indexes: TableInfo["indexes"] = []): TableInfo => ({ ...targetTable([]), primaryKey, indexes });
+
+  it("an upsert key covered exactly by the primary key or a unique index (in any order) is fine", () => {
+    expect(conflictKeyProblems("p", "upsert", ["id"], table(["id"]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "upsert", ["b", "a"], table([], [{ name: "t_ab", columns: ["a", "b"], unique: true }]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "insert", ["id"], table([]), "public.t")).toEqual([]);
+    expect(conflictKeyProblems("p", "upsert", ["id"], undefined, "public.t")).toEqual([]);
+  });
+
+  it("no unique constraint on exactly the key: an error for upsert (ON CONFLICT refuses), a warning for update", () => {
+    const noUnique = table(["id", "tenant"], [{ name: "t_id", columns: ["id"], unique: false }, { name: "t_idx", columns: ["id", "code"], unique: true }]);
+    expect(codes(conflictKeyProblems("p", "upsert", ["id"], noUnique, "public.t"))).toEqual(["error:no-unique-target-key:id"]);
+    expect(conflictKeyProblems("p", "upsert", ["id"], noUnique, "public.t")[0].message)
+      .toBe("upsert needs a unique constraint on public.t (id): without one PostgreSQL refuses ON CONFLICT (id) on every batch (fix: add a primary key or unique index on (id), or set target.key to columns that have one)");
+    expect(codes(conflictKeyProblems("p", "update", ["id"], noUnique, "public.t"))).toEqual(["warning:no-unique-target-key:id"]);
   });
 });

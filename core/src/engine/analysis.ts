@@ -11,7 +11,8 @@ export type ProblemCode =
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
   | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
-  | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration" | "bad-source-filter";
+  | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration" | "bad-source-filter"
+  | "incompatible-type" | "no-unique-target-key" | "syntax-error";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
@@ -56,6 +57,7 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
   const sourceByName = new Map(sourceColumns?.map((c) => [c.name, c]));
   const targetByName = new Map(targetTable?.columns.map((c) => [c.name, c]));
   const targetName = pipeline.target.table;
+  const fromQuery = Boolean(pipeline.source?.query);
 
   const checkSourceColumn = (name: string, column: string) => {
     if (!sourceColumns || sourceByName.has(name)) return;
@@ -81,7 +83,9 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
     const target = targetByName.get(column);
     const source = typeof mapping === "string" ? sourceByName.get(mapping) : undefined;
     if (target && source) {
-      for (const problem of lossyProblems(source, target)) add({ ...problem, column, subject: mapping as string, table: targetName });
+      // A query's result columns always say "nullable": whether a NULL can come is unknown, so nothing is claimed.
+      const compared = fromQuery ? { ...source, nullable: false } : source;
+      for (const problem of lossyProblems(compared, target)) add({ ...problem, column, subject: mapping as string, table: targetName });
     }
   }
 
@@ -223,6 +227,24 @@ export function lossyProblems(
     problems.push({ severity: "warning", code: "lossy-nullability", message: `nullable source into NOT NULL column: NULLs will be rejected (${arrow})` });
   }
   return problems;
+}
+
+/**
+ * `upsert` writes with `INSERT … ON CONFLICT (key)`, which PostgreSQL refuses on every batch unless a unique
+ * constraint (primary key or unique index) covers exactly those columns; `update` without one changes every
+ * row sharing a key.
+ */
+export function conflictKeyProblems(pipelineName: string, mode: string, targetKey: readonly string[], targetTable: TableInfo | undefined, targetLabel: string): Problem[] {
+  if ((mode !== "upsert" && mode !== "update") || !targetTable || !targetKey.length) return [];
+  const sameColumns = (columns: readonly string[]) => columns.length === targetKey.length && columns.every((c) => targetKey.includes(c));
+  if (sameColumns(targetTable.primaryKey) || targetTable.indexes.some((index) => index.unique && sameColumns(index.columns))) return [];
+  const key = targetKey.join(", ");
+  return [{
+    severity: mode === "upsert" ? "error" : "warning", code: "no-unique-target-key", pipeline: pipelineName, table: targetLabel, column: key, subject: targetKey[0],
+    message: mode === "upsert"
+      ? `upsert needs a unique constraint on ${targetLabel} (${key}): without one PostgreSQL refuses ON CONFLICT (${key}) on every batch (fix: add a primary key or unique index on (${key}), or set target.key to columns that have one)`
+      : `update by (${key}) changes every row of ${targetLabel} that shares a key: no primary key or unique index covers (${key}) (fix: add one, or set target.key to columns that have one)`,
+  }];
 }
 
 /** Pipelines in dependency order; unknown and cyclic `dependsOn` are problems. */

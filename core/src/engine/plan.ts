@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
-import { isDataBridgeError, messageOf } from "../errors.js";
+import { formatErrorLine, isDataBridgeError, messageOf } from "../errors.js";
 import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings } from "./compile-mappings.js";
 import { prepareStage } from "./prepare.js";
 import { countSourceRows } from "./parity.js";
+import { typeCompatibilityProblems } from "./type-compatibility.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 import { scheduleProblems } from "../schedule/schedule-spec.js";
 
@@ -31,9 +32,18 @@ export interface PlanReport {
   problems: Problem[];
 }
 
+export interface PlanOptions {
+  /**
+   * Every pipeline name of the workspace: `dependsOn` may name one outside the planned selection (as `run`
+   * accepts). Default: the planned pipelines only.
+   */
+  knownPipelines?: Iterable<string>;
+}
+
 /** Resolves pipelines against the live schemas without writing anything: order, mapping and problems. */
-export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<PlanReport> {
-  const { ordered, problems: dependencyProblems } = orderByDependencies(pipelines);
+export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager, options: PlanOptions = {}): Promise<PlanReport> {
+  const known = options.knownPipelines ? [...options.knownPipelines, ...pipelines.map((p) => p.pipeline.name)] : undefined;
+  const { ordered, problems: dependencyProblems } = orderByDependencies(pipelines, known);
   const plans: PipelinePlan[] = [];
   for (const [index, loaded] of ordered.entries()) {
     const { pipeline } = loaded;
@@ -57,7 +67,7 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       base.ddl = stage.createDdl;
       base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
       base.target = `${stage.target.name}:${stage.targetLabel}`;
-      base.problems.push(...stage.problems);
+      base.problems.push(...stage.problems, ...(await typeCompatibilityProblems(stage, workspace.registry)));
       if (!stage.problems.some((p) => p.severity === "error")) {
         try {
           compileMappings(stage, workspace.registry);
@@ -68,13 +78,19 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
     } catch (error) {
       const context = isDataBridgeError(error) ? error.context : {};
       const message = isDataBridgeError(error) ? error.message : messageOf(error);
+      // A connection that did not open: say which, its role, where its URL is set, and the fix.
+      const connectionLine = isDataBridgeError(error) && context.urlFrom
+        ? formatErrorLine(message, { connection: context.connection, connectionRole: context.connectionRole, urlFrom: context.urlFrom, fix: context.fix })
+        : undefined;
+      const code = /^unknown connection/.test(message) ? "unknown-connection"
+        : context.table ? "unknown-table"
+        : isDataBridgeError(error) && error.kind === "config" ? "type-error"
+        : "unreachable-connection";
       base.problems.push({
-        severity: "error",
-        code: /^unknown connection/.test(message) ? "unknown-connection"
-          : context.table ? "unknown-table"
-          : isDataBridgeError(error) && error.kind === "config" ? "type-error"
-          : "unreachable-connection",
-        pipeline: pipeline.name, table: context.table, message: isDataBridgeError(error) ? error.message : messageOf(error),
+        severity: "error", code, pipeline: pipeline.name, table: context.table,
+        // What the problem is about: the connection, or the table that does not exist.
+        subject: code === "unknown-table" ? context.table : code === "type-error" ? undefined : context.connection,
+        message: connectionLine ?? message,
       });
     }
     plans.push(base);

@@ -6,7 +6,7 @@ import { didYouMean } from "../util/suggest.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
 import { loadStrategy, type LoadStrategy } from "../target/load-modes.js";
-import { analyzeMapping, type Problem } from "./analysis.js";
+import { analyzeMapping, conflictKeyProblems, type Problem } from "./analysis.js";
 import { lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
 import { buildCreateDdl, carriedColumns } from "./create-ddl.js";
 import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
@@ -92,8 +92,8 @@ export async function prepareStage(
 ): Promise<PreparedStage> {
   const context = { pipeline: pipeline.name };
   const [source, targetConnection] = await Promise.all([
-    connections.get(sourceSpec.connection).catch((e) => { throw contextualize(e, { ...context, connection: sourceSpec.connection }); }),
-    connections.get(pipeline.target.connection).catch((e) => { throw contextualize(e, { ...context, connection: pipeline.target.connection }); }),
+    connections.get(sourceSpec.connection).catch((e) => { throw contextualize(e, { ...context, connection: sourceSpec.connection, connectionRole: "source" }); }),
+    connections.get(pipeline.target.connection).catch((e) => { throw contextualize(e, { ...context, connection: pipeline.target.connection, connectionRole: "target" }); }),
   ]);
   if (!isTarget(targetConnection)) {
     throw configError(`connection ${targetConnection.name} (${targetConnection.type}) cannot be a target; DataBridge loads into PostgreSQL`, { ...context, connection: targetConnection.name });
@@ -181,6 +181,7 @@ export async function prepareStage(
       problems.push({ severity: "error", code: "missing-key", pipeline: pipeline.name, column, table: targetLabel, message: `target key column ${column} is not mapped in columns` });
     }
   }
+  problems.push(...conflictKeyProblems(pipeline.name, mode, targetKey, targetTable, targetLabel));
 
   const deletes = pipeline.deletes === "propagate" ? deletePlan(pipeline, mode, key, targetKey, idMapColumn) : undefined;
   if (typeof deletes === "string") problems.push({ severity: "error", code: "bad-deletes", pipeline: pipeline.name, table: targetLabel, message: deletes });

@@ -249,8 +249,9 @@ export class RunnerClient {
     return this.request("POST", "/connections/test", body, { timeoutMs: 15_000 });
   }
 
-  testConnection(connectionId: string): Promise<ConnectionTestResult> {
-    return this.request("POST", `/connections/${id(connectionId)}/test`, {}, { timeoutMs: 15_000 });
+  /** Tests a connection; with `changes`, as they would make it (a saved connection's edit, tested before it is saved). */
+  testConnection(connectionId: string, changes: ConnectionPatch = {}): Promise<ConnectionTestResult> {
+    return this.request("POST", `/connections/${id(connectionId)}/test`, changes, { timeoutMs: 15_000 });
   }
 
   /** The connection's catalog: tables, columns, keys. */

@@ -1,6 +1,6 @@
 import { isTarget, type TableInfo, type Target, type TargetSession } from "../connectors/connector.js";
 import { isKeyRanges, type WrittenKeys } from "./written-keys.js";
-import { configError, terminalError } from "../errors.js";
+import { configError, isDataBridgeError, terminalError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline } from "../workspace/loader.js";
 import { findTable, parseTableName } from "../engine/catalog-lookup.js";
@@ -28,7 +28,9 @@ interface RunRow {
 /** Target connections the given pipelines write to (where a run's ledger lives). */
 export async function ledgerTargets(pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<Target[]> {
   const names = [...new Set(pipelines.map((p) => p.pipeline.target.connection))];
-  const opened = await Promise.all(names.map((n) => connections.get(n)));
+  const opened = await Promise.all(names.map((n) => connections.get(n).catch((error: unknown) => {
+    throw isDataBridgeError(error) ? error.withContext({ connection: n, connectionRole: "target" }) : error;
+  })));
   return opened.filter(isTarget);
 }
 

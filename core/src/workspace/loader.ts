@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createJiti } from "jiti";
 import { alertsConfigError, type WorkspaceConfig } from "../authoring/config.js";
 import { isPipeline, type Pipeline } from "../authoring/pipeline.js";
-import { configError, isDataBridgeError, messageOf } from "../errors.js";
+import { configError, isDataBridgeError, messageOf, type SourceLocation } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import { ConnectionManager } from "./connections.js";
 import { createRegistry, type Registry } from "./registry.js";
@@ -80,11 +80,44 @@ async function importDefault<T>(jiti: ReturnType<typeof createJiti>, file: strin
     return (await jiti.import(file, { default: true })) as T;
   } catch (error) {
     if (isDataBridgeError(error)) throw error.withContext({});
-    throw configError(`cannot load ${what} ${path.relative(process.cwd(), file) || file}: ${firstLine(messageOf(error))}`, {}, error);
+    const shown = path.relative(process.cwd(), file) || file;
+    const failure = describeLoadFailure(error, file);
+    if (!failure.location) throw configError(`cannot load ${what} ${shown}: ${failure.message}`, {}, error);
+    const { line, column } = failure.location;
+    const text = sourceLine(file, line);
+    throw configError(`cannot load ${what} ${shown}:${line}:${column}: ${failure.message}${text ? ` at \`${text}\`` : ""}`, { location: failure.location }, error);
   }
 }
 
 const firstLine = (text: string) => text.split("\n")[0];
+
+/**
+ * What went wrong loading a workspace file, and where in it when that is known: a syntax error's position
+ * (jiti's parser appends ` <file>:<line>:<column>`, the column 0-based). An error thrown while the module ran
+ * is placed by its first stack frame in the file — by line only, since the frame's column counts in the
+ * transformed code.
+ */
+export function describeLoadFailure(error: unknown, file: string): { message: string; location?: SourceLocation } {
+  const text = messageOf(error);
+  const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(\S.*):(\d+):(\d+)\s*$/.exec(text);
+  if (parse && path.resolve(parse[2]) === path.resolve(file)) {
+    return { message: `syntax error: ${firstLine(parse[1]).trim()}`, location: { file, line: Number(parse[3]), column: Number(parse[4]) + 1 } };
+  }
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const frame = stack.split("\n").map((l) => /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):\d+\)?\s*$/.exec(l.trim()))
+    .find((m) => m && path.resolve(m[1].replace(/^file:\/\//, "")) === path.resolve(file));
+  return { message: frame ? `${firstLine(text)} (line ${frame[2]})` : firstLine(text) };
+}
+
+/** A line of a file, trimmed and shortened for a one-line message. */
+function sourceLine(file: string, line: number): string | undefined {
+  try {
+    const text = fs.readFileSync(file, "utf8").split(/\r?\n/)[line - 1]?.trim();
+    return text ? (text.length > 120 ? `${text.slice(0, 117)}…` : text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Every `*.etl.ts` under the given files or folders (default: the workspace's pipelines folder). */
 export function findPipelineFiles(workspace: Workspace, targets: string[] = []): string[] {
@@ -137,7 +170,7 @@ export async function resolvePipelines(workspace: Workspace, targets: string[]):
 }
 
 export function openConnections(workspace: Workspace, env: NodeJS.ProcessEnv = process.env): ConnectionManager {
-  return new ConnectionManager(workspace.config, workspace.registry, workspace.rootDir, env);
+  return new ConnectionManager(workspace.config, workspace.registry, workspace.rootDir, env, path.basename(workspace.configPath));
 }
 
 /** Imports a TypeScript module of the workspace (a seed script, a plugin) the way pipelines are loaded. */

@@ -1,17 +1,18 @@
 import type { Command } from "commander";
-import { findPipelineFiles, loadPipelineFiles, listRejects } from "@databridge/core";
+import { listRejects } from "@databridge/core";
 import { type CommandIO, ExitCode, formatTable, writeLine } from "../output/io.js";
-import { withWorkspace } from "./context.js";
+import type { CommandRunner } from "./index.js";
+import { withLedgers } from "./ledger-context.js";
 
-export function registerErrors(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
+export function registerErrors(program: Command, io: CommandIO, run: CommandRunner) {
   program
     .command("errors")
     .description("list a run's rejected rows (dead-letter table): key, stage, column, reason, source row")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or `last` for the newest run (`databridge runs` lists them)")
     .option("--json", "print rows as JSON")
-    .action((runId: string, options: { json?: boolean }, command: Command) =>
-      run(() => withWorkspace(command.optsWithGlobals(), io, undefined, async (workspace, connections) => {
-        const pipelines = await loadPipelineFiles(workspace, findPipelineFiles(workspace));
+    .action((runArgument: string, options: { json?: boolean }, command: Command) =>
+      run(() => withLedgers(command.optsWithGlobals(), io, async ({ pipelines, connections, resolveRun }) => {
+        const runId = await resolveRun(runArgument);
         const rows = await listRejects(runId, pipelines, connections);
         if (options.json) {
           writeLine(io.stdout, JSON.stringify(rows, null, 2));

@@ -12,6 +12,7 @@ import { registerVerify } from "./verify.js";
 import { registerErrors } from "./errors.js";
 import { registerReplay } from "./replay.js";
 import { registerRollback } from "./rollback.js";
+import { registerRuns } from "./runs.js";
 import { registerTypes } from "./types.js";
 
 export type CommandRunner = (work: () => Promise<number>) => Promise<void>;
@@ -30,5 +31,6 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerErrors(program, io, run);
   registerReplay(program, io, run);
   registerRollback(program, io, run);
+  registerRuns(program, io, run);
   registerTypes(program, io, run);
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { planPipelines, resolvePipelines, type PlanReport, type Problem } from "@databridge/core";
+import { findPipelineFiles, type LoadedPipeline, loadPipelineFiles, planPipelines, resolvePipelines, type PlanReport, type Problem, type Workspace } from "@databridge/core";
 import { type CommandIO, ExitCode, formatNumber, formatTable, writeLine } from "../output/io.js";
 import { resolveTargets } from "./run.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
@@ -7,8 +7,22 @@ import path from "node:path";
 
 export async function buildPlan(targets: string[], global: GlobalOptions, io: CommandIO): Promise<PlanReport> {
   const resolved = resolveTargets(targets, io.cwd);
-  return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) =>
-    planPipelines(workspace, await resolvePipelines(workspace, resolved), connections));
+  return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
+    const selected = await resolvePipelines(workspace, resolved);
+    return planPipelines(workspace, selected, connections, { knownPipelines: await workspacePipelineNames(workspace, selected) });
+  });
+}
+
+/**
+ * Every pipeline name in the workspace, so `dependsOn` may name one outside the selection (as `run` accepts).
+ * When some other file does not load, the selection's own dependencies are taken on trust, as `run` does.
+ */
+export async function workspacePipelineNames(workspace: Workspace, selected: LoadedPipeline[]): Promise<string[]> {
+  try {
+    return (await loadPipelineFiles(workspace, findPipelineFiles(workspace))).map((p) => p.pipeline.name);
+  } catch {
+    return selected.flatMap((p) => [p.pipeline.name, ...(p.pipeline.dependsOn ?? [])]);
+  }
 }
 
 export function renderProblem(problem: Problem, cwd = process.cwd()): string {

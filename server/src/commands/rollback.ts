@@ -1,17 +1,18 @@
 import type { Command } from "commander";
-import { findPipelineFiles, loadPipelineFiles, rollbackRun } from "@databridge/core";
+import { rollbackRun } from "@databridge/core";
 import { type CommandIO, ExitCode, formatNumber, writeLine } from "../output/io.js";
-import { withWorkspace } from "./context.js";
+import type { CommandRunner } from "./index.js";
+import { withLedgers } from "./ledger-context.js";
 
-export function registerRollback(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
+export function registerRollback(program: Command, io: CommandIO, run: CommandRunner) {
   program
     .command("rollback")
     .description("remove what a run wrote and restore each pipeline's checkpoint to where the run began")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or `last` for the newest run (`databridge runs` lists them)")
     .option("--json", "print results as JSON")
-    .action((runId: string, options: { json?: boolean }, command: Command) =>
-      run(() => withWorkspace(command.optsWithGlobals(), io, undefined, async (workspace, connections) => {
-        const pipelines = await loadPipelineFiles(workspace, findPipelineFiles(workspace));
+    .action((runArgument: string, options: { json?: boolean }, command: Command) =>
+      run(() => withLedgers(command.optsWithGlobals(), io, async ({ pipelines, connections, resolveRun }) => {
+        const runId = await resolveRun(runArgument);
         const stages = await rollbackRun(runId, pipelines, connections);
         if (options.json) writeLine(io.stdout, JSON.stringify(stages, null, 2));
         else for (const s of stages) {

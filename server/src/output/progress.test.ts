@@ -32,18 +32,18 @@ const events: RunEvent[] = [
 ];
 
 describe("humanRunRenderer", () => {
-  it("on a TTY: a live progress line (bar, rows, rows/s, batch, ETA) rewritten in place, then the stage and run summaries", () => {
+  it("on a TTY: a live progress line (bar, rows, rows/s, batch, ETA) rewritten in place and the stage results on stderr; the run's summary alone on stdout", () => {
     const out = io(true);
     const render = humanRunRenderer(out.io);
     for (const event of events) render(event);
     const text = out.stderr();
-    expect(out.stdout()).toBe("");
+    expect(out.stdout()).toBe("Run r1 succeeded_with_rejects: read 20,000, written 19,999, rejected 1 in 8.1 s\n");
+    expect(text).not.toContain("Run r1");
     expect(text).toContain("▶ parts: legacy:public.PARTS → warehouse:public.parts (upsert)\n");
     expect(text).toContain("\r\x1b[2K  [██████░░░░░░░░░░░░░░░░░░] 25% 5,000/20,000 rows · 2,500 rows/s · batch 1 ETA 6.0 s");
     expect(text).toContain("\r\x1b[2K  [████████████░░░░░░░░░░░░] 50% 10,000/20,000 rows · 3,000 rows/s · batch 2 · 1 rejected ETA 3.3 s");
     expect(text).toContain("  ↻ retry 1 in 500 ms: pipeline parts: Connection terminated unexpectedly\n");
     expect(text).toContain("⚠ parts: succeeded_with_rejects · read 20,000 · written 19,999 · rejected 1 · 8.0 s · count parity source 20,000 / target 19,999 ✘\n");
-    expect(text).toContain("Run r1 succeeded_with_rejects: read 20,000, written 19,999, rejected 1 in 8.1 s\n");
     expect(text).not.toContain("rejected row key");
   });
 

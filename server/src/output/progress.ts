@@ -2,8 +2,9 @@ import { parityHolds, type RunEvent } from "@databridge/core";
 import { type CommandIO, formatDuration, formatNumber, writeLine } from "./io.js";
 
 /**
- * Human output of a run: a live progress line per stage on a TTY (rows, rows/s, ETA, batch),
- * plain lines otherwise, and a summary at the end.
+ * Human output of a run: progress on stderr — a live line per stage on a TTY (rows, rows/s, ETA, batch),
+ * plain lines otherwise, and each stage's result — and the run's summary on stdout, so
+ * `databridge run > summary.txt` keeps the outcome and a terminal still shows the progress.
  */
 export function humanRunRenderer(io: CommandIO, options: { verbose?: boolean } = {}) {
   const out = io.stderr;
@@ -65,7 +66,7 @@ export function humanRunRenderer(io: CommandIO, options: { verbose?: boolean } =
         break;
       case "run.finished":
         clearLine();
-        writeLine(out, `Run ${event.runId} ${event.status}: read ${formatNumber(event.rows.read)}, written ${formatNumber(event.rows.written)}, rejected ${formatNumber(event.rows.rejected)} in ${formatDuration(event.durationMs)}`);
+        writeLine(io.stdout, `Run ${event.runId} ${event.status}: read ${formatNumber(event.rows.read)}, written ${formatNumber(event.rows.written)}, rejected ${formatNumber(event.rows.rejected)} in ${formatDuration(event.durationMs)}`);
         break;
       default:
         break;

@@ -139,6 +139,26 @@ export class ConnectionService {
   }
 
   async update(id: string, input: unknown): Promise<ConnectionView> {
+    const { values, password, keepPassword, row } = await this.merge(id, input);
+    const passwordEncrypted = keepPassword ? row.passwordEncrypted : password ? this.secrets.encrypt(password, aad(id)) : null;
+    const updated = await this.store.updateConnection(id, { ...values, passwordEncrypted });
+    this.changed();
+    return this.view(updated!, await this.workspaces.get());
+  }
+
+  /**
+   * Tests a saved connection as a patch would change it, without saving anything: an edit is tested before
+   * it is saved, with the saved password unless the patch gives (or removes) one.
+   */
+  async testEdited(id: string, input: unknown): Promise<TestResult> {
+    const { values, password, keepPassword, row } = await this.merge(id, input);
+    const effective = keepPassword ? (row.passwordEncrypted ? this.secrets.decrypt(row.passwordEncrypted, aad(row.id)) : undefined) : password;
+    registerSecret(effective);
+    return this.test({ name: values.name, url: buildUrl(values, effective, await this.connectorDescriptions()), password: effective, origin: "client" });
+  }
+
+  /** A saved connection with a patch applied: the columns to store, and the password (kept, replaced or removed). */
+  private async merge(id: string, input: unknown) {
     if (workspaceName(id) !== undefined) throw conflict(`connection ${id} is defined in databridge.config.ts; edit it there`, "read_only");
     const patch = updateConnectionSchema.parse(input);
     const row = await this.row(id);
@@ -161,10 +181,7 @@ export class ConnectionService {
     }
     const { values, password } = await this.normalize(merged);
     await this.checkSavedPlace(values);
-    const passwordEncrypted = keepPassword ? row.passwordEncrypted : password ? this.secrets.encrypt(password, aad(id)) : null;
-    const updated = await this.store.updateConnection(id, { ...values, passwordEncrypted });
-    this.changed();
-    return this.view(updated!, await this.workspaces.get());
+    return { row, values, password, keepPassword };
   }
 
   async delete(id: string): Promise<void> {

@@ -129,7 +129,8 @@ describe("mssqlConnectorFactory against the real driver", () => {
     });
     const error = await failure(connections.get("erp"));
     expect(error.kind).toBe("transient");
-    expect(error.toLine()).toContain(`connection erp: cannot connect to SQL Server at 127.0.0.1:${port}/Sales`);
+    expect(error.toLine()).toContain(`connection erp (URL from DATABRIDGE_CONN_ERP): cannot connect to SQL Server at 127.0.0.1:${port}/Sales`);
+    expect(error.toLine()).toMatch(/\(fix: check the host and port in DATABRIDGE_CONN_ERP, and that the server is running\)$/);
     expect(error.toLine()).not.toContain("Env-Mssql-Pw-4");
     await connections.closeAll();
   });

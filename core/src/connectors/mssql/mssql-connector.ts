@@ -5,7 +5,7 @@ import type {
 import { importDriver } from "../driver.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { mssqlCapabilities, mssqlDialect } from "./mssql-dialect.js";
-import { classifyMssqlError } from "./mssql-errors.js";
+import { classifyMssqlError, mssqlConnectFailure } from "./mssql-errors.js";
 import { mssqlPostgresMapping } from "./mssql-postgres-mapping.js";
 import {
   mssqlKeyParameter, mssqlReadExpression, mssqlTypeFromCatalog, mssqlTypeFromColumn, portableFromMssqlType, shortestFloat32, type MssqlColumnMetadata,
@@ -370,6 +370,7 @@ export const mssqlConnectorFactory: ConnectorFactory = {
     integrationTested: false,
     urlOptions: [{ name: "encrypt", description: "true to connect with TLS" }, { name: "instanceName", description: "a named instance" }],
   },
+  connectFailure: mssqlConnectFailure,
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof mssqlClientConfig>;
     try {

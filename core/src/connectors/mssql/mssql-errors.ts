@@ -1,4 +1,5 @@
 import type { ErrorKind } from "../../errors.js";
+import type { ConnectFailure } from "../connector.js";
 
 /**
  * SQL Server error numbers a retry may get past: deadlock victim (1205), lock request timeout (1222),
@@ -62,4 +63,16 @@ export function classifyMssqlError(error: unknown): ErrorKind {
     if (typeof err.number === "number" && MSSQL_DATA_NUMBERS.has(err.number)) return "data";
   }
   return "terminal";
+}
+
+/**
+ * Login failed (18456, tedious's ELOGIN); cannot open the database named in the login (4060); no server or
+ * named instance answered (tedious's ESOCKET, ETIMEOUT, EINSTLOOKUP).
+ */
+export function mssqlConnectFailure(error: unknown): ConnectFailure | undefined {
+  const errors = chain(error);
+  if (errors.some((err) => err.number === 4060)) return "database";
+  if (errors.some((err) => err.number === 18456 || err.code === "ELOGIN")) return "credentials";
+  if (errors.some((err) => err.code === "ESOCKET" || err.code === "ETIMEOUT" || err.code === "EINSTLOOKUP")) return "unreachable";
+  return undefined;
 }

@@ -3,7 +3,7 @@ import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession, Source } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
-import { classifyMysqlError } from "./mysql-errors.js";
+import { classifyMysqlError, mysqlConnectFailure } from "./mysql-errors.js";
 import { mysqlPostgresMapping } from "./mysql-postgres-mapping.js";
 import { mysqlParam, mysqlTypeOfField, portableFromMysqlField, portableFromMysqlType, type MysqlReadOptions } from "./mysql-types.js";
 
@@ -204,6 +204,7 @@ export const mysqlConnectorFactory: ConnectorFactory = {
     integrationTested: true,
     urlOptions: [{ name: "ssl", description: "true to connect with TLS" }, { name: "zeroDates", description: "reject (default) or null: what a zero date becomes" }],
   },
+  connectFailure: mysqlConnectFailure,
   async create(options: ConnectionOptions) {
     const readOptions = mysqlReadOptions(options.url, options.name);
     const mysql = await import("mysql2/promise");

@@ -1,4 +1,5 @@
 import type { ErrorKind } from "../../errors.js";
+import type { ConnectFailure } from "../connector.js";
 
 // Deadlock, lock wait timeout, too many connections, server gone away / lost, shutdown in progress, read-only failover.
 const transientErrnos = new Set([1205, 1213, 1040, 1053, 1077, 1080, 1152, 1153, 1158, 1159, 1160, 1161, 2002, 2003, 2006, 2013, 2055, 1927, 1290]);
@@ -15,4 +16,12 @@ export function classifyMysqlError(error: unknown): ErrorKind {
   }
   if (err?.fatal) return "transient";
   return "terminal";
+}
+
+/** 1045 access denied (user or password), 1698 access denied (auth plugin), 1044 no access to the database; 1049 unknown database. */
+export function mysqlConnectFailure(error: unknown): ConnectFailure | undefined {
+  const errno = (error as { errno?: unknown } | undefined)?.errno;
+  if (errno === 1045 || errno === 1698 || errno === 1044) return "credentials";
+  if (errno === 1049) return "database";
+  return undefined;
 }

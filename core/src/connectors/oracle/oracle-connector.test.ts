@@ -127,7 +127,8 @@ describe("registration", () => {
     const connections = new ConnectionManager({ connections: { ledger: { url: `oracle://app:Cfg-Oracle-Pw-5@127.0.0.1:${port}/FREEPDB1?connect_timeout=3` } } }, registry, process.cwd(), {});
     const error = await failure(connections.get("ledger"));
     expect(error.kind).toBe("transient");
-    expect(error.toLine()).toContain(`connection ledger: cannot connect to Oracle at 127.0.0.1:${port}/FREEPDB1`);
+    expect(error.toLine()).toContain(`connection ledger (URL from databridge.config.ts): cannot connect to Oracle at 127.0.0.1:${port}/FREEPDB1`);
+    expect(error.toLine()).toMatch(/\(fix: check the host and port in databridge\.config\.ts, and that the server is running\)$/);
     expect(error.toLine()).not.toContain("Cfg-Oracle-Pw-5");
     await connections.closeAll();
   });

@@ -4,7 +4,7 @@ import type {
 import { importDriver } from "../driver.js";
 import { buildKeysetSelect } from "../keyset.js";
 import { oracleCapabilities, oracleDialect } from "./oracle-dialect.js";
-import { classifyOracleError } from "./oracle-errors.js";
+import { classifyOracleError, oracleConnectFailure } from "./oracle-errors.js";
 import { oraclePostgresMapping } from "./oracle-postgres-mapping.js";
 import {
   oracleFetchPlan, oracleReadExpression, oracleTypeFromCatalog, oracleTypeFromColumn, portableFromOracleType, type OracleColumnMetadata,
@@ -392,6 +392,7 @@ export const oracleConnectorFactory: ConnectorFactory = {
     integrationTested: false,
     urlOptions: [{ name: "sid", description: "connect by SID instead of service name" }],
   },
+  connectFailure: oracleConnectFailure,
   async create(options: ConnectionOptions) {
     let config: ReturnType<typeof oracleClientConfig>;
     try {

@@ -1,4 +1,5 @@
 import type { ErrorKind } from "../../errors.js";
+import type { ConnectFailure } from "../connector.js";
 
 /**
  * Codes a retry may get past: deadlock (ORA-00060), serialization failure (ORA-08177), resource busy
@@ -59,4 +60,18 @@ export function classifyOracleError(error: unknown): ErrorKind {
   if ((error as OracleErrorShape | undefined)?.isRecoverable === true) return "transient";
   if (codes.some((code) => ORACLE_DATA_CODES.has(code))) return "data";
   return "terminal";
+}
+
+const UNREACHABLE_CODES = ["NJS-503", "NJS-510", "NJS-511", "ORA-12541", "ORA-12170"];
+
+/**
+ * ORA-01017 wrong user or password, ORA-28000 account locked; ORA-12514 / NJS-518 no such service on the
+ * listener; NJS-503/510/511, ORA-12541/12170 nothing listening or answering there.
+ */
+export function oracleConnectFailure(error: unknown): ConnectFailure | undefined {
+  const codes = oracleErrorCodes(error);
+  if (codes.includes("ORA-01017") || codes.includes("ORA-28000")) return "credentials";
+  if (codes.includes("ORA-12514") || codes.includes("NJS-518")) return "database";
+  if (codes.some((code) => UNREACHABLE_CODES.includes(code))) return "unreachable";
+  return undefined;
 }

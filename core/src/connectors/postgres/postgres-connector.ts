@@ -6,7 +6,7 @@ import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, Re
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
-import { classifyPostgresError } from "./postgres-errors.js";
+import { classifyPostgresError, postgresConnectFailure } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
 import { POSTGRES_SESSION_SETTINGS, POSTGRES_TEXT_OIDS, POSTGRES_VALUE_OIDS, portableFromPostgresOid, postgresNativeType, postgresSourceMapping } from "./postgres-types.js";
 
@@ -153,6 +153,7 @@ export const postgresConnectorFactory: ConnectorFactory = {
     integrationTested: true,
     urlOptions: [{ name: "sslmode", description: "disable, require, verify-full" }, { name: "connect_timeout", description: "seconds (default 10)" }],
   },
+  connectFailure: postgresConnectFailure,
   async create(options: ConnectionOptions) {
     const pg = (await import("pg")).default;
     const textOids = new Set<number>(POSTGRES_TEXT_OIDS);

@@ -1,4 +1,5 @@
 import type { ErrorKind } from "../../errors.js";
+import type { ConnectFailure } from "../connector.js";
 
 const transientStates = new Set(["40001", "40P01", "53300", "53400", "57P01", "57P02", "57P03", "55P03", "58000", "58030"]);
 const transientNodeCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED"]);
@@ -18,4 +19,12 @@ export function classifyPostgresError(error: unknown): ErrorKind {
     return "transient";
   }
   return "terminal";
+}
+
+/** 28P01 wrong password, 28000 no such role or not allowed by pg_hba.conf; 3D000 no such database. */
+export function postgresConnectFailure(error: unknown): ConnectFailure | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === "28P01" || code === "28000") return "credentials";
+  if (code === "3D000") return "database";
+  return undefined;
 }

@@ -21,6 +21,11 @@ export function connectionRoutes(services: RunnerServices): Hono {
       await service.delete(c.req.param("id"));
       return c.body(null, 204);
     })
-    .post("/connections/:id/test", async (c) => sendJson(c, await service.testSaved(c.req.param("id"))))
+    // With changes in the body: tests the connection as they would make it, saving nothing (an edit is tested first).
+    .post("/connections/:id/test", async (c) => {
+      const changes = await parseBody(c, updateConnectionSchema);
+      const id = c.req.param("id");
+      return sendJson(c, Object.keys(changes).length ? await service.testEdited(id, changes) : await service.testSaved(id));
+    })
     .post("/connections/:id/discover", async (c) => sendJson(c, await service.discover(c.req.param("id"))));
 }
