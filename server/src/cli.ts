@@ -1,12 +1,11 @@
-import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { type CommandIO, ExitCode, processIO } from "./output/io.js";
 import { reportError } from "./commands/context.js";
 import { registerCommands } from "./commands/index.js";
 import { packageVersion } from "./package-version.js";
 
-/** This package's version (from `src/` in tests and `dist/` when installed, package.json is one folder up). */
-export const CLI_VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+/** This package's version, from its package.json (in this repository and when installed). */
+export const CLI_VERSION: string = packageVersion("@databridge/server") ?? "0.0.0";
 
 /** The `databridge` CLI: wiring only; every command lives in `commands/`. Returns the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -18,8 +17,6 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run databridge --help for usage)");
-  const version = packageVersion("@databridge/server");
-  if (version) program.version(version, "-V, --version", "print the version of databridge");
   let exitCode: number = ExitCode.ok;
   const run = async (work: () => Promise<number>): Promise<void> => {
     try {

@@ -230,9 +230,9 @@ describe("check (the CI gate)", () => {
     const column = (needle: string) => text.split("\n")[line - 1].indexOf(needle) + 1;
     const lines = result.stdout.trim().split("\n");
     expect(lines).toEqual([
-      `${file}:${line + 1}:${text.split("\n")[line].indexOf("every") + 1} error [invalid-duration] pipeline items-sched: sla "every day at 2am" is not a duration: write "30s", "5m", "2h" or "1d"`,
-      `${file}:${line}:${column("25 *")} error [invalid-schedule] pipeline items-sched: schedule "0 25 * * *" hour "25" (field 2, at character 3) is not valid: 0–23`,
-      `${file}:${line}:${column("Europe/Berln")} error [invalid-timezone] pipeline items-sched: schedule.timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?): use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`,
+      `${file}:${line + 1}:${text.split("\n")[line].indexOf("every") + 1}: error [invalid-duration] pipeline items-sched: sla "every day at 2am" is not a duration: write "30s", "5m", "2h" or "1d"`,
+      `${file}:${line}:${column("25 *")}: error [invalid-schedule] pipeline items-sched: schedule "0 25 * * *" hour "25" (field 2, at character 3) is not valid: 0–23`,
+      `${file}:${line}:${column("Europe/Berln")}: error [invalid-timezone] pipeline items-sched: schedule.timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?): use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`,
       "3 problems found",
     ]);
     writeFiles(dir, { [file]: text.replace("0 25 * * *", "*/10 * * * * *").replace("Europe/Berln", "Europe/Berlin").replace("every day at 2am", "2h") });

@@ -142,7 +142,7 @@ describe("runner connection API: embedded databases only inside the workspace, n
     const sneaky = await api.post("/runs", { pipelines: ["sneaky_copy"] });
     const sneakyRun = await waitForRun(api, sneaky.body.id);
     expect(sneakyRun.status).toBe("failed");
-    expect(sneakyRun.error).toMatch(/connection sneaky: the runner will not open .* state database/);
+    expect(sneakyRun.error).toMatch(/connection sneaky \(source, URL from databridge\.config\.ts\): the runner will not open .* state database/);
 
     // A real embedded database inside the workspace is tested and discovered.
     expect((await api.post("/connections/test", { url: "pglite:data/real" })).body).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^PGlite/) });

@@ -29,7 +29,7 @@ export async function checkProblems(targets: string[], global: GlobalOptions, io
     const { selected, failures } = await selectPipelines(workspace, resolved);
     const live: CheckProblem[] = [];
     const report = await planPipelines(workspace, selected, connections, { knownPipelines: await workspacePipelineNames(workspace, selected) });
-    for (const plan of report.pipelines) for (const problem of plan.problems) live.push({ ...problem, location: sources.locate(problem, plan.file) });
+    for (const plan of report.pipelines) for (const problem of plan.problems) live.push({ ...problem, location: problem.location ?? sources.locate(problem, plan.file) });
     const files = [...selected.map((p) => p.file), ...failures.map((f) => f.file)];
 
     // The TypeScript compiler takes a second or more to load: only `check` pays for it.
@@ -108,7 +108,7 @@ async function selectPipelines(workspace: Workspace, targets: string[]): Promise
 export function renderCheckProblem(problem: CheckProblem, cwd: string): string {
   const at = problem.location ? `${path.relative(cwd, problem.location.file)}:${problem.location.line}:${problem.location.column}: ` : "";
   // Syntax and type errors carry their own words (and a file that did not load names itself).
-  return `${at}${problem.code === "type-error" || problem.code === "syntax-error" ? `${problem.severity} [${problem.code}] ${problem.message}` : renderProblem(problem)}`;
+  return `${at}${problem.code === "type-error" || problem.code === "syntax-error" ? `${problem.severity} [${problem.code}] ${problem.message}` : renderProblem({ ...problem, location: undefined })}`;
 }
 
 export async function checkCommand(targets: string[], options: { json?: boolean }, global: GlobalOptions, io: CommandIO): Promise<number> {

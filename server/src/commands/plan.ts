@@ -27,7 +27,7 @@ export async function workspacePipelineNames(workspace: Workspace, selected: Loa
 
 export function renderProblem(problem: Problem, cwd = process.cwd()): string {
   const where = [problem.pipeline && `pipeline ${problem.pipeline}`, problem.table && `table ${problem.table}`, problem.column && `column ${problem.column}`].filter(Boolean).join(", ");
-  const at = problem.location ? `${path.relative(cwd, problem.location.file) || problem.location.file}:${problem.location.line}:${problem.location.column} ` : "";
+  const at = problem.location ? `${path.relative(cwd, problem.location.file) || problem.location.file}:${problem.location.line}:${problem.location.column}: ` : "";
   return `${at}${problem.severity} [${problem.code}] ${where}: ${problem.message}`;
 }
 
