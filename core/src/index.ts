@@ -52,7 +52,7 @@ export { prepareStage, type PreparedStage } from "./engine/prepare.js";
 export { compileMappings, type CompiledMappings } from "./engine/compile-mappings.js";
 export { parseTableName, findTable } from "./engine/catalog-lookup.js";
 export { parseLag } from "./engine/stage-decisions.js";
-export { IdMapService, type IdMapping } from "./engine/id-map.js";
+export { IdMapService, type IdMapping } from "./target/id-map.js";
 export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
@@ -76,14 +76,15 @@ export {
   type SchedulePolicy, type ScheduleIssue, type SchedulePath,
 } from "./schedule/schedule-spec.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan, type PlanOptions } from "./engine/plan.js";
-export { typeCompatibilityProblems } from "./engine/type-compatibility.js";
+export { typeCompatibilityProblems } from "./target/type-compatibility.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
 export { columnMeaning, type ComparedColumn, type ValueMeaning } from "./verify/value-meaning.js";
 export { rollbackRun, ledgerTargets, type RollbackStage } from "./target/rollback.js";
-export { listRuns, resolveRunId, foldRunStatus, LAST_RUN, LEDGER_RUN_STATUSES, type RunRecord, type RunFilter } from "./engine/run-history.js";
-export { listRejects, replayRejects, type RejectedRowRecord, type ReplayResult } from "./engine/rejects.js";
+export { listRuns, resolveRunId, foldRunStatus, LAST_RUN, LEDGER_RUN_STATUSES, type RunRecord, type RunFilter } from "./target/run-history.js";
+export { listRejects, replayRejects, type ReplayResult } from "./engine/rejects.js";
+export type { RejectedRowRecord } from "./target/ledger.js";
 export { verifyPipelines, type VerifyReport, type VerifyCheck, type VerifyStageResult, type VerifyOptions, type CheckStatus } from "./verify/verify.js";
 export { verifyReportToHtml, verifyReportToJUnit } from "./verify/report.js";

@@ -2,10 +2,9 @@ import type { TargetSession } from "../connectors/connector.js";
 import { dataError, messageOf } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import type { PreparedStage } from "./prepare.js";
+import { isUniqueViolation, underSavepoint } from "../target/statements.js";
 import { rowObject, type TransformedBatch } from "./transform-batch.js";
 
-/** PostgreSQL's unique_violation: the row is there already, which skipping would not fix. */
-const UNIQUE_VIOLATION = "23505";
 
 /**
  * COPY is all-or-nothing. Load the whole batch under a savepoint (the clean-data fast path);
@@ -15,14 +14,9 @@ export async function loadIsolatingRejects(session: TargetSession, load: (s: Tar
   let savepoint = 0;
   const attempt = async (from: number, to: number): Promise<number> => {
     if (from >= to) return 0;
-    const name = `databridge_${++savepoint}`;
-    await session.query(`SAVEPOINT ${name}`);
     try {
-      const loaded = await load(session, batch.rows.slice(from, to));
-      await session.query(`RELEASE SAVEPOINT ${name}`);
-      return loaded;
+      return await underSavepoint(session, `databridge_${++savepoint}`, () => load(session, batch.rows.slice(from, to)));
     } catch (caught) {
-      await session.query(`ROLLBACK TO SAVEPOINT ${name}`);
       if (stage.target.classifyError(caught) !== "data") throw caught;
       if (to - from === 1) {
         batch.rejectedAtLoad.add(from);
@@ -72,7 +66,8 @@ export function explainLoadError(error: unknown, stage: PreparedStage, batch: Tr
   const where = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? "");
   const rowKey = where ? batch.keyAt(Number(where[1]) - 1) : undefined;
   // A duplicate key is a row that is already there: rejecting it would not load it, so the fix is about the data or the mode.
-  const fix = e.code === UNIQUE_VIOLATION
+  // A duplicate key is a row that is already there, which skipping would not fix.
+  const fix = isUniqueViolation(error)
     ? `the target already holds a row with this key (${e.detail ?? "see the constraint"}): if an earlier run loaded it, \`databridge rollback <run>\` first, or use mode: "upsert"`
     : 'fix the data or the mapping, or set onError: "skip" to reject such rows and load the rest';
   return dataError(messageOf(error), {

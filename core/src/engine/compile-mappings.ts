@@ -4,7 +4,7 @@ import { configError, dataError, isDataBridgeError } from "../errors.js";
 import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Registry } from "../workspace/registry.js";
-import { IdMapService, legacyKeyText } from "./id-map.js";
+import { IdMapService, legacyKeyText } from "../target/id-map.js";
 import type { PreparedStage } from "./prepare.js";
 
 export interface CompiledMappings {

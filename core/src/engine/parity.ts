@@ -1,6 +1,7 @@
 import { buildKeysetCount } from "../connectors/keyset.js";
 import type { Parity } from "../runner-protocol/events.js";
 import type { Ledger } from "../target/ledger.js";
+import { countRows } from "../target/statements.js";
 import { rowFilter, sourceFilter } from "./pump.js";
 import type { PreparedStage } from "./prepare.js";
 
@@ -12,14 +13,12 @@ import type { PreparedStage } from "./prepare.js";
 export async function countParity(stage: PreparedStage, ledger: Ledger, through: unknown[] | null): Promise<Parity | undefined> {
   if (stage.mode === "update") return undefined;
   const { sql, params } = buildKeysetCount(stage.source.dialect, stage.source.capabilities, { from: stage.from, where: sourceFilter(stage, undefined), key: stage.pageKey, through });
-  const q = stage.target.dialect.quoteIdentifier;
-  const targetSql = `SELECT count(*) AS n FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${stage.tenantColumn ? ` WHERE ${q(stage.tenantColumn)} = $1` : ""}`;
   const [source, target, rejected] = await Promise.all([
     stage.source.query<{ n: unknown }>(sql, params),
-    stage.target.query<{ n: unknown }>(targetSql, stage.tenantColumn ? [stage.tenant] : []),
+    countRows(stage.target, stage.targetRef, stage.tenantColumn ? { column: stage.tenantColumn, value: stage.tenant } : undefined),
     ledger.outstandingRejects(stage.pipeline.name, stage.tenant),
   ]);
-  const counts = { source: Number(source.rows[0]?.n ?? 0), target: Number(target.rows[0]?.n ?? 0), rejected };
+  const counts = { source: Number(source.rows[0]?.n ?? 0), target, rejected };
   return stage.rowPerSourceKey ? { ...counts, ok: counts.target >= counts.source - counts.rejected } : counts;
 }
 

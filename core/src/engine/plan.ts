@@ -6,7 +6,7 @@ import { orderByDependencies, type Problem } from "./analysis.js";
 import { compileMappings } from "./compile-mappings.js";
 import { prepareStage } from "./prepare.js";
 import { countSourceRows } from "./parity.js";
-import { typeCompatibilityProblems } from "./type-compatibility.js";
+import { typeCompatibilityProblems } from "../target/type-compatibility.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 import { scheduleProblems } from "../schedule/schedule-spec.js";
 

@@ -4,9 +4,10 @@ import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
-import { IdMapService } from "./id-map.js";
+import { IdMapService } from "../target/id-map.js";
 import type { PreparedStage } from "./prepare.js";
 import type { StageContext } from "./run-stage.js";
+import { beginBatch } from "../target/statements.js";
 import { inTransaction } from "../target/transaction.js";
 import { mappingsOfLoadedRows, transformBatch, type TransformedBatch } from "./transform-batch.js";
 import { compactWrittenKeys, keyRangesApply } from "../target/written-keys.js";
@@ -134,8 +135,7 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       // crashes before flushing the commit: at worst the last batches are read again. Not waiting for
       // each flush keeps WAL fsyncs off the hot path; the stage's final commit waits for all of them, and
       // checks first that the checkpoint still covers every batch (see finishStage).
-      await session.query("SET LOCAL synchronous_commit = off");
-      if (concurrent) await session.query(`SET LOCAL lock_timeout = '${IN_FLIGHT_LOCK_TIMEOUT}'`);
+      await beginBatch(session, { lockTimeout: concurrent ? IN_FLIGHT_LOCK_TIMEOUT : undefined });
       const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
       const loaded = isolateRejects
         ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)

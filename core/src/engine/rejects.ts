@@ -2,44 +2,25 @@ import { effectiveSources } from "../authoring/pipeline.js";
 import { configError } from "../errors.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
-import { IdMapService } from "./id-map.js";
+import { IdMapService } from "../target/id-map.js";
 import { compileMappings } from "./compile-mappings.js";
 import { prepareStage } from "./prepare.js";
 import { orderByDependencies } from "./analysis.js";
-import type { RejectedRow } from "../target/ledger.js";
+import { Ledger, type RejectedRow, type RejectedRowRecord } from "../target/ledger.js";
 import { inTransaction } from "../target/transaction.js";
 import { mappingsOfLoadedRows } from "./transform-batch.js";
 import { ledgerTargets } from "../target/rollback.js";
+import { hasLedgerTable, underSavepoint } from "../target/statements.js";
 import { rowFilter } from "./pump.js";
 import { andWhere, sqlText } from "../connectors/keyset.js";
 
-export interface RejectedRowRecord {
-  id: number;
-  runId: string;
-  pipeline: string;
-  tenant: string;
-  batch: number;
-  key: unknown[];
-  row: Record<string, unknown>;
-  stage: "transform" | "load";
-  column: string | null;
-  code: string | null;
-  message: string;
-  rejectedAt: string;
-}
 
 /** The dead-letter rows of a run, across the workspace's targets. */
 export async function listRejects(runId: string, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<RejectedRowRecord[]> {
   const out: RejectedRowRecord[] = [];
   for (const target of await ledgerTargets(pipelines, connections)) {
-    const exists = await target.query<{ ok: boolean }>("SELECT to_regclass('databridge.rejected_rows') IS NOT NULL AS ok");
-    if (!exists.rows[0]?.ok) continue;
-    const { rows } = await target.query<{ id: string; run_id: string; pipeline: string; tenant: string; batch_no: number; source_key: unknown[]; source_row: Record<string, unknown>; stage: string; column_name: string | null; error_code: string | null; message: string; rejected_at: string }>(
-      "SELECT * FROM databridge.rejected_rows WHERE run_id = $1 ORDER BY pipeline, tenant, batch_no, id", [runId]);
-    out.push(...rows.map((r) => ({
-      id: Number(r.id), runId: r.run_id, pipeline: r.pipeline, tenant: r.tenant, batch: r.batch_no, key: r.source_key, row: r.source_row,
-      stage: r.stage as "transform" | "load", column: r.column_name, code: r.error_code, message: r.message, rejectedAt: String(r.rejected_at),
-    })));
+    if (!(await hasLedgerTable(target, "rejected_rows"))) continue;
+    out.push(...(await new Ledger(target).rejectedRowsOf(runId)));
   }
   return out;
 }
@@ -106,12 +87,9 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
               failure = { message: (error as Error).message, column: (error as { context?: { column?: string } }).context?.column };
             }
             if (values) {
-              await session.query("SAVEPOINT databridge_replay");
               try {
-                await strategy.load(session, [values], { runId, batch: reject.batch });
-                await session.query("RELEASE SAVEPOINT databridge_replay");
+                await underSavepoint(session, "databridge_replay", () => strategy.load(session, [values], { runId, batch: reject.batch }));
               } catch (error) {
-                await session.query("ROLLBACK TO SAVEPOINT databridge_replay");
                 if (stage.target.classifyError(error) !== "data") throw error;
                 failure = { message: (error as Error).message, code: (error as { code?: string }).code, column: (error as { column?: string }).column };
               }
@@ -120,11 +98,10 @@ export async function replayRejects(workspace: Workspace, runId: string, pipelin
           if (failure) {
             if (row) stillFailing.push({ key: reject.key, row: Object.fromEntries(stage.readColumns.map((c, i) => [c, row[i]])), stage: "transform", message: failure.message });
             result.stillRejected++;
-            await session.query("UPDATE databridge.rejected_rows SET message = $2, column_name = $3, error_code = $4, rejected_at = clock_timestamp() WHERE id = $1",
-              [reject.id, failure.message, failure.column ?? null, failure.code ?? null]);
+            await Ledger.keepRejected(session, reject.id, failure);
           } else {
             result.loaded++;
-            await session.query("DELETE FROM databridge.rejected_rows WHERE id = $1", [reject.id]);
+            await Ledger.removeRejected(session, reject.id);
           }
         }
         // New ids only for the rows that loaded (as in a run).

@@ -9,6 +9,7 @@ import { propagateDeletes } from "../target/propagate-deletes.js";
 import { pump, type PumpState } from "./pump.js";
 import { acquireRunLock } from "../target/run-lock.js";
 import { incrementalStart, startPoint, type StartOptions } from "./start-point.js";
+import { beginDurable, isLockTimeout } from "../target/statements.js";
 import { inTransaction, tableExists } from "../target/transaction.js";
 
 export interface StageContext extends StartOptions {
@@ -32,7 +33,6 @@ export interface StageOutcome {
 }
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 30_000 };
-const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Full-jitter exponential backoff: a random delay up to initial × 2^attempt, capped. */
 export function backoffDelay(attempt: number, policy: Required<RetryPolicy>, random = Math.random): number {
@@ -117,7 +117,7 @@ async function loadStage(
         return run.outcome("failed", error);
       }
       // In-flight batches waited on each other's rows (see pump): from now on, one batch at a time.
-      if ((caught as { code?: string })?.code === LOCK_NOT_AVAILABLE) state.serialWrites = true;
+      if (isLockTimeout(caught)) state.serialWrites = true;
       const delayMs = backoffDelay(attempt, policy);
       ctx.emit({ type: "stage.retrying", pipeline: name, attempt, delayMs, message: error.toLine() });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -150,7 +150,7 @@ async function finishStage(stage: PreparedStage, ctx: StageContext, state: PumpS
   const { strategy } = stage;
   const status: StageStatus = state.counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
   await inTransaction(stage.target, async (session) => {
-    await session.query("SET LOCAL synchronous_commit = on");
+    await beginDurable(session);
     const scope = { runId: ctx.runId, pipeline: stage.pipeline.name, tenant: stage.tenant };
     const { covered, owner } = await ctx.ledger.checkpointCovers(session, { ...scope, lastKey: state.lastCommittedKey });
     if (owner && owner !== ctx.runId) throw terminalError(`run ${owner} took over this pipeline's checkpoint; this run stops without finishing`, { pipeline: stage.pipeline.name });

@@ -1,4 +1,5 @@
 import { configError } from "../errors.js";
+import { holdsRows } from "../target/statements.js";
 import type { Checkpoint, Ledger } from "../target/ledger.js";
 import type { PreparedStage } from "./prepare.js";
 
@@ -55,13 +56,8 @@ export function incrementalStart(stage: PreparedStage, checkpoint: Pick<Checkpoi
 }
 
 /** Does the target table (the stage's tenant's part of it) hold any row? An empty one cannot be loaded twice. */
-async function targetHoldsRows(stage: PreparedStage): Promise<boolean> {
-  const q = stage.target.dialect.quoteIdentifier;
-  const tenant = stage.tenantColumn ? ` WHERE ${q(stage.tenantColumn)} = $1` : "";
-  const { rows } = await stage.target.query<{ any: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM ${stage.target.dialect.quoteTable(stage.targetRef)}${tenant}) AS any`, stage.tenantColumn ? [stage.tenant] : []);
-  return Boolean(rows[0]?.any);
-}
+const targetHoldsRows = (stage: PreparedStage) =>
+  holdsRows(stage.target, stage.targetRef, stage.tenantColumn ? { column: stage.tenantColumn, value: stage.tenant } : undefined);
 
 async function insertAgainError(stage: PreparedStage, ledger: Ledger, checkpoint: Checkpoint) {
   const run = await ledger.runSummary(checkpoint.runId, stage.pipeline.name, stage.tenant);

@@ -1,7 +1,7 @@
 import type { PreEncodedRows } from "../connectors/connector.js";
-import { decodeCopyLine } from "../connectors/postgres/postgres-copy.js";
+import { copyLineFields } from "../target/statements.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
-import { legacyKeyText, type IdMapping } from "./id-map.js";
+import { legacyKeyText, type IdMapping } from "../target/id-map.js";
 import type { RejectedRow } from "../target/ledger.js";
 import { type CompiledMappings } from "./compile-mappings.js";
 import { type PreparedStage } from "./prepare.js";
@@ -71,7 +71,7 @@ export function transformBatch(stage: PreparedStage, compiled: CompiledMappings,
  * where the text alone would change how they read (numbers, booleans).
  */
 function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number): unknown[] {
-  return decodeCopyLine(row[textAt] as string).map((text, i) => {
+  return copyLineFields(row[textAt] as string).map((text, i) => {
     if (i < textAt) return row[i];
     if (text === null) return null;
     switch (stage.sourceColumns.find((c) => c.name === stage.readColumns[i])?.type.kind) {

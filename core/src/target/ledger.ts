@@ -114,6 +114,21 @@ export interface RejectedRow {
   message: string;
 }
 
+export interface RejectedRowRecord {
+  id: number;
+  runId: string;
+  pipeline: string;
+  tenant: string;
+  batch: number;
+  key: unknown[];
+  row: Record<string, unknown>;
+  stage: "transform" | "load";
+  column: string | null;
+  code: string | null;
+  message: string;
+  rejectedAt: string;
+}
+
 export interface Checkpoint {
   runId: string;
   lastKey: unknown[] | null;
@@ -302,6 +317,27 @@ export class Ledger {
     const { rows } = await this.target.query<{ n: string }>(
       "SELECT count(DISTINCT source_key) AS n FROM databridge.rejected_rows WHERE pipeline = $1 AND tenant = $2", [pipeline, tenant]);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The dead-letter rows of a run, in pipeline, tenant and batch order. */
+  async rejectedRowsOf(runId: string): Promise<RejectedRowRecord[]> {
+    const { rows } = await this.target.query<{ id: string; run_id: string; pipeline: string; tenant: string; batch_no: number; source_key: unknown[]; source_row: Record<string, unknown>; stage: string; column_name: string | null; error_code: string | null; message: string; rejected_at: string }>(
+      "SELECT * FROM databridge.rejected_rows WHERE run_id = $1 ORDER BY pipeline, tenant, batch_no, id", [runId]);
+    return rows.map((r) => ({
+      id: Number(r.id), runId: r.run_id, pipeline: r.pipeline, tenant: r.tenant, batch: r.batch_no, key: r.source_key, row: r.source_row,
+      stage: r.stage as "transform" | "load", column: r.column_name, code: r.error_code, message: r.message, rejectedAt: String(r.rejected_at),
+    }));
+  }
+
+  /** A replayed row that still fails keeps its entry, with the new reason. */
+  static async keepRejected(session: TargetSession, id: number, failure: { message: string; column?: string; code?: string }): Promise<void> {
+    await session.query("UPDATE databridge.rejected_rows SET message = $2, column_name = $3, error_code = $4, rejected_at = clock_timestamp() WHERE id = $1",
+      [id, failure.message, failure.column ?? null, failure.code ?? null]);
+  }
+
+  /** A replayed row that loaded leaves the dead-letter table (in the transaction that loaded it). */
+  static async removeRejected(session: TargetSession, id: number): Promise<void> {
+    await session.query("DELETE FROM databridge.rejected_rows WHERE id = $1", [id]);
   }
 
   /** Totals a stage has committed so far (for a resumed stage's cumulative counters). */

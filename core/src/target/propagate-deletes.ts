@@ -1,4 +1,4 @@
-import { legacyKeyText } from "../engine/id-map.js";
+import { legacyKeyText } from "./id-map.js";
 import type { PreparedStage } from "../engine/prepare.js";
 import { rowFilter } from "../engine/pump.js";
 import { inTransaction } from "./transaction.js";

@@ -1,4 +1,4 @@
-import { type ConnectionManager, type Connector, findPipelineFiles, ledgerTargets, type LoadedPipeline, loadPipelineFiles, resolveRunId, type Workspace } from "@databridge/core";
+import { type ConnectionManager, type Target, findPipelineFiles, ledgerTargets, type LoadedPipeline, loadPipelineFiles, resolveRunId, type Workspace } from "@databridge/core";
 import type { CommandIO } from "../output/io.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 
@@ -8,7 +8,7 @@ export interface LedgerContext {
   /** Every pipeline of the workspace (errors, replay and rollback act on any of them). */
   pipelines: LoadedPipeline[];
   /** The targets of those pipelines: where the ledgers (`databridge.runs`, …) live. */
-  targets: Connector[];
+  targets: Target[];
   /** A run id argument as the ledgers know it (`last`: the newest run); an unknown one is a usage error. */
   resolveRun(runId: string): Promise<string>;
 }

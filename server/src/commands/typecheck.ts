@@ -100,6 +100,8 @@ class GeneratedSchema {
   constructor(private readonly program: ts.Program) {}
 
   translate(message: string, file: string, offset: number, sources: PipelineSources): Translated[] {
+    const said = plainWords(message);
+    if (said) return [this.placePlain(said, file, offset, sources)];
     const column = /UnknownColumn<((?:"(?:[^"\\]|\\.)*"(?: \| )?)+), ([\w$]+)>/.exec(message);
     const table = /UnknownTable<("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")>/.exec(message);
     if (!column && !table) return [];
@@ -132,6 +134,29 @@ class GeneratedSchema {
       message: `${side} table ${name} does not exist on connection ${connection}${suggestion}`,
       schema: { code: "unknown-table", subject: name, pipeline }, offset: literal?.literalStart,
     }];
+  }
+
+  /** A `❌ …` type (core's `PipelineCheck`): the words are already ours; find the problem it is and its literal. */
+  private placePlain(said: string, file: string, offset: number, sources: PipelineSources): Translated {
+    const model = sources.document(file)?.pipelines.find((p) => offset >= p.callStart && offset <= p.callEnd);
+    const pipeline = model?.name?.text;
+    const entry = model?.columns?.entries.find((e) => offset >= e.propertyStart && offset <= e.propertyEnd);
+    const sourceColumn = /^source has no column "((?:[^"\\]|\\.)*)"/.exec(said);
+    if (sourceColumn) {
+      const name = JSON.parse(`"${sourceColumn[1]}"`) as string;
+      const refs = [...(entry?.refs.filter((r) => r.kind === "source-column") ?? []), ...(model?.sources.flatMap((s) => s.keys) ?? []), model?.incrementalCursor];
+      const literal = refs.find((r) => r?.text === name);
+      return { message: said, schema: { code: "unknown-source-column", subject: name, pipeline, column: entry?.name }, offset: literal?.literalStart };
+    }
+    const targetColumn = /^target table \S+ has no column "((?:[^"\\]|\\.)*)"/.exec(said);
+    if (targetColumn) {
+      const name = JSON.parse(`"${targetColumn[1]}"`) as string;
+      return { message: said, schema: { code: "unknown-target-column", subject: name, pipeline, column: name } };
+    }
+    const table = /^no table "((?:[^"\\]|\\.)*)" on connection (\S+)/.exec(said);
+    const name = table ? (JSON.parse(`"${table[1]}"`) as string) : undefined;
+    const literal = [...(model?.sources.map((s) => s.table) ?? []), model?.target.table].find((r) => r?.text === name);
+    return { message: said, schema: { code: "unknown-table", subject: name ?? "", pipeline }, offset: literal?.literalStart };
   }
 
   private read() {
@@ -168,4 +193,10 @@ function sameTable(written: string | undefined, declared: string): boolean {
   if (!written) return false;
   const bare = (name: string) => name.slice(name.lastIndexOf(".") + 1).toLowerCase();
   return written.toLowerCase() === declared.toLowerCase() || bare(written) === bare(declared);
+}
+
+/** The text of a `❌ …` string-literal type in a TypeScript message (`'"❌ source has no column \\"x\\" …"'`), unescaped. */
+function plainWords(message: string): string | undefined {
+  const found = /'"❌ ((?:[^"\\]|\\.)*)"'/.exec(message);
+  return found ? (JSON.parse(`"${found[1]}"`) as string) : undefined;
 }

@@ -1,4 +1,5 @@
-import type { Connector } from "../connectors/connector.js";
+import type { Target } from "../connectors/connector.js";
+import { hasLedgerTable } from "./statements.js";
 import { configError } from "../errors.js";
 
 /** One run as the targets' ledgers (`databridge.runs`) know it: its stages folded together. */
@@ -57,16 +58,13 @@ interface LedgerRunRow {
   error: string | null;
 }
 
-async function hasRunsTable(target: Connector): Promise<boolean> {
-  const { rows } = await target.query<{ ok: boolean }>("SELECT to_regclass('databridge.runs') IS NOT NULL AS ok");
-  return Boolean(rows[0]?.ok);
-}
+const hasRunsTable = (target: Target) => hasLedgerTable(target, "runs");
 
 /**
  * The runs recorded in the ledgers of these targets, newest first. A run that wrote to several targets is
  * one record; its status is folded from every stage (see {@link foldRunStatus}).
  */
-export async function listRuns(targets: readonly Connector[], filter: RunFilter = {}): Promise<RunRecord[]> {
+export async function listRuns(targets: readonly Target[], filter: RunFilter = {}): Promise<RunRecord[]> {
   const byId = new Map<string, RunRecord & { statuses: string[] }>();
   for (const target of targets) {
     if (!(await hasRunsTable(target))) continue;
@@ -115,14 +113,14 @@ export async function listRuns(targets: readonly Connector[], filter: RunFilter 
   return filter.limit === undefined ? runs : runs.slice(0, filter.limit);
 }
 
-const ledgerLabel = (targets: readonly Connector[]) =>
+const ledgerLabel = (targets: readonly Target[]) =>
   targets.length ? targets.map((t) => t.name).join(", ") : "any target (the workspace's pipelines name none)";
 
 /**
  * The run a command-line argument names: `last` is the newest run in these ledgers, anything else must be a
  * run id one of them holds. Anything else is a config error (exit 2) saying where it looked.
  */
-export async function resolveRunId(runId: string, targets: readonly Connector[]): Promise<string> {
+export async function resolveRunId(runId: string, targets: readonly Target[]): Promise<string> {
   if (runId === LAST_RUN) {
     const [newest] = await listRuns(targets, { limit: 1 });
     if (!newest) throw configError(`no runs yet in the ledger of ${ledgerLabel(targets)}`, { fix: "`databridge run` records one" });

@@ -1,8 +1,8 @@
 import { isTransformSpec } from "../authoring/pipeline.js";
 import type { PortableKind, PortableType } from "../connectors/connector.js";
 import type { Registry } from "../workspace/registry.js";
-import type { Problem } from "./analysis.js";
-import type { PreparedStage } from "./prepare.js";
+import type { Problem } from "../engine/analysis.js";
+import type { PreparedStage } from "../engine/prepare.js";
 
 /**
  * Portable kinds whose PostgreSQL spelling says what a value's text looks like. `json` stands for JSON
