@@ -38,11 +38,11 @@ export { ConnectionManager, connectionEnvVar, resolveConnectionUrl, describeConn
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
 // Engine
-export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
+export { runPipelines, newRunId, defaultParallelism, type RunOptions, type RunResult } from "./engine/run.js";
 export { prepareStage, compileMappings, parseTableName, findTable, parseLag, type PreparedStage, type CompiledMappings } from "./engine/prepare.js";
 export { IdMapService, type IdMapping } from "./engine/id-map.js";
 export type { RemapOptions } from "./transforms/remap.js";
-export { analyzeMapping, lossyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
+export { analyzeMapping, lossyProblems, orderByDependencies, orderPipelines, foreignKeyParents, type LoadOrder, type PipelineTables, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./engine/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";

@@ -1,9 +1,10 @@
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { isDataBridgeError, messageOf } from "../errors.js";
-import { orderByDependencies, type Problem } from "./analysis.js";
-import { compileMappings, prepareStage } from "./prepare.js";
+import type { Problem } from "./analysis.js";
+import { compileMappings } from "./prepare.js";
 import { effectiveSources } from "../authoring/pipeline.js";
+import { planLoad, workspacePipelines } from "./load-plan.js";
 
 export interface PipelinePlan {
   order: number;
@@ -17,21 +18,27 @@ export interface PipelinePlan {
   estimatedRows: number | null;
   /** DDL run first when the target is created (`create: true`). */
   ddl?: string;
+  /** What is built on a created target once the data is in: unique keys, indexes, foreign keys, identity sequences, triggers. */
+  afterLoad?: string[];
   columns: { target: string; mapping: string }[];
   dependsOn: string[];
+  /** The pipelines this one waits for: its `dependsOn` and those loading the tables its foreign keys reference. */
+  after: string[];
   problems: Problem[];
 }
 
 export interface PlanReport {
   pipelines: PipelinePlan[];
+  /** Pipelines whose tables reference each other in a cycle: loaded in any order, foreign keys added after the data. */
+  cycles: string[][];
   problems: Problem[];
 }
 
-/** Resolves pipelines against the live schemas without writing anything: order, mapping and problems. */
+/** Resolves pipelines against the live schemas without writing anything: load order, mappings, the DDL of tables to create, and problems. */
 export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<PlanReport> {
-  const { ordered, problems: dependencyProblems } = orderByDependencies(pipelines);
+  const load = await planLoad(workspace, pipelines, connections, { context: await workspacePipelines(workspace) });
   const plans: PipelinePlan[] = [];
-  for (const [index, loaded] of ordered.entries()) {
+  for (const [index, loaded] of load.order.ordered.entries()) {
     const { pipeline } = loaded;
     const source = effectiveSources(pipeline)[0];
     const base: PipelinePlan = {
@@ -41,14 +48,17 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       key: [], targetKey: [], estimatedRows: null,
       columns: Object.entries(pipeline.columns).map(([target, mapping]) => ({ target, mapping: describeMapping(mapping) })),
       dependsOn: [...(pipeline.dependsOn ?? [])],
-      problems: dependencyProblems.filter((p) => p.pipeline === pipeline.name),
+      after: load.order.after.get(pipeline.name) ?? [],
+      problems: [...load.order.problems, ...load.problems].filter((p) => p.pipeline === pipeline.name),
     };
-    try {
-      const stage = await prepareStage(pipeline, source, connections, workspace.registry);
+    const stage = load.stages.get(pipeline.name);
+    if (stage) {
       base.key = stage.key;
       base.targetKey = stage.targetKey;
       base.estimatedRows = stage.estimatedRows;
       base.ddl = stage.createDdl;
+      const schema = load.schemas.get(pipeline.name);
+      if (schema?.steps.length) base.afterLoad = schema.steps.flatMap((s) => s.sql);
       base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
       base.target = `${stage.target.name}:${stage.targetLabel}`;
       base.problems.push(...stage.problems);
@@ -59,7 +69,8 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
           base.problems.push({ severity: "error", code: "type-error", pipeline: pipeline.name, message: messageOf(error) });
         }
       }
-    } catch (error) {
+    } else {
+      const error = load.failures.get(pipeline.name);
       const context = isDataBridgeError(error) ? error.context : {};
       const message = isDataBridgeError(error) ? error.message : messageOf(error);
       base.problems.push({
@@ -68,12 +79,12 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
           : context.table ? "unknown-table"
           : isDataBridgeError(error) && error.kind === "config" ? "type-error"
           : "unreachable-connection",
-        pipeline: pipeline.name, table: context.table, message: isDataBridgeError(error) ? error.message : messageOf(error),
+        pipeline: pipeline.name, table: context.table, message,
       });
     }
     plans.push(base);
   }
-  return { pipelines: plans, problems: plans.flatMap((p) => p.problems) };
+  return { pipelines: plans, cycles: load.order.cycles, problems: plans.flatMap((p) => p.problems) };
 }
 
 export function describeMapping(mapping: unknown): string {

@@ -1,7 +1,7 @@
 import { isTransformSpec, keyList, DEFAULT_BATCH_SIZE, type LoadMode, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
-import type { Catalog, ColumnInfo, Connector, PortableType, PostgresColumnMapping, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
-import { pgLiteral, pgTextArray } from "../connectors/postgres-mapping.js";
+import type { Catalog, ColumnInfo, Connector, ResultColumn, TableInfo, TableRef } from "../connectors/connector.js";
+import { buildTargetSchema, type CarriedColumn, type TargetTableSchema } from "../schema/target-schema.js";
 import { configError, dataError, DataBridgeError, isDataBridgeError } from "../errors.js";
 import { IdMapService, legacyKeyText } from "./id-map.js";
 import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
@@ -52,6 +52,8 @@ export interface PreparedStage {
   targetTable?: TableInfo;
   /** DDL that creates the target (when it is missing and `create: true`). */
   createDdl?: string;
+  /** The whole schema of a target to create: `createDdl` and what is built after the load (see schema/target-schema.ts). */
+  targetSchema?: TargetTableSchema;
   /** Target columns written, in order. */
   targetColumns: string[];
   targetKey: string[];
@@ -208,10 +210,13 @@ export async function prepareStage(
   const keyIndexes = key.map((k) => readColumns.indexOf(k));
   const incremental = cursor ? { cursor, lagSeconds: parseLag(pipeline.incremental!.lag, pipeline.name) } : undefined;
 
-  let createDdl: string | undefined;
+  let targetSchema: TargetTableSchema | undefined;
   if (!targetTable) {
     const carried = await carriedColumns(source, target, sourceTable, pipeline);
-    createDdl = buildCreateDdl(target, targetRef, targetColumns, pipeline, sourceColumns, registry, targetKey, tenantColumn, carried);
+    targetSchema = buildTargetSchema({
+      pipeline, target, table: targetRef, columns: targetColumns, sourceColumns, sourceTable, transforms: registry.transforms, targetKey, tenantColumn, carried,
+    });
+    problems.push(...targetSchema.problems);
     for (const [column, { from, mapping }] of carried) {
       for (const warning of mapping.warnings) {
         problems.push({ severity: "warning", code: "inexact-type", pipeline: pipeline.name, table: targetLabel, column, subject: from.name,
@@ -237,7 +242,7 @@ export async function prepareStage(
   return {
     pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
     tenantColumn, rowPerSourceKey, deletes: typeof deletes === "object" ? deletes : undefined,
-    estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
+    estimatedRows, targetRef, targetTable, createDdl: targetSchema?.createTable, targetSchema, targetColumns, targetKey, mode,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,
   };
@@ -299,8 +304,8 @@ function contextualize(error: unknown, context: ConstructorParameters<typeof Dat
  * The source connector's own PostgreSQL mapping of each target column that is a plain source column
  * (`col: "col"`), when the source has one and the target is PostgreSQL: type, default, identity, enum values.
  */
-async function carriedColumns(source: Connector, target: Connector, sourceTable: TableInfo | undefined, pipeline: Pipeline): Promise<Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>> {
-  const carried = new Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>();
+async function carriedColumns(source: Connector, target: Connector, sourceTable: TableInfo | undefined, pipeline: Pipeline): Promise<Map<string, CarriedColumn>> {
+  const carried = new Map<string, CarriedColumn>();
   if (!source.postgresMapping || !sourceTable || !target.capabilities.target) return carried;
   const plain = Object.entries(pipeline.columns).filter((entry): entry is [string, string] => typeof entry[1] === "string");
   if (!plain.length) return carried;
@@ -311,42 +316,6 @@ async function carriedColumns(source: Connector, target: Connector, sourceTable:
     if (from) carried.set(column, { from, mapping: source.postgresMapping(from, features) });
   }
   return carried;
-}
-
-function buildCreateDdl(
-  target: Connector, ref: TableRef & { schema: string }, columns: string[], pipeline: Pipeline,
-  sourceColumns: ResultColumn[], registry: Registry, key: string[], tenantColumn: string | undefined,
-  carried: Map<string, { from: ColumnInfo; mapping: PostgresColumnMapping }>,
-): string {
-  const typeOf = (name: string) => sourceColumns.find((c) => c.name === name)?.type;
-  const q = target.dialect.quoteIdentifier;
-  const definitions = columns.map((column) => {
-    const mapping = pipeline.columns[column];
-    const exact = carried.get(column);
-    if (exact) return `  ${q(column)} ${carriedDefinition(q(column), exact.mapping, !exact.from.nullable || key.includes(column))}`;
-    let type: PortableType | undefined;
-    if (column === tenantColumn && mapping === undefined) type = { kind: "text" };
-    else if (typeof mapping === "string") type = typeOf(mapping);
-    else if (isTransformSpec(mapping)) type = registry.transforms.get(mapping.transform)?.outputType?.(mapping.args as never, typeOf);
-    const notNull = key.includes(column) ? " NOT NULL" : "";
-    return `  ${q(column)} ${target.nativeType(type ?? { kind: "text" })}${notNull}`;
-  });
-  if (key.length) definitions.push(`  PRIMARY KEY (${key.map(q).join(", ")})`);
-  return `CREATE TABLE ${target.dialect.quoteTable(ref)} (\n${definitions.join(",\n")}\n)`;
-}
-
-/** A column's type and constraints from its mapping: identity, default, NOT NULL, and an enum's CHECK (each element of an array). */
-function carriedDefinition(name: string, mapping: PostgresColumnMapping, notNull: boolean): string {
-  const parts = [mapping.type];
-  if (mapping.identity) parts.push("GENERATED BY DEFAULT AS IDENTITY");
-  else if (mapping.default !== undefined) parts.push(`DEFAULT ${mapping.default}`);
-  if (notNull || mapping.identity) parts.push("NOT NULL");
-  if (mapping.enumValues) {
-    parts.push(mapping.type.endsWith("[]")
-      ? `CHECK (${name} <@ ${pgTextArray(mapping.enumValues)})`
-      : `CHECK (${name} IN (${mapping.enumValues.map(pgLiteral).join(", ")}))`);
-  }
-  return parts.join(" ");
 }
 
 export interface CompiledMappings {

@@ -1,6 +1,6 @@
 import type { Pool, FieldPacket } from "mysql2/promise";
 import { configError, registerSecret } from "../../errors.js";
-import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
+import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ForeignKeyAction, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError } from "./mysql-errors.js";
@@ -149,6 +149,13 @@ class MysqlConnector implements Connector {
       }
       fk.columns.push(k.COLUMN_NAME);
       fk.referencedColumns.push(k.REFERENCED_COLUMN_NAME ?? "");
+    }
+    const rules = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; CONSTRAINT_NAME: string; UPDATE_RULE: string; DELETE_RULE: string }>(
+      `SELECT CONSTRAINT_SCHEMA AS TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
+        WHERE 1=1${filter.replace(/TABLE_SCHEMA/g, "CONSTRAINT_SCHEMA")}`, params);
+    for (const rule of rules.rows) {
+      const fk = byName.get(id(rule.TABLE_SCHEMA, rule.TABLE_NAME))?.foreignKeys.find((f) => f.name === rule.CONSTRAINT_NAME);
+      if (fk) Object.assign(fk, { onDelete: rule.DELETE_RULE as ForeignKeyAction, onUpdate: rule.UPDATE_RULE as ForeignKeyAction });
     }
     for (const i of indexes.rows) {
       const table = byName.get(id(i.TABLE_SCHEMA, i.TABLE_NAME));
