@@ -55,6 +55,11 @@ export { closestMatch, didYouMean } from "./util/suggest.js";
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } from "./engine/plan.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 
+// Whole-database migration: pipelines generated from a live schema, the schema of created tables
+export { generatePipelines, fileAction, isUneditedGeneratedFile, sourceKeyOf, type GenerateOptions, type GenerateResult, type GeneratedPipeline, type FileAction } from "./generate/generate-pipelines.js";
+export { styleName, normalizeName, NAME_STYLES, type NameStyle } from "./schema/names.js";
+export { buildTargetSchema, resolveForeignKeys, type TargetTableSchema, type SchemaStep } from "./schema/target-schema.js";
+
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";
 export { rollbackRun, type RollbackStage } from "./engine/rollback.js";

@@ -99,6 +99,7 @@ function loadedTable(stage: PreparedStage): LoadedTable {
     targetRef: stage.targetRef,
     targetColumnOf: (column) => plain.get(column),
     uniqueKeys: stage.targetSchema?.uniqueKeys ?? uniqueKeysOf(stage.targetTable),
+    targetTypeOf: (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType,
     schema: stage.targetSchema,
   };
 }

@@ -56,8 +56,8 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       base.key = stage.key;
       base.targetKey = stage.targetKey;
       base.estimatedRows = stage.estimatedRows;
-      base.ddl = stage.createDdl;
       const schema = load.schemas.get(pipeline.name);
+      base.ddl = schema?.createTable ?? stage.createDdl;
       if (schema?.steps.length) base.afterLoad = schema.steps.flatMap((s) => s.sql);
       base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
       base.target = `${stage.target.name}:${stage.targetLabel}`;

@@ -13,6 +13,7 @@ import { registerErrors } from "./errors.js";
 import { registerReplay } from "./replay.js";
 import { registerRollback } from "./rollback.js";
 import { registerTypes } from "./types.js";
+import { registerGenerate } from "./generate.js";
 
 export type CommandRunner = (work: () => Promise<number>) => Promise<void>;
 
@@ -31,4 +32,5 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerReplay(program, io, run);
   registerRollback(program, io, run);
   registerTypes(program, io, run);
+  registerGenerate(program, io, run);
 }

@@ -155,7 +155,7 @@ class MysqlConnector implements Connector {
         WHERE 1=1${filter.replace(/TABLE_SCHEMA/g, "CONSTRAINT_SCHEMA")}`, params);
     for (const rule of rules.rows) {
       const fk = byName.get(id(rule.TABLE_SCHEMA, rule.TABLE_NAME))?.foreignKeys.find((f) => f.name === rule.CONSTRAINT_NAME);
-      if (fk) Object.assign(fk, { onDelete: rule.DELETE_RULE as ForeignKeyAction, onUpdate: rule.UPDATE_RULE as ForeignKeyAction });
+      if (fk) Object.assign(fk, { onDelete: foreignKeyAction(rule.DELETE_RULE), onUpdate: foreignKeyAction(rule.UPDATE_RULE) });
     }
     for (const i of indexes.rows) {
       const table = byName.get(id(i.TABLE_SCHEMA, i.TABLE_NAME));
@@ -199,6 +199,9 @@ class MysqlConnector implements Connector {
     await this.pool.end();
   }
 }
+
+/** InnoDB checks RESTRICT and NO ACTION alike, at once, and reports RESTRICT when none was declared: both are the standard's NO ACTION. */
+const foreignKeyAction = (rule: string): ForeignKeyAction => (rule === "RESTRICT" ? "NO ACTION" : rule as ForeignKeyAction);
 
 function fieldColumn(field: FieldPacket): ResultColumn {
   return { name: field.name, type: portableFromMysqlField(field as never) };
