@@ -56,7 +56,7 @@ export { planPipelines, describeMapping, type PlanReport, type PipelinePlan } fr
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
 
 // Whole-database migration: pipelines generated from a live schema, the schema of created tables
-export { generatePipelines, fileAction, isUneditedGeneratedFile, sourceKeyOf, type GenerateOptions, type GenerateResult, type GeneratedPipeline, type FileAction } from "./generate/generate-pipelines.js";
+export { generatePipelines, fileAction, isUneditedGeneratedFile, sourceKeyOf, exactTable, type GenerateOptions, type GenerateResult, type GeneratedPipeline, type FileAction } from "./generate/generate-pipelines.js";
 export { styleName, normalizeName, NAME_STYLES, type NameStyle } from "./schema/names.js";
 export { buildTargetSchema, resolveForeignKeys, type TargetTableSchema, type SchemaStep } from "./schema/target-schema.js";
 

@@ -10,6 +10,7 @@ import { didYouMean } from "../util/suggest.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
 import { analyzeMapping, type Problem } from "./analysis.js";
+import { findTable, parseTableName } from "./table-lookup.js";
 
 export interface PreparedStage {
   pipeline: Pipeline;
@@ -70,20 +71,7 @@ export type DeletePlan =
   | { kind: "columns"; targetColumns: string[] }
   | { kind: "idMap"; legacyKeyColumn: string; entity: string; idColumn: string };
 
-/** Splits `schema.table` (or `table`) into a reference. */
-export function parseTableName(name: string): TableRef {
-  const dot = name.indexOf(".");
-  return dot > 0 ? { schema: name.slice(0, dot), name: name.slice(dot + 1) } : { name };
-}
-
-/** Finds a table in a catalog: exact name first, then a unique case-insensitive match. */
-export function findTable(catalog: Catalog, ref: TableRef): TableInfo | undefined {
-  const schema = ref.schema ?? catalog.defaultSchema;
-  const exact = catalog.tables.find((t) => t.name === ref.name && t.schema === schema);
-  if (exact) return exact;
-  const loose = catalog.tables.filter((t) => t.name.toLowerCase() === ref.name.toLowerCase() && t.schema.toLowerCase() === schema.toLowerCase());
-  return loose.length === 1 ? loose[0] : undefined;
-}
+export { findTable, parseTableName } from "./table-lookup.js";
 
 async function lookupTable(connector: Connector, ref: TableRef): Promise<{ table?: TableInfo; catalog: Catalog }> {
   const catalog = await connector.introspect({ tables: [ref] });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { minimatch } from "minimatch";
+import { escape, minimatch } from "minimatch";
 import type { Catalog, ColumnInfo, PortableKind, TableInfo } from "../connectors/connector.js";
-import { findTable } from "../engine/prepare.js";
+import { findTable } from "../engine/table-lookup.js";
 import { normalizeName, styleName, type NameStyle } from "../schema/names.js";
 import { didYouMean } from "../util/suggest.js";
 
@@ -76,6 +76,9 @@ export function generatePipelines(source: Catalog, target: Catalog, options: Gen
   }
   return { pipelines, errors };
 }
+
+/** A table name as a `tables` pattern that matches only that name (glob characters escaped). */
+export const exactTable = (name: string): string => escape(name);
 
 const qualified = (schema: string | undefined, name: string) => (schema ? `${schema}.${name}` : name);
 
