@@ -137,6 +137,13 @@ describe.runIf(ok)("the schema built after the load", () => {
     await source?.drop();
   });
 
+  it("planning one pipeline alone still resolves its foreign key to the table another pipeline loads", async () => {
+    const plan = await runCli(["plan", "shops", "--json"], { cwd: workspace.dir });
+    expect(plan.code, plan.stdout).toBe(0);
+    const [shops] = (JSON.parse(plan.stdout) as { pipelines: { afterLoad: string[] }[] }).pipelines;
+    expect(shops.afterLoad).toContain('ALTER TABLE "public"."shops" ADD CONSTRAINT "fk_shop_region" FOREIGN KEY ("region_id") REFERENCES "public"."regions" ("id") DEFERRABLE INITIALLY IMMEDIATE');
+  });
+
   it("a foreign key to a table that failed stays pending, the rest is built; the run that loads it builds the key — each step once", async () => {
     const first = await runCli(["run", "--json"], { cwd: workspace.dir });
     expect(first.code).toBe(1);

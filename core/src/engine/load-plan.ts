@@ -25,14 +25,15 @@ const PREPARE_CONCURRENCY = 4;
 /**
  * Prepares every pipeline's first source, orders the pipelines by `dependsOn` and foreign keys, and
  * resolves the foreign keys of tables to create against the pipelines that load the referenced tables —
- * those of the selection, and the workspace's other pipelines (`context`), so a table created by a run of
- * one pipeline still gets its keys to tables another pipeline loads.
+ * those of the selection, and the workspace's other pipelines (`context`, loaded only when a key references
+ * a table the selection does not load), so a table created by a run of one pipeline still gets its keys to
+ * tables another pipeline loads.
  */
 export async function planLoad(
   workspace: Workspace,
   pipelines: LoadedPipeline[],
   connections: ConnectionManager,
-  options: { batchSize?: number; context?: LoadedPipeline[] } = {},
+  options: { batchSize?: number; context?: () => Promise<LoadedPipeline[]> } = {},
 ): Promise<LoadPlan> {
   const stages = new Map<string, PreparedStage>();
   const failures = new Map<string, unknown>();
@@ -47,8 +48,11 @@ export async function planLoad(
 
   // Pipelines outside the selection that load a table a created one references.
   const selected = new Set(pipelines.map((p) => p.pipeline.name));
+  const loadedHere = new Set([...stages.values()].flatMap((s) => (s.sourceTable ? [s.sourceTable.name.toLowerCase()] : [])));
   const referenced = [...stages.values()].flatMap((s) => s.targetSchema?.foreignKeys.map((fk) => fk.referencedTable.name.toLowerCase()) ?? []);
-  const others = (options.context ?? []).filter((p) => !selected.has(p.pipeline.name) && referenced.includes(sourceTableName(p.pipeline)));
+  const missing = referenced.filter((name) => !loadedHere.has(name));
+  const context = missing.length && options.context ? await options.context() : [];
+  const others = context.filter((p) => !selected.has(p.pipeline.name) && missing.includes(sourceTableName(p.pipeline)));
   const contextStages = new Map<string, PreparedStage>();
   await forEachLimited(others, PREPARE_CONCURRENCY, async (loaded) => {
     const stage = await prepareStage(loaded.pipeline, effectiveSources(loaded.pipeline)[0], connections, workspace.registry).catch(() => undefined);

@@ -36,7 +36,7 @@ export interface PlanReport {
 
 /** Resolves pipelines against the live schemas without writing anything: load order, mappings, the DDL of tables to create, and problems. */
 export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager): Promise<PlanReport> {
-  const load = await planLoad(workspace, pipelines, connections, { context: await workspacePipelines(workspace) });
+  const load = await planLoad(workspace, pipelines, connections, { context: () => workspacePipelines(workspace) });
   const plans: PipelinePlan[] = [];
   for (const [index, loaded] of load.order.ordered.entries()) {
     const { pipeline } = loaded;

@@ -77,17 +77,18 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
 
   emit({ type: "run.started", pipeline: label, pipelines: names, resume: Boolean(options.resume) });
   try {
-    const plan = await planLoad(workspace, pipelines, connections, { batchSize: options.batchSize, context: await workspacePipelines(workspace) });
+    const plan = await planLoad(workspace, pipelines, connections, { batchSize: options.batchSize, context: () => workspacePipelines(workspace) });
     // A dependency outside this selection is taken as already run; only cycles are errors here.
     const problems = [...plan.order.problems, ...plan.problems.filter((p) => p.severity === "error")];
     if (problems.length) throw configError(problems[0].message, { pipeline: problems[0].pipeline, table: problems[0].table });
     const failed = new Set<string>();
+    const outcomesOf = new Map<string, StageOutcome[]>();
     await runInOrder(plan.order.ordered, { name: (p) => p.pipeline.name, after: plan.order.after, parallel, stop: () => options.signal?.aborted ?? false }, async ({ pipeline }) => {
       const blockedBy = (pipeline.dependsOn ?? []).find((d) => failed.has(d));
       if (blockedBy) {
         failed.add(pipeline.name);
         const outcome: StageOutcome = { pipeline: pipeline.name, tenant: "", status: "skipped", rows: emptyCounts(), durationMs: 0, error: terminalError(`skipped: dependency ${blockedBy} did not succeed`, { pipeline: pipeline.name }) };
-        stages.push(outcome);
+        outcomesOf.set(pipeline.name, [outcome]);
         const planned = plan.stages.get(pipeline.name);
         if (planned) loads.push({ target: planned.target, table: planned.targetLabel, complete: false });
         emit({ type: "stage.finished", pipeline: pipeline.name, status: "skipped", rows: outcome.rows, durationMs: 0, error: outcome.error!.toLine() });
@@ -133,9 +134,11 @@ export async function runPipelines(workspace: Workspace, pipelines: LoadedPipeli
         return outcome;
       };
       await Promise.all(Array.from({ length: parallelism }, worker));
-      stages.push(...outcomes);
+      outcomesOf.set(pipeline.name, outcomes);
       if (outcomes.some((o) => o.status === "failed" || o.status === "cancelled") || outcomes.length < sources.length) failed.add(pipeline.name);
     });
+    // Reported in load order, however the parallel stages finished.
+    for (const { pipeline } of plan.order.ordered) stages.push(...(outcomesOf.get(pipeline.name) ?? []));
     if (!options.signal?.aborted) runError = await buildSchemaSteps(loads, { runId, parallel, emit });
   } catch (caught) {
     runError = isDataBridgeError(caught) ? caught : terminalError(messageOf(caught), {}, caught);
