@@ -47,13 +47,13 @@ export { ConnectionManager, connectionEnvVar, connectionUrlOrigin, connectionErr
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
 // Engine
-export { runPipelines, newRunId, type RunOptions, type RunResult } from "./engine/run.js";
+export { runPipelines, newRunId, defaultParallelism, type RunOptions, type RunResult } from "./engine/run.js";
 export { prepareStage, type PreparedStage } from "./engine/prepare.js";
 export { compileMappings, type CompiledMappings } from "./engine/compile-mappings.js";
 export { parseTableName, findTable } from "./engine/catalog-lookup.js";
 export { parseLag } from "./engine/stage-decisions.js";
 export { IdMapService, type IdMapping } from "./target/id-map.js";
-export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
+export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, orderPipelines, foreignKeyParents, type LoadOrder, type PipelineTables, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
@@ -78,6 +78,11 @@ export {
 export { planPipelines, describeMapping, type PlanReport, type PipelinePlan, type PlanOptions } from "./engine/plan.js";
 export { typeCompatibilityProblems } from "./target/type-compatibility.js";
 export { previewPipeline, type PreviewResult, type PreviewRow } from "./engine/preview.js";
+
+// Whole-database migration: pipelines generated from a live schema, the schema of created tables
+export { generatePipelines, fileAction, isUneditedGeneratedFile, sourceKeyOf, exactTable, type GenerateOptions, type GenerateResult, type GeneratedPipeline, type FileAction } from "./generate/generate-pipelines.js";
+export { styleName, normalizeName, NAME_STYLES, type NameStyle } from "./schema/names.js";
+export { buildTargetSchema, resolveForeignKeys, type TargetTableSchema, type SchemaStep } from "./schema/target-schema.js";
 
 // Verification (checksums that compare tables across databases)
 export { hashTable, diffTableHashes, normalizeValue, normalizeDecimal, type TableHash, type TableHashOptions, type TableHashDiff } from "./verify/table-hash.js";

@@ -1,15 +1,22 @@
+import { normalizeName } from "@databridge/core";
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from "./diagnostics.js";
-import { pipelineDocument } from "./language-context.js";
-import { propertyKey, type ColumnsModel } from "./pipeline-document.js";
+import { pipelineDocument, type LanguageContext } from "./language-context.js";
+import { propertyKey, type ColumnsModel, type PipelineModel } from "./pipeline-document.js";
+import { sourceTable, targetTable } from "./resolve.js";
+
+/** The title of the refactoring that maps every unmapped target column from the source column of the same (normalized) name. */
+export const MAP_REMAINING_TITLE = "Map all remaining target columns by name";
 
 /**
  * Quick fixes for the server's own diagnostics: did-you-mean replacements, and adding a mapping for an
- * unmapped NOT NULL target column (one at a time, or all of a pipeline's at once).
+ * unmapped NOT NULL target column (one at a time, or all of a pipeline's at once). On a pipeline's
+ * `columns` object (with `context`'s catalogs): mapping every remaining target column by name.
  */
-export function codeActions(document: TextDocument, params: CodeActionParams): CodeAction[] {
+export function codeActions(document: TextDocument, params: CodeActionParams, context?: LanguageContext): CodeAction[] {
   const actions: CodeAction[] = [];
+  if (context) actions.push(...mapRemainingColumns(document, params, context));
   const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.data);
   const additions = new Map<ColumnsModel, Diagnostic[]>();
   for (const diagnostic of ours) {
@@ -48,6 +55,38 @@ export function codeActions(document: TextDocument, params: CodeActionParams): C
     });
   }
   return actions;
+}
+
+/**
+ * On a `columns` object whose pipeline's source and target tables are known: one edit mapping each target
+ * column not yet in `columns` from the source column with its name (case and underscores ignored).
+ */
+function mapRemainingColumns(document: TextDocument, params: CodeActionParams, context: LanguageContext): CodeAction[] {
+  const start = document.offsetAt(params.range.start);
+  const end = document.offsetAt(params.range.end);
+  const pipeline = pipelineDocument(document).pipelines.find((p): p is PipelineModel & { columns: ColumnsModel } =>
+    !!p.columns && start <= p.columns.objectEnd && end >= p.columns.keyStart);
+  if (!pipeline || pipeline.columns.hasUnknownEntries) return [];
+  const from = sourceTable(pipeline, context.schema);
+  const to = targetTable(pipeline, context.schema);
+  if (!from || !to) return [];
+  const mapped = new Set(pipeline.columns.entries.map((e) => e.name));
+  const used = new Set(pipeline.columns.entries.flatMap((e) => (typeof e.mapping === "string" ? [e.mapping] : [])));
+  const mappings: { column: string; source: string }[] = [];
+  for (const column of to.table.columns) {
+    if (mapped.has(column.name) || column.computed) continue;
+    const source = from.table.columns.find((c) => c.name === column.name && !used.has(c.name))
+      ?? from.table.columns.find((c) => !used.has(c.name) && normalizeName(c.name) === normalizeName(column.name));
+    if (!source) continue;
+    used.add(source.name);
+    mappings.push({ column: column.name, source: source.name });
+  }
+  if (!mappings.length) return [];
+  return [{
+    title: `${MAP_REMAINING_TITLE} (${mappings.length})`,
+    kind: CodeActionKind.RefactorRewrite,
+    edit: { changes: { [document.uri]: [insertMappings(document, pipeline.columns, mappings)] } },
+  }];
 }
 
 function columnsAt(document: TextDocument, diagnostic: Diagnostic): ColumnsModel | undefined {

@@ -8,7 +8,7 @@ export const LANGUAGE_ID = "databridge-etl";
 export { completion, resolveCompletion, type CompletionData, type CompletionOptions } from "./completion.js";
 export { hover } from "./hover.js";
 export { diagnostics, DIAGNOSTIC_SOURCE, type DiagnosticData } from "./diagnostics.js";
-export { codeActions } from "./code-actions.js";
+export { codeActions, MAP_REMAINING_TITLE } from "./code-actions.js";
 export { codeLenses } from "./code-lens.js";
 export { definition } from "./definition.js";
 export { configDiagnostics, configHover } from "./config-features.js";

@@ -92,7 +92,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         completionProvider: { triggerCharacters: ['"', "'", "`"], resolveProvider: true },
         hoverProvider: true,
         definitionProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: "databridge-language-server", version },
@@ -122,7 +122,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   connection.onDefinition((params) =>
     pipelineRequest(params.textDocument.uri, (document, workspace) => definition(document, params.position, contextOf(workspace)), null));
-  connection.onCodeAction((params) => pipelineRequest(params.textDocument.uri, (document) => codeActions(document, params), []));
+  connection.onCodeAction((params) => pipelineRequest(params.textDocument.uri, (document, workspace) => codeActions(document, params, contextOf(workspace)), []));
   connection.onCodeLens((params) => pipelineRequest(params.textDocument.uri, (document) => codeLenses(document), []));
 
   connection.onRequest(REFRESH_SCHEMA, async (params: RefreshSchemaParams | undefined): Promise<RefreshSchemaResult> => {

@@ -42,6 +42,8 @@ export interface PostgresColumnMapping {
   identity?: boolean;
   /** The only values the column (each element, for an array) may hold: an enum carried as text with a CHECK. */
   enumValues?: string[];
+  /** What an UPDATE of the row sets the column to (MySQL's `ON UPDATE CURRENT_TIMESTAMP`), as PostgreSQL SQL: carried by a trigger. */
+  onUpdate?: string;
   /** What is not exact about carrying this column (`plan` and `check` show them). */
   warnings: string[];
 }
@@ -57,11 +59,17 @@ export interface TableRef {
   name: string;
 }
 
+/** What a foreign key does when the referenced row is deleted or its key updated (the SQL standard's words). */
+export type ForeignKeyAction = "NO ACTION" | "RESTRICT" | "CASCADE" | "SET NULL" | "SET DEFAULT";
+
 export interface ForeignKeyInfo {
   name: string;
   columns: string[];
   referencedTable: TableRef;
   referencedColumns: string[];
+  /** Absent when the catalog was not read for it; `NO ACTION` is the default. */
+  onDelete?: ForeignKeyAction;
+  onUpdate?: ForeignKeyAction;
 }
 
 export interface IndexInfo {

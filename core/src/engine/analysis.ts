@@ -12,7 +12,8 @@ export type ProblemCode =
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
   | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
   | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration" | "bad-source-filter"
-  | "incompatible-type" | "no-unique-target-key" | "syntax-error";
+  | "incompatible-type" | "no-unique-target-key" | "syntax-error"
+  | "bad-name" | "uncarried-schema";
 
 export interface Problem {
   /** `error` stops a run; `warning` fails `check`; `info` is said and fails nothing. */
@@ -278,4 +279,119 @@ export function orderByDependencies<T extends { pipeline: Pick<Pipeline, "name" 
   };
   for (const item of items) visit(item, []);
   return { ordered, problems };
+}
+
+export interface LoadOrder<T> {
+  /** Every pipeline, each after those it waits for. */
+  ordered: T[];
+  /** What each pipeline waits for: its `dependsOn` and the parents of its foreign keys, minus what is in a cycle with it. */
+  after: Map<string, string[]>;
+  /** Pipelines whose tables reference each other in a cycle: they load in any order, their foreign keys are added after the data. */
+  cycles: string[][];
+  problems: Problem[];
+}
+
+/**
+ * The load order: `dependsOn` (a cycle there is an error) and the foreign keys between the pipelines'
+ * tables (`foreignKeyParents`: pipeline → the pipelines loading the tables it references), parents first.
+ * Foreign keys that form a cycle order nothing among its members. Ties keep the input order.
+ */
+export function orderPipelines<T extends { pipeline: Pick<Pipeline, "name" | "dependsOn"> }>(
+  items: T[],
+  options: { known?: Iterable<string>; foreignKeyParents?: ReadonlyMap<string, readonly string[]> } = {},
+): LoadOrder<T> {
+  const { problems } = orderByDependencies(items, options.known ?? items.map((i) => i.pipeline.name));
+  const names = items.map((i) => i.pipeline.name);
+  const present = new Set(names);
+  const hard = new Map(names.map((name, i) => [name, (items[i].pipeline.dependsOn ?? []).filter((d) => present.has(d) && d !== name)]));
+  const soft = new Map(names.map((name) => [name, [...new Set(options.foreignKeyParents?.get(name) ?? [])].filter((p) => present.has(p) && p !== name)]));
+  const components = stronglyConnected(names, (name) => [...hard.get(name)!, ...soft.get(name)!]);
+  const componentOf = new Map<string, number>();
+  components.forEach((members, i) => members.forEach((m) => componentOf.set(m, i)));
+  const cycles = components.filter((c) => c.length > 1).map((c) => names.filter((n) => c.includes(n)));
+
+  const after = new Map(names.map((name) => [name, [...new Set([
+    ...hard.get(name)!,
+    ...soft.get(name)!.filter((parent) => componentOf.get(parent) !== componentOf.get(name)),
+  ])]]));
+  // Kahn's algorithm, always taking the earliest ready pipeline in input order.
+  const remaining = new Map(names.map((name) => [name, new Set(after.get(name))]));
+  const ordered: T[] = [];
+  while (remaining.size) {
+    const next = names.find((name) => remaining.has(name) && remaining.get(name)!.size === 0)
+      // Only a dependsOn cycle (already a problem) leaves nothing ready: take the rest as listed.
+      ?? names.find((name) => remaining.has(name))!;
+    remaining.delete(next);
+    for (const waiting of remaining.values()) waiting.delete(next);
+    ordered.push(items[names.indexOf(next)]);
+  }
+  return { ordered, after, cycles, problems };
+}
+
+/** Tarjan's strongly connected components of a directed graph. */
+function stronglyConnected(nodes: string[], edges: (node: string) => string[]): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, counter);
+    low.set(node, counter++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges(node)) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      components.push(component);
+    }
+  };
+  for (const node of nodes) if (!index.has(node)) visit(node);
+  return components;
+}
+
+/** What {@link foreignKeyParents} needs to know of a pipeline's tables. */
+export interface PipelineTables {
+  pipeline: string;
+  sources: { connection: string; table?: TableInfo }[];
+  target: { connection: string; label: string; table?: TableInfo };
+}
+
+/**
+ * Which pipelines each pipeline's foreign keys point at: those loading the source tables its source table
+ * references, and those writing the target tables its (existing) target table references.
+ */
+export function foreignKeyParents(tables: PipelineTables[]): Map<string, string[]> {
+  const same = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
+  const parents = new Map<string, string[]>();
+  for (const child of tables) {
+    const found = new Set<string>();
+    for (const source of child.sources) {
+      for (const fk of source.table?.foreignKeys ?? []) {
+        const schema = fk.referencedTable.schema ?? source.table!.schema;
+        for (const other of tables) {
+          if (other.sources.some((s) => s.connection === source.connection && s.table && same(s.table.schema, schema) && same(s.table.name, fk.referencedTable.name))) found.add(other.pipeline);
+        }
+      }
+    }
+    for (const fk of child.target.table?.foreignKeys ?? []) {
+      const label = `${fk.referencedTable.schema ?? child.target.table!.schema}.${fk.referencedTable.name}`;
+      for (const other of tables) if (other.target.connection === child.target.connection && same(other.target.label, label)) found.add(other.pipeline);
+    }
+    found.delete(child.pipeline);
+    parents.set(child.pipeline, [...found]);
+  }
+  return parents;
 }

@@ -2,13 +2,13 @@ import fs from "node:fs";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import { formatErrorLine, isDataBridgeError, messageOf } from "../errors.js";
-import { orderByDependencies, type Problem } from "./analysis.js";
+import type { Problem } from "./analysis.js";
 import { compileMappings } from "./compile-mappings.js";
-import { prepareStage } from "./prepare.js";
 import { countSourceRows } from "./parity.js";
 import { typeCompatibilityProblems } from "../target/type-compatibility.js";
 import { effectiveSources } from "../authoring/pipeline.js";
 import { scheduleProblems } from "../schedule/schedule-spec.js";
+import { planLoad, workspacePipelines } from "./load-plan.js";
 
 export interface PipelinePlan {
   order: number;
@@ -22,30 +22,36 @@ export interface PipelinePlan {
   estimatedRows: number | null;
   /** DDL run first when the target is created (`create: true`). */
   ddl?: string;
+  /** What is built on a created target once the data is in: unique keys, indexes, foreign keys, identity sequences, triggers. */
+  afterLoad?: string[];
   columns: { target: string; mapping: string }[];
   dependsOn: string[];
+  /** The pipelines this one waits for: its `dependsOn` and those loading the tables its foreign keys reference. */
+  after: string[];
   problems: Problem[];
 }
 
 export interface PlanReport {
   pipelines: PipelinePlan[];
+  /** Pipelines whose tables reference each other in a cycle: loaded in any order, foreign keys added after the data. */
+  cycles: string[][];
   problems: Problem[];
 }
 
 export interface PlanOptions {
   /**
    * Every pipeline name of the workspace: `dependsOn` may name one outside the planned selection (as `run`
-   * accepts). Default: the planned pipelines only.
+   * accepts), and a name no pipeline has is still an error. Default: whatever `dependsOn` names is taken as known.
    */
   knownPipelines?: Iterable<string>;
 }
 
-/** Resolves pipelines against the live schemas without writing anything: order, mapping and problems. */
+/** Resolves pipelines against the live schemas without writing anything: load order, mappings, the DDL of tables to create, and problems. */
 export async function planPipelines(workspace: Workspace, pipelines: LoadedPipeline[], connections: ConnectionManager, options: PlanOptions = {}): Promise<PlanReport> {
   const known = options.knownPipelines ? [...options.knownPipelines, ...pipelines.map((p) => p.pipeline.name)] : undefined;
-  const { ordered, problems: dependencyProblems } = orderByDependencies(pipelines, known);
+  const load = await planLoad(workspace, pipelines, connections, { context: () => workspacePipelines(workspace), known });
   const plans: PipelinePlan[] = [];
-  for (const [index, loaded] of ordered.entries()) {
+  for (const [index, loaded] of load.order.ordered.entries()) {
     const { pipeline } = loaded;
     const source = effectiveSources(pipeline)[0];
     const base: PipelinePlan = {
@@ -55,16 +61,19 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
       key: [], targetKey: [], estimatedRows: null,
       columns: Object.entries(pipeline.columns).map(([target, mapping]) => ({ target, mapping: describeMapping(mapping) })),
       dependsOn: [...(pipeline.dependsOn ?? [])],
-      problems: [...dependencyProblems.filter((p) => p.pipeline === pipeline.name), ...scheduleProblems(pipeline, readSource(loaded.file))],
+      after: load.order.after.get(pipeline.name) ?? [],
+      problems: [...[...load.order.problems, ...load.problems].filter((p) => p.pipeline === pipeline.name), ...scheduleProblems(pipeline, readSource(loaded.file))],
     };
-    try {
-      const stage = await prepareStage(pipeline, source, connections, workspace.registry);
+    const stage = load.stages.get(pipeline.name);
+    if (stage) {
       base.key = stage.key;
       base.targetKey = stage.targetKey;
       // A filtered source's rows are counted: the catalog's estimate is the whole table's.
       const filterRuns = stage.sourceSpec.where !== undefined && !stage.problems.some((p) => p.code === "bad-source-filter");
       base.estimatedRows = filterRuns ? await countSourceRows(stage) : stage.estimatedRows;
-      base.ddl = stage.createDdl;
+      const schema = load.schemas.get(pipeline.name);
+      base.ddl = schema?.createTable ?? stage.createDdl;
+      if (schema?.steps.length) base.afterLoad = schema.steps.flatMap((s) => s.sql);
       base.source = stage.sourceLabel + (pipeline.sources ? ` (+${pipeline.sources.length - 1} tenants)` : "");
       base.target = `${stage.target.name}:${stage.targetLabel}`;
       base.problems.push(...stage.problems, ...(await typeCompatibilityProblems(stage, workspace.registry)));
@@ -75,7 +84,8 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
           base.problems.push({ severity: "error", code: "type-error", pipeline: pipeline.name, message: messageOf(error) });
         }
       }
-    } catch (error) {
+    } else {
+      const error = load.failures.get(pipeline.name);
       const context = isDataBridgeError(error) ? error.context : {};
       const message = isDataBridgeError(error) ? error.message : messageOf(error);
       // A connection that did not open: say which, its role, where its URL is set, and the fix.
@@ -95,7 +105,7 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
     }
     plans.push(base);
   }
-  return { pipelines: plans, problems: plans.flatMap((p) => p.problems) };
+  return { pipelines: plans, cycles: load.order.cycles, problems: plans.flatMap((p) => p.problems) };
 }
 
 function readSource(file: string): { file: string; text: string } | undefined {

@@ -8,7 +8,8 @@ import type { Registry } from "../workspace/registry.js";
 import { loadStrategy, type LoadStrategy } from "../target/load-modes.js";
 import { analyzeMapping, conflictKeyProblems, type Problem } from "./analysis.js";
 import { lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
-import { buildCreateDdl, carriedColumns } from "./create-ddl.js";
+import { carriedColumns } from "./carried-columns.js";
+import { buildTargetSchema, type TargetTableSchema } from "../schema/target-schema.js";
 import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
 
 export interface PreparedStage {
@@ -52,6 +53,8 @@ export interface PreparedStage {
   targetTable?: TableInfo;
   /** DDL that creates the target (when it is missing and `create: true`). */
   createDdl?: string;
+  /** The whole schema of a target to create: `createDdl` and what is built after the load (see schema/target-schema.ts). */
+  targetSchema?: TargetTableSchema;
   /** Target columns written, in order. */
   targetColumns: string[];
   targetKey: string[];
@@ -200,10 +203,13 @@ export async function prepareStage(
   const keyIndexes = key.map((k) => readColumns.indexOf(k));
   const incremental = cursor ? { cursor, lagSeconds: parseLag(pipeline.incremental!.lag, pipeline.name) } : undefined;
 
-  let createDdl: string | undefined;
+  let targetSchema: TargetTableSchema | undefined;
   if (!targetTable) {
     const carried = await carriedColumns(source, target, sourceTable, pipeline);
-    createDdl = buildCreateDdl(target, targetRef, targetColumns, pipeline, sourceColumns, registry, targetKey, tenantColumn, carried);
+    targetSchema = buildTargetSchema({
+      pipeline, target, table: targetRef, columns: targetColumns, sourceColumns, sourceTable, transforms: registry.transforms, targetKey, tenantColumn, carried,
+    });
+    problems.push(...targetSchema.problems);
     for (const [column, { from, mapping }] of carried) {
       for (const warning of mapping.warnings) {
         problems.push({ severity: "warning", code: "inexact-type", pipeline: pipeline.name, table: targetLabel, column, subject: from.name,
@@ -229,7 +235,7 @@ export async function prepareStage(
   const stage: Omit<PreparedStage, "strategy"> = {
     pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
     tenantColumn, rowPerSourceKey, deletes: typeof deletes === "object" ? deletes : undefined,
-    estimatedRows, targetRef, targetTable, createDdl, targetColumns, targetKey, mode,
+    estimatedRows, targetRef, targetTable, createDdl: targetSchema?.createTable, targetSchema, targetColumns, targetKey, mode,
     onError: pipeline.onError ?? "fail", passesThrough,
     batchSize: options.batchSize ?? pipeline.batchSize ?? DEFAULT_BATCH_SIZE,
     problems, targetLabel, sourceLabel,

@@ -5,6 +5,7 @@ import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline } from "../workspace/loader.js";
 import { findTable, parseTableName } from "../engine/catalog-lookup.js";
 import { inTransaction } from "./transaction.js";
+import { orderPipelines } from "../engine/analysis.js";
 
 export interface RollbackStage {
   pipeline: string;
@@ -78,8 +79,12 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
         throw configError(`run ${runId} replaced the whole table; the previous contents are gone, so it cannot be rolled back`, { pipeline: run.pipeline, table: run.target_table });
       }
     }
+    const ordered = await childrenFirst(target, rows);
     await inTransaction(target, async (session) => {
-      for (const run of rows) {
+      // Foreign keys DataBridge adds are deferrable: checked at commit, when the rows of tables that
+      // reference each other are gone together. Others are checked per statement, hence children first.
+      await session.query("SET CONSTRAINTS ALL DEFERRED");
+      for (const run of ordered) {
         const table = await targetTable(target, run.target_table);
         const stage: RollbackStage = { pipeline: run.pipeline, tenant: run.tenant, mode: run.mode, targetTable: run.target_table, deleted: 0, restored: 0 };
         if (run.mode === "insert") {
@@ -98,6 +103,22 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
   }
   if (!found) throw configError(`no run ${runId} in the ledger of ${pipelines.length ? "the workspace's targets" : "any target"}`, { fix: "see `databridge run --json` output or the runner's history for run ids" });
   return results;
+}
+
+/** The run's stages with those writing tables that reference others first (a parent's rows go last). */
+async function childrenFirst(target: Target, rows: RunRow[]): Promise<RunRow[]> {
+  const labels = [...new Set(rows.map((r) => r.target_table))];
+  if (labels.length < 2) return rows;
+  const catalog = await target.introspect({ tables: labels.map(parseTableName) });
+  const tables = labels.map((label) => ({ label, info: findTable(catalog, parseTableName(label)) }));
+  const parents = new Map(tables.map(({ label, info }) => [label, (info?.foreignKeys ?? []).flatMap((fk) => {
+    const referenced = findTable(catalog, { schema: fk.referencedTable.schema ?? info!.schema, name: fk.referencedTable.name });
+    const parent = referenced && tables.find((t) => t.info === referenced);
+    return parent && parent.label !== label ? [parent.label] : [];
+  })]));
+  const { ordered } = orderPipelines(labels.map((name) => ({ pipeline: { name } })), { foreignKeyParents: parents });
+  const position = new Map(ordered.reverse().map((t, i) => [t.pipeline.name, i]));
+  return [...rows].sort((a, b) => position.get(a.target_table)! - position.get(b.target_table)!);
 }
 
 async function targetTable(target: Target, label: string): Promise<TableInfo> {

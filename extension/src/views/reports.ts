@@ -41,10 +41,10 @@ export function planMarkdown(report: PlanReport): string {
   if (!report.pipelines.length) lines.push("_No pipelines._");
   for (const p of report.pipelines) {
     lines.push(`## ${p.order}. ${p.pipeline}`, "", `${cell(p.source)} → ${cell(p.target)} (${p.mode})${p.estimatedRows !== null ? `, about ${p.estimatedRows.toLocaleString("en-US")} rows` : ""}`, "");
-    if (p.dependsOn.length) lines.push(`Depends on: ${p.dependsOn.join(", ")}`, "");
+    if (p.after?.length) lines.push(`After: ${p.after.join(", ")}`, "");
     if (p.key.length) lines.push(`Key: ${p.key.join(", ")}${p.targetKey.length ? ` → ${p.targetKey.join(", ")}` : ""}`, "");
     lines.push(row(["target column", "from"]), row(["---", "---"]), ...p.columns.map((c) => row([cell(c.target), `\`${cell(c.mapping)}\``])), "");
-    if (p.ddl) lines.push("Creates the target:", "", "```sql", p.ddl, "```", "");
+    if (p.ddl) lines.push("Creates the target:", "", "```sql", [`${p.ddl};`, ...(p.afterLoad?.length ? ["-- after the data is loaded:", ...p.afterLoad.map((s) => `${s};`)] : [])].join("\n"), "```", "");
     for (const problem of p.problems) lines.push(`- **${problem.severity}** ${cell(problem.message)}`);
     if (p.problems.length) lines.push("");
   }

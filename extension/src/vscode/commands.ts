@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
+import { generatedFiles, tableChoices } from "../commands/generate-flow.js";
 import { namesForFiles, pipelineTargetFromArgs } from "../commands/pipeline-args.js";
 import { runAddConnectionFlow } from "../connections/add-connection-flow.js";
 import { connectionEnvVar, describeSpec } from "../connections/connection-spec.js";
@@ -260,6 +261,37 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       );
       if (output.code !== 0) throw new Error(`databridge types failed (exit code ${output.code}): ${output.lastLine || "see the DataBridge output"}`);
       void vscode.window.showInformationMessage(`DataBridge: ${output.lastLine || "types generated"}`);
+    }),
+    runCommand("databridge.generatePipelines", async () => {
+      await runner.ready();
+      const { connections } = await runner.client.connections();
+      if (connections.length < 2) throw new Error("Generate Pipelines needs a source and a target connection: add them first (DataBridge: Add Connection)");
+      const item = (c: (typeof connections)[number]) => ({ label: c.name, description: `${c.type} · ${c.url}`, connection: c });
+      const source = await vscode.window.showQuickPick(connections.map(item), { title: "Generate Pipelines (1/3): source connection", placeHolder: "The legacy database to read" });
+      if (!source) return;
+      const target = await vscode.window.showQuickPick(connections.filter((c) => c.id !== source.connection.id).map(item), { title: "Generate Pipelines (2/3): target connection", placeHolder: "The PostgreSQL database to load" });
+      if (!target) return;
+      const [sourceCatalog, targetCatalog] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "DataBridge: reading both schemas…" }, () =>
+        Promise.all([runner.client.discover(source.connection.id), runner.client.discover(target.connection.id)]));
+      const choices = tableChoices(sourceCatalog);
+      if (!choices.length) throw new Error(`connection ${source.label} has no tables in schema ${sourceCatalog.defaultSchema}`);
+      const tables = await vscode.window.showQuickPick(choices, { title: "Generate Pipelines (3/3): tables", placeHolder: "One pipeline per table", canPickMany: true });
+      if (!tables?.length) return;
+      const generated = generatedFiles({
+        workspaceRoot: s.workspaceRoot, source: { name: source.label, catalog: sourceCatalog }, target: { name: target.label, catalog: targetCatalog },
+        tables: tables.map((t) => t.label), read: (file) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined),
+      });
+      for (const { file, content } of generated.writes) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content);
+      }
+      for (const { file, action } of generated.files) logger.info(`generate: ${action} ${path.relative(s.workspaceRoot, file)}`);
+      for (const error of generated.errors) logger.error(`generate: ${error}`);
+      const first = generated.writes[0]?.file ?? generated.files[0]?.file;
+      if (first) await vscode.window.showTextDocument(vscode.Uri.file(first));
+      s.views.pipelines.refresh();
+      if (generated.errors.length) void vscode.window.showWarningMessage(`DataBridge: ${generated.summary}; ${generated.errors.join("; ")}`, "Open Log").then((a) => a && logger.show());
+      else void vscode.window.showInformationMessage(`DataBridge: ${generated.summary}`);
     }),
     runCommand("databridge.showRunHistory", async () => {
       await vscode.commands.executeCommand("databridge.runs.focus");

@@ -14,6 +14,7 @@ import { registerReplay } from "./replay.js";
 import { registerRollback } from "./rollback.js";
 import { registerRuns } from "./runs.js";
 import { registerTypes } from "./types.js";
+import { registerGenerate } from "./generate.js";
 
 export type CommandRunner = (work: () => Promise<number>) => Promise<void>;
 
@@ -33,4 +34,5 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerRollback(program, io, run);
   registerRuns(program, io, run);
   registerTypes(program, io, run);
+  registerGenerate(program, io, run);
 }

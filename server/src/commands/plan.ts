@@ -31,14 +31,23 @@ export function renderProblem(problem: Problem, cwd = process.cwd()): string {
   return `${at}${problem.severity} [${problem.code}] ${where}: ${problem.message}`;
 }
 
+/** `Load order: a, b (after a), c (after a, b)` and the foreign key cycles, which load in any order. */
+export function loadOrder(report: PlanReport): string {
+  const steps = report.pipelines.map((p) => `${p.pipeline}${p.after.length ? ` (after ${p.after.join(", ")})` : ""}`);
+  const cycles = report.cycles.map((c) => `\nForeign key cycle ${c.join(" ⇄ ")}: loaded in any order, foreign keys added after the data`);
+  return `Load order: ${steps.join(", ")}${cycles.join("")}`;
+}
+
 export function renderPlan(report: PlanReport, io: CommandIO): void {
   writeLine(io.stdout, formatTable(
     ["#", "pipeline", "source", "target", "mode", "est. rows", "problems"],
     report.pipelines.map((p) => [p.order, p.pipeline, p.source, p.target, p.mode, p.estimatedRows === null ? "?" : formatNumber(p.estimatedRows), p.problems.length || ""]),
   ));
+  writeLine(io.stdout, `\n${loadOrder(report)}`);
   for (const plan of report.pipelines) {
     if (plan.ddl) {
       writeLine(io.stdout, `\n${plan.pipeline}: target will be created:\n${plan.ddl};`);
+      if (plan.afterLoad?.length) writeLine(io.stdout, ["-- after the data is loaded:", ...plan.afterLoad.map((statement) => `${statement};`)].join("\n"));
     }
   }
   if (report.problems.length) {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { pipelineSlaMs, resolvePipelines, runPipelines, type RunEvent, type RunFinishedEvent, type SlaMissedEvent } from "@databridge/core";
+import { defaultParallelism, pipelineSlaMs, resolvePipelines, runPipelines, type RunEvent, type RunFinishedEvent, type SlaMissedEvent } from "@databridge/core";
 import { alertOf } from "../alerts/alert-message.js";
 import { Alerter } from "../alerts/alerter.js";
 import { resolveAlertSettings } from "../alerts/alert-settings.js";
@@ -18,6 +18,8 @@ export interface RunCommandOptions {
   resume?: boolean;
   fullRefresh?: boolean;
   batchSize?: number;
+  /** Pipelines loading at once. */
+  parallel?: number;
   /** Submit to a runner (`databridge serve`) instead of running in-process; `true`: this workspace's runner. */
   runner?: string | boolean;
 }
@@ -43,7 +45,7 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       toAlert.push(event);
     } });
     const result = await runPipelines(workspace, pipelines, {
-      resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, signal, env: io.env,
+      resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, parallel: options.parallel, connections, signal, env: io.env,
       onEvent: (event: RunEvent) => {
         render(event);
         sla.observe(event);
@@ -88,6 +90,7 @@ export function registerRun(program: Command, io: CommandIO, run: (work: () => P
     .option("--resume", "continue each pipeline after its last committed batch")
     .option("--full-refresh", "incremental pipelines: ignore the watermark and read everything again")
     .option("--batch-size <n>", "rows per batch (overrides the pipeline)", (v) => parsePositiveInt(v, "--batch-size"))
+    .option("--parallel <n>", `pipelines loading at once, those not waiting for each other (default ${defaultParallelism()}: one per core, at most 4)`, (v) => parsePositiveInt(v, "--parallel"))
     .option("--runner [url]", "submit to a runner and follow it (default: this workspace's `databridge serve`; token from DATABRIDGE_RUNNER_TOKEN or .databridge/runner.json)")
     .action((targets: string[], options: RunCommandOptions, command: Command) => {
       const controller = new AbortController();

@@ -40,11 +40,25 @@ describe("humanRunRenderer", () => {
     expect(out.stdout()).toBe("Run r1 succeeded_with_rejects: read 20,000, written 19,999, rejected 1 in 8.1 s\n");
     expect(text).not.toContain("Run r1");
     expect(text).toContain("▶ parts: legacy:public.PARTS → warehouse:public.parts (upsert)\n");
-    expect(text).toContain("\r\x1b[2K  [██████░░░░░░░░░░░░░░░░░░] 25% 5,000/20,000 rows · 2,500 rows/s · batch 1 ETA 6.0 s");
-    expect(text).toContain("\r\x1b[2K  [████████████░░░░░░░░░░░░] 50% 10,000/20,000 rows · 3,000 rows/s · batch 2 · 1 rejected ETA 3.3 s");
-    expect(text).toContain("  ↻ retry 1 in 500 ms: pipeline parts: Connection terminated unexpectedly\n");
+    expect(text).toContain("  parts [██████░░░░░░░░░░░░░░░░░░] 25% 5,000/20,000 rows · 2,500 rows/s · batch 1 ETA 6.0 s\n");
+    // The next batch moves up over the line and redraws it.
+    expect(text).toContain("\x1b[1F\x1b[0J  parts [████████████░░░░░░░░░░░░] 50% 10,000/20,000 rows · 3,000 rows/s · batch 2 · 1 rejected ETA 3.3 s\n");
+    expect(text).toContain("\x1b[1F\x1b[0J  ↻ parts: retry 1 in 500 ms: pipeline parts: Connection terminated unexpectedly\n");
     expect(text).toContain("⚠ parts: succeeded_with_rejects · read 20,000 · written 19,999 · rejected 1 · 8.0 s · count parity source 20,000 / target 19,999 ✘\n");
     expect(text).not.toContain("rejected row key");
+  });
+
+  it("on a TTY, stages loading in parallel each keep a progress line of their own, under the lines printed meanwhile", () => {
+    const out = io(true);
+    const render = humanRunRenderer(out.io);
+    const batch = (pipeline: string, read: number) => ({ ...base, pipeline, type: "batch.committed" as const, batch: 1, batchRows: counts(read, read), rows: counts(read, read), lastKey: [read], rowsPerSecond: 10, estimatedRows: null, etaMs: null });
+    render(batch("customers", 100));
+    render(batch("products", 7));
+    render(batch("customers", 200));
+    expect(out.stderr().split("\x1b[").at(-1)).toBe("0J  customers 200 rows · 10 rows/s · batch 1\n  products 7 rows · 10 rows/s · batch 1\n");
+    render({ ...base, pipeline: "customers", type: "stage.finished", status: "succeeded", rows: counts(200, 200), durationMs: 20 });
+    // Two lines up, the summary, and the one stage still loading.
+    expect(out.stderr().split("\x1b[2F").at(-1)).toBe("\x1b[0J✔ customers: succeeded · read 200 · written 200 · rejected 0 · 20 ms\n  products 7 rows · 10 rows/s · batch 1\n");
   });
 
   it("without a TTY: plain lines, no escape codes; --verbose lists rejected rows", () => {
@@ -55,7 +69,7 @@ describe("humanRunRenderer", () => {
     expect(text).not.toContain("\x1b");
     expect(text).not.toContain("\r");
     expect(text).toContain("  [██████░░░░░░░░░░░░░░░░░░] 25% 5,000/20,000 rows · 2,500 rows/s · batch 1 ETA 6.0 s\n");
-    expect(text).toContain('  ✗ rejected row key ["A-7"] column created_on: cannot convert "2023-02-29" to date: no such calendar date\n');
+    expect(text).toContain('  ✗ parts: rejected row key ["A-7"] column created_on: cannot convert "2023-02-29" to date: no such calendar date\n');
   });
 
   it("marks each stage status and prints the stage error under it", () => {

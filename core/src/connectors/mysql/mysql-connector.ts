@@ -1,6 +1,6 @@
 import type { Pool, FieldPacket } from "mysql2/promise";
 import { configError, registerSecret } from "../../errors.js";
-import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, TargetSession, Source } from "../connector.js";
+import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source, ForeignKeyAction } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError, mysqlConnectFailure } from "./mysql-errors.js";
@@ -150,6 +150,13 @@ class MysqlConnector implements Source {
       fk.columns.push(k.COLUMN_NAME);
       fk.referencedColumns.push(k.REFERENCED_COLUMN_NAME ?? "");
     }
+    const rules = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; CONSTRAINT_NAME: string; UPDATE_RULE: string; DELETE_RULE: string }>(
+      `SELECT CONSTRAINT_SCHEMA AS TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
+        WHERE 1=1${filter.replace(/TABLE_SCHEMA/g, "CONSTRAINT_SCHEMA")}`, params);
+    for (const rule of rules.rows) {
+      const fk = byName.get(id(rule.TABLE_SCHEMA, rule.TABLE_NAME))?.foreignKeys.find((f) => f.name === rule.CONSTRAINT_NAME);
+      if (fk) Object.assign(fk, { onDelete: foreignKeyAction(rule.DELETE_RULE), onUpdate: foreignKeyAction(rule.UPDATE_RULE) });
+    }
     for (const i of indexes.rows) {
       const table = byName.get(id(i.TABLE_SCHEMA, i.TABLE_NAME));
       if (!table) continue;
@@ -186,6 +193,9 @@ class MysqlConnector implements Source {
     await this.pool.end();
   }
 }
+
+/** InnoDB checks RESTRICT and NO ACTION alike, at once, and reports RESTRICT when none was declared: both are the standard's NO ACTION. */
+const foreignKeyAction = (rule: string): ForeignKeyAction => (rule === "RESTRICT" ? "NO ACTION" : rule as ForeignKeyAction);
 
 function fieldColumn(field: FieldPacket): ResultColumn {
   return { name: field.name, type: portableFromMysqlField(field as never) };

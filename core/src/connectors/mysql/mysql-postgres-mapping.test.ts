@@ -62,10 +62,17 @@ describe("mysqlPostgresMapping: identity, generated columns, ON UPDATE", () => {
     expect(map("double", { identity: true }).warnings).toEqual(["auto_increment on double is not carried: PostgreSQL identity columns are smallint, integer or bigint"]);
   });
 
-  it("ON UPDATE and generated columns are warnings; a generated column's default is not translated", () => {
+  it("ON UPDATE of the current time is carried (for a trigger) in the column's own time type; anything else is a warning", () => {
     expect(map("timestamp(3)", { default: "current_timestamp(3)", onUpdate: "current_timestamp(3)" })).toEqual({
-      type: "timestamptz(3)", default: "CURRENT_TIMESTAMP(3)", warnings: ["ON UPDATE current_timestamp(3) is not part of the column: PostgreSQL needs a trigger for it"],
+      type: "timestamptz(3)", default: "CURRENT_TIMESTAMP(3)", onUpdate: "CURRENT_TIMESTAMP(3)", warnings: [],
     });
+    expect(map("datetime", { onUpdate: "current_timestamp()" })).toEqual({ type: "timestamp(0)", onUpdate: "LOCALTIMESTAMP", warnings: [] });
+    expect(map("varchar(20)", { onUpdate: "current_timestamp()" })).toEqual({
+      type: "varchar(20)", warnings: ["ON UPDATE current_timestamp() is not carried: PostgreSQL has no such clause and it is not a current time a trigger can set"],
+    });
+  });
+
+  it("generated columns are warnings; a generated column's default is not translated", () => {
     expect(map("int(11)", { computed: true })).toEqual({
       type: "integer", warnings: ["a generated (computed) column in the source: the target column holds its values but does not compute them"],
     });

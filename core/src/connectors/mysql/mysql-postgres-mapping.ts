@@ -79,7 +79,13 @@ export function mysqlPostgresMapping(
     } else warnings.push(`auto_increment on ${spelling} is not carried: PostgreSQL identity columns are smallint, integer or bigint`);
   }
   if (column.computed) warnings.push("a generated (computed) column in the source: the target column holds its values but does not compute them");
-  if (column.onUpdate) warnings.push(`ON UPDATE ${column.onUpdate} is not part of the column: PostgreSQL needs a trigger for it`);
+  let onUpdate: string | undefined;
+  if (column.onUpdate) {
+    // The same spellings as a default (`current_timestamp(3)`); the schema builder carries it as a trigger.
+    const translated = /^(timestamp|date|time)/.test(mapped.type) ? mysqlDefault(column.onUpdate, mapped.type, { base, width: args[0] }) : undefined;
+    if (typeof translated === "string" && !translated.startsWith("'")) onUpdate = translated;
+    else warnings.push(`ON UPDATE ${column.onUpdate} is not carried: PostgreSQL has no such clause and it is not a current time a trigger can set`);
+  }
 
   let defaultSql: string | undefined;
   if (column.default !== null && column.default !== undefined && !identity && !column.computed) {
@@ -92,6 +98,7 @@ export function mysqlPostgresMapping(
     ...(defaultSql !== undefined ? { default: defaultSql } : {}),
     ...(identity ? { identity } : {}),
     ...(mapped.enumValues ? { enumValues: mapped.enumValues } : {}),
+    ...(onUpdate ? { onUpdate } : {}),
     warnings,
   };
 }

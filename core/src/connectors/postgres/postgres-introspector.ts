@@ -1,4 +1,4 @@
-import type { Catalog, ColumnInfo, TableInfo, TableRef } from "../connector.js";
+import type { Catalog, ColumnInfo, ForeignKeyAction, TableInfo, TableRef } from "../connector.js";
 import { portableFromPostgresType } from "./postgres-types.js";
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<{ rows: T[] }>;
@@ -7,6 +7,9 @@ const userRelations = `
   c.relkind IN ('r','p','v','m','f')
   AND n.nspname NOT IN ('pg_catalog','information_schema','databridge')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
+
+/** pg_constraint's one-letter foreign key actions. */
+const FOREIGN_KEY_ACTIONS: Record<string, ForeignKeyAction> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
 
 /** Reads tables, views, columns, keys, indexes and row estimates from the PostgreSQL catalogs (also PGlite's). */
 export async function introspectPostgres(
@@ -40,8 +43,9 @@ export async function introspectPostgres(
       ORDER BY a.attrelid, a.attnum`,
     params,
   );
-  const constraints = await query<{ oid: number; name: string; contype: string; columns: string[]; ref_schema: string | null; ref_table: string | null; ref_columns: string[] | null }>(
+  const constraints = await query<{ oid: number; name: string; contype: string; columns: string[]; ref_schema: string | null; ref_table: string | null; ref_columns: string[] | null; on_delete: string; on_update: string }>(
     `SELECT con.conrelid::int8::float8 AS oid, con.conname AS name, con.contype::text AS contype,
+            con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
             array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.ord) AS columns,
             fn.nspname AS ref_schema, fc.relname AS ref_table,
@@ -102,6 +106,8 @@ export async function introspectPostgres(
       columns: k.columns,
       referencedTable: { schema: k.ref_schema ?? undefined, name: k.ref_table ?? "" },
       referencedColumns: k.ref_columns ?? [],
+      onDelete: FOREIGN_KEY_ACTIONS[k.on_delete],
+      onUpdate: FOREIGN_KEY_ACTIONS[k.on_update],
     });
   }
   for (const i of indexes.rows) byOid.get(Number(i.oid))?.indexes.push({ name: i.name, columns: i.columns, unique: i.unique });
