@@ -250,6 +250,8 @@ describe("plugin transforms are checked through their argument roles", () => {
     const problems = analyzeMapping({ pipeline: make({ id: "id", full_name: transform("maskWhere", "first_name", "quantity >", "*") }), sourceColumns, targetTable: target, transforms: withPlugin });
     expect(codes(problems)).toEqual(["error:bad-expression:full_name"]);
     expect(problems[0].message).toMatch(/^expression `quantity >` does not parse: /);
+  });
+});
 
 describe("query sources", () => {
   it("claim no lossy-nullability (a query's result columns always say nullable); a table's nullable column still does", () => {
