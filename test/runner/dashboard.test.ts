@@ -182,6 +182,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("[data-testid=alert-failures]")).toMatch(new RegExp(`failed alert for orders,invoices \\(run ${runId}\\) by webhook, 1 attempt: webhook at 127\\.0\\.0\\.1:\\d+ answered 404 Not Found`));
     await page.screenshot({ path: path.join(REPO_ROOT, "test-results", "dashboard-schedules.png"), fullPage: true });
     expect(problems).toEqual([]);
+  });
 
   it("Add Connection tests before saving (a failed test saves nothing unless Save anyway); Edit tests too and keeps the password while its field is empty", async (ctx) => {
     if (!ready || !(await requireServers("mariadb"))) return ctx.skip();
