@@ -1,12 +1,10 @@
-import { createRequire } from "node:module";
+import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Catalog } from "@databridge/core";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
-import { createWorkspace, pipelineSource, REPO_ROOT, runCli, type TestWorkspace } from "./harness.js";
-
-// The driver the connector uses, opened here on its own (read-write, to build the file; then again to check).
-const { Database } = createRequire(path.join(REPO_ROOT, "core/package.json"))("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+import { openSqliteFile } from "../support/sqlite-file.js";
+import { createWorkspace, pipelineSource, runCli, type TestWorkspace } from "./harness.js";
 
 const CUSTOMERS = `CREATE TABLE customers (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,7 +48,7 @@ const orders: unknown[][] = [
 
 /** SQLite's own reading of every value: storage class, bytes (hex) and digits, independently of the connector. */
 function sqliteTruth(file: string, table: string, columns: string[]): Map<number, { t: string; hex: string | null; digits: string | null }[]> {
-  const db = new Database(file, { readOnly: true });
+  const db = openSqliteFile(file, { readOnly: true });
   try {
     const select = columns.map((c) => `typeof("${c}") AS "${c}_t", hex("${c}") AS "${c}_hex", CASE typeof("${c}") WHEN 'real' THEN printf('%!.17g', "${c}") WHEN 'integer' THEN printf('%d', "${c}") END AS "${c}_digits"`);
     const rows = db.all(`SELECT id, ${select.join(", ")} FROM "${table}" ORDER BY id`) as Record<string, string | number | null>[];
@@ -85,9 +83,8 @@ describe("SQLite file → PostgreSQL with the CLI (discover, run, verify) and an
     target = await createPostgresDatabase("dbt_sqlite");
     workspace = createWorkspace({ legacy: "sqlite:data/legacy.db", warehouse: target.url }, "databridge-sqlite-");
     file = path.join(workspace.dir, "data", "legacy.db");
-    const { mkdirSync } = await import("node:fs");
-    mkdirSync(path.dirname(file));
-    const db = new Database(file);
+    fs.mkdirSync(path.dirname(file));
+    const db = openSqliteFile(file);
     db.exec(`${CUSTOMERS}; ${ORDERS}; CREATE TABLE oddities (id INTEGER PRIMARY KEY, label TEXT, happened DATETIME, flag BOOLEAN);`);
     for (const row of customers) db.run("INSERT INTO customers (name, city, note, photo, vip, born, created, ext_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row as never);
     for (const row of orders) db.run("INSERT INTO orders (customer_id, price, qty, weight, placed, shipped) VALUES (?, ?, ?, ?, ?, ?)", row as never);

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "@databridge/server/build-dashboard";
 import { startRunner, type RunningRunner } from "@databridge/server/runner";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
+import { openSqliteFile } from "../support/sqlite-file.js";
 import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, startReceiver, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -248,9 +248,8 @@ describe("dashboard in headless Chromium", () => {
 
   it("Add Connection offers SQLite, built from its connector's description: a File field instead of host, port and user", async (ctx) => {
     if (!ready) return ctx.skip();
-    const { Database } = createRequire(path.join(REPO_ROOT, "core/package.json"))("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
     fs.mkdirSync(path.join(workspace.dir, "data"), { recursive: true });
-    const shop = new Database(path.join(workspace.dir, "data", "shop.db"));
+    const shop = openSqliteFile(path.join(workspace.dir, "data", "shop.db"));
     shop.exec("CREATE TABLE parts (id INTEGER PRIMARY KEY, name TEXT)");
     shop.close();
     const form = "form[data-testid=connection-form]";

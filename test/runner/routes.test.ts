@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRunnerServices, createApp, createRunnerServices, createSecretBox, loadSecretKey, loopbackHosts, type RunnerServices } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
-import { apiClient, createWorkspace, pipelineSource, readSse, REPO_ROOT, sseFrame, waitFor, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
+import { openSqliteFile } from "../support/sqlite-file.js";
+import { apiClient, createWorkspace, pipelineSource, readSse, sseFrame, waitFor, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const PORT = 4711;
 const HOST = `127.0.0.1:${PORT}`;
@@ -404,9 +404,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect(connectors.map((c) => c.type)).toEqual(["postgres", "pglite", "mysql", "mssql", "oracle", "sqlite"]);
     expect(connectors.find((c) => c.type === "sqlite")).toMatchObject({ label: "SQLite (file)", roles: ["source"], storage: "file", urlExample: "sqlite:data/legacy.db", integrationTested: true });
 
-    const { Database } = createRequire(path.join(REPO_ROOT, "core/package.json"))("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
     fs.mkdirSync(path.join(workspace.dir, "data"), { recursive: true });
-    const shop = new Database(path.join(workspace.dir, "data", "shop.db"));
+    const shop = openSqliteFile(path.join(workspace.dir, "data", "shop.db"));
     shop.exec("CREATE TABLE parts (id INTEGER PRIMARY KEY, name TEXT)");
     shop.close();
     fs.writeFileSync(path.join(workspace.dir, "data", "notes.db"), "not a database at all ".repeat(50));
