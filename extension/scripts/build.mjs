@@ -5,7 +5,7 @@
 //   dist/runner/bin/databridge.mjs            the `databridge` CLI (its `serve` is the runner), from server/src
 //   dist/drizzle/                             the runner's state-database migrations
 //   dist/node_modules/@databridge/core        one shared copy of core, which pipeline files import at run time
-//   dist/node_modules/{jiti,@electric-sql/pglite,typescript}  packages that load files next to themselves
+//   dist/node_modules/{jiti,@electric-sql/pglite,node-sqlite3-wasm,typescript}  packages that load files next to themselves
 //   dist/dashboard/                           the runner's dashboard bundle, hosted by the panel
 //
 //   node scripts/build.mjs [--watch-free] [--no-minify]
@@ -26,6 +26,8 @@ const COPIED_PACKAGES = {
     from: "core",
     keep: (rel) => !/\.(map|d\.ts|d\.cts|tar\.gz)$/.test(rel) && !rel.startsWith("dist/contrib/") && !rel.startsWith("dist/vector/"),
   },
+  // SQLite compiled to WebAssembly: its loader reads dist/node-sqlite3-wasm.wasm next to itself.
+  "node-sqlite3-wasm": { from: "core", keep: (rel) => rel === "package.json" || rel === "LICENSE" || /^dist\/node-sqlite3-wasm\.(js|wasm)$/.test(rel) },
   typescript: {
     from: "language",
     keep: (rel) => rel === "package.json" || rel === "LICENSE.txt" || rel === "lib/typescript.js" || /^lib\/lib\.[^/]*\.d\.ts$/.test(rel),

@@ -128,7 +128,21 @@ const check = (ok, message) => {
       check(false, `the bundled ${name} connector cannot load its driver: ${error.message}`);
     }
   }
-  for (const file of ["node_modules/@electric-sql/pglite/dist/pglite.wasm", "node_modules/@electric-sql/pglite/dist/pglite.data", "node_modules/jiti/dist/jiti.cjs", "node_modules/typescript/lib/typescript.js"]) {
+  // The SQLite source opens a file read-only through WebAssembly loaded from disk: an empty file is an empty database.
+  {
+    const empty = path.join(fs.mkdtempSync(path.join((await import("node:os")).tmpdir(), "dbx-sqlite-")), "empty.db");
+    fs.writeFileSync(empty, "");
+    try {
+      const connector = await core.builtinConnectors.find((factory) => factory.type === "sqlite").create({ name: "sqlite", url: new URL(`sqlite:${empty}`), baseDir: dist });
+      check(/^SQLite 3\./.test(await connector.serverVersion()), "the bundled sqlite connector does not answer");
+      await connector.close();
+    } catch (error) {
+      check(false, `the bundled sqlite connector cannot load its driver: ${error.message}`);
+    } finally {
+      fs.rmSync(path.dirname(empty), { recursive: true, force: true });
+    }
+  }
+  for (const file of ["node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm", "node_modules/@electric-sql/pglite/dist/pglite.wasm", "node_modules/@electric-sql/pglite/dist/pglite.data", "node_modules/jiti/dist/jiti.cjs", "node_modules/typescript/lib/typescript.js"]) {
     check(fs.existsSync(path.join(dist, file)), `dist/${file} is missing`);
   }
   check(fs.existsSync(path.join(dist, "webview", "bridge.js")), "dist/webview/bridge.js is missing");

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "@databridge/server/build-dashboard";
 import { startRunner, type RunningRunner } from "@databridge/server/runner";
 import { createMariadbDatabase, createPostgresDatabase, requireServers } from "../support/servers.js";
+import { openSqliteFile } from "../support/sqlite-file.js";
 import { apiClient, createWorkspace, pipelineSource, REPO_ROOT, seedStateDir, startReceiver, waitFor, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -182,6 +183,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("[data-testid=alert-failures]")).toMatch(new RegExp(`failed alert for orders,invoices \\(run ${runId}\\) by webhook, 1 attempt: webhook at 127\\.0\\.0\\.1:\\d+ answered 404 Not Found`));
     await page.screenshot({ path: path.join(REPO_ROOT, "test-results", "dashboard-schedules.png"), fullPage: true });
     expect(problems).toEqual([]);
+  });
 
   it("Add Connection tests before saving (a failed test saves nothing unless Save anyway); Edit tests too and keeps the password while its field is empty", async (ctx) => {
     if (!ready || !(await requireServers("mariadb"))) return ctx.skip();
@@ -242,5 +244,41 @@ describe("dashboard in headless Chromium", () => {
       await legacy.query(`DROP USER IF EXISTS '${user}'@'%'`);
       await legacy.drop();
     }
+  });
+
+  it("Add Connection offers SQLite, built from its connector's description: a File field instead of host, port and user", async (ctx) => {
+    if (!ready) return ctx.skip();
+    fs.mkdirSync(path.join(workspace.dir, "data"), { recursive: true });
+    const shop = openSqliteFile(path.join(workspace.dir, "data", "shop.db"));
+    shop.exec("CREATE TABLE parts (id INTEGER PRIMARY KEY, name TEXT)");
+    shop.close();
+    const form = "form[data-testid=connection-form]";
+    const status = () => page.textContent("[data-testid=form-status]");
+    await page.goto(runner.dashboardUrl);
+    await page.click("button[data-tab=connections]");
+    await page.waitForSelector("tr[data-connection=legacy]");
+    await page.click("summary:has-text('Add a connection')");
+    await page.waitForSelector(`${form} select[name=type] option[value=sqlite]`, { state: "attached" });
+    expect(await page.textContent(`${form} select[name=type] option[value=sqlite]`)).toBe("SQLite (file)");
+    await page.selectOption(`${form} select[name=type]`, "sqlite");
+    for (const name of ["host", "port", "username", "password"]) expect(await page.isHidden(`${form} label[data-field=${name}]`), name).toBe(true);
+    expect(await page.textContent(`${form} label[data-field=database]`)).toBe("File");
+    expect(await page.getAttribute(`${form} input[name=database]`, "placeholder")).toBe("data/legacy.db");
+
+    await page.fill(`${form} input[name=name]`, "shop");
+    await page.fill(`${form} input[name=database]`, "data/nowhere.db");
+    await page.click("[data-action=save-connection]");
+    await page.waitForSelector("[data-action=save-anyway]:not([hidden])");
+    expect(await status()).toMatch(/^✗ The test failed: .*no database at .*data\/nowhere\.db.*Nothing was saved\.$/);
+    expect(fs.existsSync(path.join(workspace.dir, "data", "nowhere.db"))).toBe(false);
+
+    await page.fill(`${form} input[name=database]`, "data/shop.db");
+    await page.click("[data-action=save-connection]");
+    await waitFor(async () => /^✓ SQLite 3\.\d+\.\d+ answered; saved shop\.$/.test((await status()) ?? ""), "the SQLite connection saved after a passing test");
+    await page.waitForSelector("tr[data-connection=shop]");
+    const saved = ((await api.get("/connections")).body.connections as { name: string; type: string; url: string; host: string | null }[]).find((c) => c.name === "shop");
+    expect(saved).toMatchObject({ type: "sqlite", url: "sqlite:data/shop.db", host: null });
+    // The browser logs the missing file's test answer (422); nothing else went wrong on the page.
+    expect(problems).toEqual(["Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]);
   });
 });

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRunnerServices, createApp, createRunnerServices, createSecretBox, loadSecretKey, loopbackHosts, type RunnerServices } from "@databridge/server/runner";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
+import { openSqliteFile } from "../support/sqlite-file.js";
 import { apiClient, createWorkspace, pipelineSource, readSse, sseFrame, waitFor, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
 
 const PORT = 4711;
@@ -393,6 +396,30 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect(page.runs.map((r: { id: string }) => r.id)).toEqual(all.runs.slice(1, 3).map((r: { id: string }) => r.id));
     expect(page.total).toBe(all.total);
     expect(all.runs.find((r: { id: string }) => r.id === itemsRun)).toMatchObject({ rowsPerSecond: expect.any(Number), durationMs: expect.any(Number) });
+  });
+
+  it("GET /connectors lists every database as its connector describes itself, SQLite a source kept in a file; a SQLite file is tested where the runner may open it", async (ctx) => {
+    if (!ready) return ctx.skip();
+    const { connectors } = (await api.get("/connectors")).body as { connectors: { type: string; roles: string[]; storage: string; label: string; urlExample: string }[] };
+    expect(connectors.map((c) => c.type)).toEqual(["postgres", "pglite", "mysql", "mssql", "oracle", "sqlite"]);
+    expect(connectors.find((c) => c.type === "sqlite")).toMatchObject({ label: "SQLite (file)", roles: ["source"], storage: "file", urlExample: "sqlite:data/legacy.db", integrationTested: true });
+
+    fs.mkdirSync(path.join(workspace.dir, "data"), { recursive: true });
+    const shop = openSqliteFile(path.join(workspace.dir, "data", "shop.db"));
+    shop.exec("CREATE TABLE parts (id INTEGER PRIMARY KEY, name TEXT)");
+    shop.close();
+    fs.writeFileSync(path.join(workspace.dir, "data", "notes.db"), "not a database at all ".repeat(50));
+
+    expect((await api.post("/connections/test", { type: "sqlite", database: "data/shop.db" })).body).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^SQLite 3\.\d+\.\d+$/) });
+    expect((await api.post("/connections/test", { url: "sqlite:data/notes.db" })).body).toMatchObject({ ok: false, error: expect.stringMatching(/data\/notes\.db: file is not a database/) });
+    // A file that is not there is never created by a test; one outside the workspace is never opened.
+    const missing = await api.post("/connections/test", { type: "sqlite", database: "data/missing.db" });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error).toEqual({ code: "no_database", message: expect.stringMatching(/^connection unsaved: no database at .*data\/missing\.db \(fix: /) });
+    expect(fs.existsSync(path.join(workspace.dir, "data", "missing.db"))).toBe(false);
+    const outside = await api.post("/connections/test", { url: "sqlite:../elsewhere.db" });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error).toMatchObject({ code: "embedded_place_refused", message: expect.stringMatching(/elsewhere\.db is outside the workspace/) });
   });
 
   it("on shutdown, stops in-flight runs at a batch boundary and records them interrupted (retryable)", async (ctx) => {

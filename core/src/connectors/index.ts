@@ -4,6 +4,7 @@ import { mysqlConnectorFactory } from "./mysql/index.js";
 import { oracleConnectorFactory } from "./oracle/index.js";
 import { pgliteConnectorFactory } from "./pglite/index.js";
 import { postgresConnectorFactory } from "./postgres/index.js";
+import { sqliteConnectorFactory } from "./sqlite/index.js";
 
 /**
  * Every built-in database, one line each — the only place outside its own folder a connector is named.
@@ -16,4 +17,5 @@ export const builtinConnectors: readonly ConnectorFactory[] = [
   mysqlConnectorFactory,
   mssqlConnectorFactory,
   oracleConnectorFactory,
+  sqliteConnectorFactory,
 ];
