@@ -37,7 +37,7 @@ describe("pipelines in dependency order with their last run", () => {
     etaMs: null, resumeAfter: null, startedAt: null, finishedAt: null, durationMs: null, error: null, parity: null,
   });
   const run = (id: string, pipelines: string[], createdAt: string, rows: number, stages: StageView[]): RunView => ({
-    id, status: "failed", pipelines, resume: false, batchSize: null, retryOf: null, trigger: "api", scheduleId: null, createdAt, startedAt: createdAt, finishedAt: createdAt,
+    id, status: "failed", pipelines, resume: false, batchSize: null, retryOf: null, trigger: "api", scheduleId: null, scheduledAt: null, createdAt, startedAt: createdAt, finishedAt: createdAt,
     durationMs: 1, rows: counts(rows), rowsPerSecond: null, etaMs: null, error: "boom", lastEventId: 9, heldAtBoundary: false, stages,
   });
   it("orders by the runner's order, puts unordered ones last, and takes each pipeline's newest run (stage status first)", () => {
