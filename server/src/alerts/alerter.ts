@@ -1,19 +1,11 @@
 import { createTransport } from "nodemailer";
+import type { AlertDeliveryView } from "@databridge/core/runner-protocol";
 import { type DataBridgeError, isDataBridgeError, messageOf, terminalError, transientError } from "@databridge/core";
 import { type Alert, emailMessage, webhookBody } from "./alert-message.js";
 import type { AlertSettings } from "./alert-settings.js";
 
-/** How one alert went through one channel. */
-export interface AlertDelivery {
-  trigger: Alert["trigger"];
-  channel: "webhook" | "email";
-  runId: string | null;
-  pipeline: string;
-  ok: boolean;
-  attempts: number;
-  /** Why it failed, one line, never a secret. */
-  error: string | null;
-}
+/** How one alert went through one channel (what `GET /alerts` lists, before it is stored). */
+export type AlertDelivery = Omit<AlertDeliveryView, "id" | "at" | "trigger"> & { trigger: Alert["trigger"] };
 
 export interface AlerterOptions {
   /** Tries per channel (default 5); only transient failures (network, 5xx, 429, SMTP 4xx) are tried again. */
