@@ -1,5 +1,5 @@
 import type { Target, TargetSession } from "../connectors/connector.js";
-import { terminalError } from "../errors.js";
+import { terminalError, transientError } from "../errors.js";
 import type { Ledger } from "./ledger.js";
 
 /**
@@ -91,7 +91,8 @@ async function partitionLock(target: Target, ledger: Ledger, scope: Required<Loc
       else {
         const own = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_ID}) AS ok`, [partitionKey(scope)]);
         if (!own.rows[0]?.ok) {
-          refusal = terminalError(`partition ${scope.partition} of this pipeline is being loaded by another worker right now`, {
+          // Transient: once that worker finishes or dies, the partition is free again.
+          refusal = transientError(`partition ${scope.partition} of this pipeline is being loaded by another worker right now`, {
             pipeline: scope.pipeline, fix: "the queue tries it again; it goes on from that worker's last committed batch",
           });
         } else {
