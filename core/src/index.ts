@@ -58,6 +58,7 @@ export { parseLag } from "./engine/stage-decisions.js";
 export { IdMapService, type IdMapping } from "./target/id-map.js";
 export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, orderPipelines, foreignKeyParents, type LoadOrder, type PipelineTables, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
+export { acquireRunLock, type RunLock } from "./target/run-lock.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
 
