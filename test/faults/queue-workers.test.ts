@@ -167,6 +167,12 @@ describe("run --queue over two workers in separate folders (MariaDB → PostgreS
       const run = await runCli(["run", "orders_replace", "--queue", QUEUE], { cwd: workspace.dir });
       expect(run.code).toBe(2);
       expect(run.stdout + run.stderr).toContain('pipeline orders_replace: parallelism: 4 splits the key range, but mode "replace" swaps in one whole table');
+      // `check` (and so the editor) says the same, with the file's position.
+      const check = await runCli(["check", "orders_replace", "--json"], { cwd: workspace.dir });
+      expect(check.code).not.toBe(0);
+      expect((JSON.parse(check.stdout) as { problems: unknown[] }).problems).toEqual(expect.arrayContaining([expect.objectContaining({
+        pipeline: "orders_replace", severity: "error", code: "parallelism-split", message: expect.stringContaining('mode "replace" swaps in one whole table'),
+      })]));
     } finally {
       fs.rmSync(file);
     }

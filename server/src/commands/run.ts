@@ -41,6 +41,8 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
     }
     if (options.queue) {
       const result = await runOnQueue(workspace, pipelines, { queue: options.queue, resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, env: io.env, onEvent: render });
+      // Refused before any stage ran (planning, a key range that cannot be split): no stage line said why.
+      if (result.error && !result.stages.length) writeLine(io.stderr, `error: ${result.error.toLine()}`);
       return exitCodeOf(result);
     }
     // Alerts as the runner sends them (a missing secret stops here, before anything runs).
