@@ -131,6 +131,13 @@ describe("run --queue over two workers in separate folders (MariaDB → PostgreS
       expect(taken.batches).toBe(ROWS / 4 / BATCH);
       expect(taken.batch_rows).toBe(ROWS / 4 / BATCH);
       expect(survivor.lines.some((l) => l.includes(`key range ${held.partition_id} succeeded`))).toBe(true);
+
+      // Undoing the run undoes every range, and puts every range's checkpoint back (there was none).
+      const runId = lastEvent(run.events, "run.finished").runId;
+      const undo = await runCli(["rollback", runId], { cwd: workspace.dir });
+      expect(undo.code, undo.stderr).toBe(0);
+      const { rows: [left] } = await target.query("SELECT (SELECT count(*)::int FROM orders) AS rows, (SELECT count(*)::int FROM databridge.checkpoints WHERE pipeline = 'orders') AS checkpoints");
+      expect(left).toEqual({ rows: 0, checkpoints: 0 });
     } finally {
       await stopWorker(victim);
       await stopWorker(survivor);
