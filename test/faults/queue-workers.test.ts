@@ -11,7 +11,7 @@ import { flushRedisDb, redisAvailable, REDIS_TEST_URL } from "../support/redis.j
 import { keyedHash, lastEvent, pipelineSource, protocolProblems, runCli, spawnCli, waitForLine } from "../integration/harness.js";
 
 const ROWS = 200_000;
-const BATCH = 2_000;
+const BATCH = 5_000;
 const QUEUE = REDIS_TEST_URL(5);
 
 /** A worker in a folder of its own: a copy of the workspace, as on another machine with the same checkout. */
