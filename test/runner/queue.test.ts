@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRunnerServices, createApp, createRunnerServices, loopbackHosts, type RunnerServices } from "@databridge/server/runner";
-import { spawnCli, waitForLine } from "../support/cli.js";
+import { runCli, spawnCli, waitForLine } from "../support/cli.js";
 import { flushRedisDb, redisAvailable, REDIS_TEST_URL } from "../support/redis.js";
 import { createPostgresDatabase, requireServers } from "../support/servers.js";
 import { apiClient, createWorkspace, pipelineSource, waitForRun, type ApiClient, type RunnerWorkspace } from "./support.js";
@@ -64,6 +64,9 @@ export default defineConfig({
       const { rows: ranges } = await db.query("SELECT partition_id, status FROM databridge.runs WHERE run_id = $1 ORDER BY partition_id", [id]);
       expect(ranges).toEqual(["1/3", "2/3", "3/3"].map((partition_id) => ({ partition_id, status: "succeeded" })));
       expect(lines.filter((l) => l.startsWith(`run ${id}: copy key range`) && l.includes("succeeded"))).toHaveLength(3);
+      // `databridge runs` lists it as one run of one pipeline.
+      const listed = await runCli(["runs", "--json"], { cwd: workspace.dir });
+      expect((JSON.parse(listed.stdout) as { runId: string; pipelines: string[] }[]).find((r) => r.runId === id)?.pipelines).toEqual(["copy"]);
     } finally {
       const exited = new Promise((resolve) => worker.once("exit", resolve));
       worker.kill("SIGTERM");
