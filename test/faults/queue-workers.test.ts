@@ -7,7 +7,7 @@ import type { RunEvent } from "@databridge/core";
 import { requireServers } from "../support/servers.js";
 import { createMigrationFixture, type MigrationFixture } from "../support/migration-fixture.js";
 import { collect, waitFor } from "../support/cli.js";
-import { flushRedisDb, redisAvailable, REDIS_TEST_URL } from "../support/redis.js";
+import { flushRedisDb, queueLength, redisAvailable, REDIS_TEST_URL } from "../support/redis.js";
 import { keyedHash, lastEvent, pipelineSource, protocolProblems, runCli, spawnCli, waitForLine } from "../integration/harness.js";
 
 const ROWS = 200_000;
@@ -162,6 +162,22 @@ describe("run --queue over two workers in separate folders (MariaDB → PostgreS
       await Promise.all(workers.map(stopWorker));
     }
   }, 90_000);
+
+  it("Ctrl+C on the submitter: the run ends cancelled and its waiting units leave the queue", async (ctx) => {
+    if (!available) return ctx.skip();
+    // A database of its own: no worker listens there, so the units stay waiting.
+    const queue = REDIS_TEST_URL(7);
+    await flushRedisDb(7);
+    const submitter = spawnCli(["run", "orders", "--queue", queue, "--json"], { cwd: fixture.workspace.dir });
+    const result = collect(submitter, true);
+    await waitFor("the run's units to be queued", async () => (await queueLength(7, "wait")) === 4);
+    submitter.kill("SIGINT");
+    const run = await result;
+    expect(run.code).toBe(1);
+    expect(lastEvent(run.events, "run.finished")).toMatchObject({ status: "cancelled", rows: { read: 0, written: 0, rejected: 0 } });
+    expect(await queueLength(7, "wait")).toBe(0);
+    await flushRedisDb(7);
+  }, 60_000);
 
   it("parallelism the key range cannot be split for is a config error, before anything is queued", async (ctx) => {
     if (!available) return ctx.skip();

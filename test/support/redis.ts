@@ -25,3 +25,13 @@ export async function flushRedisDb(db: 5 | 6 | 7 | 8 | 9): Promise<void> {
     client.disconnect();
   }
 }
+
+/** Jobs of DataBridge's unit queue in one BullMQ state list (`wait`, `active`) of a test database. */
+export async function queueLength(db: 5 | 6 | 7 | 8 | 9, state: "wait" | "active"): Promise<number> {
+  const client = new Redis(REDIS_TEST_URL(db), { maxRetriesPerRequest: 1 });
+  try {
+    return await client.llen(`bull:databridge-units:${state}`);
+  } finally {
+    client.disconnect();
+  }
+}

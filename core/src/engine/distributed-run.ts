@@ -5,7 +5,7 @@ import type { ConnectionManager } from "../workspace/connections.js";
 import type { LoadedPipeline, Workspace } from "../workspace/loader.js";
 import { openConnections } from "../workspace/loader.js";
 import { createTargetTable } from "../schema/schema-steps.js";
-import { buildSchemaSteps, newRunId, runStatus, type RunResult } from "./run.js";
+import { buildSchemaSteps, defaultParallelism, newRunId, runStatus, type RunResult } from "./run.js";
 import type { StageOutcome } from "./run-stage.js";
 import { runInOrder } from "./scheduler.js";
 import { planWorkUnits, type WorkUnit, type WorkUnitOutcome } from "./work-unit.js";
@@ -14,7 +14,7 @@ import { planWorkUnits, type WorkUnit, type WorkUnitOutcome } from "./work-unit.
  * Runs work units somewhere else (a queue's workers) and reports each unit's events as they happen; resolves
  * with one outcome per unit, in the order given.
  */
-export type UnitExecutor = (units: WorkUnit[], onEvent: (unit: WorkUnit, event: EventInput) => void) => Promise<WorkUnitOutcome[]>;
+export type UnitExecutor = (units: WorkUnit[], onEvent: (unit: WorkUnit, event: EventInput) => void, signal?: AbortSignal) => Promise<WorkUnitOutcome[]>;
 
 export interface DistributedRunOptions {
   runId?: string;
@@ -24,6 +24,8 @@ export interface DistributedRunOptions {
   connections?: ConnectionManager;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: RunEvent) => void;
+  /** Stops queueing further pipelines; the executor decides what becomes of units already queued. */
+  signal?: AbortSignal;
   execute: UnitExecutor;
 }
 
@@ -50,7 +52,7 @@ export async function runDistributed(workspace: Workspace, pipelines: LoadedPipe
     const { plan, units } = await planWorkUnits(workspace, pipelines, connections, { runId, batchSize: options.batchSize, resume: options.resume, fullRefresh: options.fullRefresh });
     const failed = new Set<string>();
     const outcomesOf = new Map<string, StageOutcome[]>();
-    await runInOrder(plan.order.ordered, { name: (p) => p.pipeline.name, after: plan.order.after, parallel: Number.MAX_SAFE_INTEGER }, async ({ pipeline }) => {
+    await runInOrder(plan.order.ordered, { name: (p) => p.pipeline.name, after: plan.order.after, parallel: Number.MAX_SAFE_INTEGER, stop: () => options.signal?.aborted ?? false }, async ({ pipeline }) => {
       const planned = plan.stages.get(pipeline.name);
       const blockedBy = (pipeline.dependsOn ?? []).find((d) => failed.has(d));
       if (blockedBy || !planned) {
@@ -67,14 +69,14 @@ export async function runDistributed(workspace: Workspace, pipelines: LoadedPipe
       if (planned.createDdl) await createTargetTable(planned.target, plan.schemas.get(pipeline.name) ?? planned.targetSchema!, { pipeline: pipeline.name, runId });
       const mine = units.get(pipeline.name) ?? [];
       const progress = new StageProgress(mine, planned.estimatedRows, emit);
-      const results = await options.execute(mine, (unit, event) => progress.observe(unit, event));
+      const results = await options.execute(mine, (unit, event) => progress.observe(unit, event), options.signal);
       const outcomes = progress.finish(results);
       for (const outcome of outcomes) loads.push({ target: planned.target, table: planned.targetLabel, complete: outcome.status === "succeeded" || outcome.status === "succeeded_with_rejects" || (outcome.status === "skipped" && !outcome.error) });
       outcomesOf.set(pipeline.name, outcomes);
       if (outcomes.some((o) => o.status === "failed" || o.status === "cancelled")) failed.add(pipeline.name);
     });
     for (const { pipeline } of plan.order.ordered) stages.push(...(outcomesOf.get(pipeline.name) ?? []));
-    runError = await buildSchemaSteps(loads, { runId, parallel: 2, emit });
+    if (!options.signal?.aborted) runError = await buildSchemaSteps(loads, { runId, parallel: defaultParallelism(), emit });
   } catch (caught) {
     runError = asError(caught);
   } finally {
@@ -82,7 +84,7 @@ export async function runDistributed(workspace: Workspace, pipelines: LoadedPipe
   }
 
   const rows = sumCounts(stages.map((s) => s.rows));
-  const status = runStatus(stages, runError, false);
+  const status = runStatus(stages, runError, options.signal?.aborted ?? false);
   const firstError = runError ?? stages.find((s) => s.error && s.status === "failed")?.error;
   const finished: Omit<RunFinishedEvent, "ts" | "runId"> = {
     type: "run.finished", pipeline: label, status, rows, durationMs: Date.now() - started,

@@ -77,8 +77,8 @@ export async function planPartitions(stage: PreparedStage, count: number, filter
   const { rows } = await stage.source.query<{ lo: unknown; hi: unknown }>(sql, params);
   const lo = rows[0]?.lo;
   const hi = rows[0]?.hi;
-  // An empty source: one open range takes whatever appears; the others cover nothing.
-  if (lo === null || lo === undefined || hi === null || hi === undefined) return splitAt(Array.from({ length: count - 1 }, () => "0"), column).map((p, i) => (i ? { ...p, from: "0", to: "0" } : { id: p.id, column }));
+  // An empty source: one open range takes whatever rows appear by the time it reads.
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return [{ id: `1/${count}`, column }];
   const bounds = INTEGER_KINDS.includes(kind) ? integerBounds(String(lo).split(".")[0], String(hi).split(".")[0], count) : dateBounds(lo, hi, count, kind === "date");
   return splitAt(bounds, column);
 }

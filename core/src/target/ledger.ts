@@ -102,12 +102,7 @@ CREATE TABLE IF NOT EXISTS databridge.before_images (
 CREATE INDEX IF NOT EXISTS before_images_run ON databridge.before_images (run_id, pipeline, tenant);
 ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS rows_deleted bigint NOT NULL DEFAULT 0;
 ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS host text;
-ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS pid integer;
-ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
-ALTER TABLE databridge.batches ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
-ALTER TABLE databridge.checkpoints ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
-ALTER TABLE databridge.written_keys ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
-ALTER TABLE databridge.rejected_rows ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT ''`;
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS pid integer`;
 
 /**
  * A key-range partition (`parallelism: N` on a queue run) is a stage of its own in the ledger: its run row,
@@ -130,7 +125,18 @@ BEGIN
     EXECUTE format('ALTER TABLE databridge.${table} DROP CONSTRAINT %I, ADD PRIMARY KEY (${columns})', pk);
   END IF;
 END $$`;
-export const LEDGER_MIGRATIONS = PARTITION_KEYS.map(([table, columns]) => widenPrimaryKey(table, columns));
+const PARTITION_TABLES = ["runs", "batches", "checkpoints", "written_keys", "rejected_rows"];
+export const LEDGER_MIGRATIONS = [
+  ...PARTITION_TABLES.map((table) => `ALTER TABLE databridge.${table} ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT ''`),
+  ...PARTITION_KEYS.map(([table, columns]) => widenPrimaryKey(table, columns)),
+];
+/**
+ * Whether the ledger still lacks partitions. Checked first because ALTER TABLE locks its table exclusively
+ * even when it changes nothing: a stage starting must not queue behind (or deadlock with) another process's
+ * batch transactions on these tables.
+ */
+const NEEDS_PARTITIONS = `SELECT count(*)::int AS n FROM pg_attribute
+  WHERE attname = 'partition_id' AND NOT attisdropped AND attrelid IN (${PARTITION_TABLES.map((t) => `'databridge.${t}'::regclass`).join(", ")})`;
 
 export interface RejectedRow {
   key: unknown[];
@@ -197,7 +203,8 @@ export class Ledger {
         await session.query("BEGIN");
         await session.query("SELECT pg_advisory_xact_lock(8240517)");
         for (const statement of LEDGER_DDL.split(";").map((s) => s.trim()).filter(Boolean)) await session.query(statement);
-        for (const statement of LEDGER_MIGRATIONS) await session.query(statement);
+        const { rows } = await session.query<{ n: number }>(NEEDS_PARTITIONS);
+        if (Number(rows[0]?.n) < PARTITION_TABLES.length) for (const statement of LEDGER_MIGRATIONS) await session.query(statement);
         await session.query("COMMIT");
         await session.release();
       } catch (error) {

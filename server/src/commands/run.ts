@@ -40,7 +40,7 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       return finished.status === "succeeded" ? ExitCode.ok : finished.status === "succeeded_with_rejects" ? ExitCode.rejects : ExitCode.failed;
     }
     if (options.queue) {
-      const result = await runOnQueue(workspace, pipelines, { queue: options.queue, resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, env: io.env, onEvent: render });
+      const result = await runOnQueue(workspace, pipelines, { queue: options.queue, resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, env: io.env, onEvent: render, signal });
       // Refused before any stage ran (planning, a key range that cannot be split): no stage line said why.
       if (result.error && !result.stages.length) writeLine(io.stderr, `error: ${result.error.toLine()}`);
       return exitCodeOf(result);

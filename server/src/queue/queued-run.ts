@@ -6,7 +6,10 @@ import { openUnitQueue } from "./unit-queue.js";
 export async function runOnQueue(
   workspace: Workspace,
   pipelines: LoadedPipeline[],
-  options: { queue: string; runId?: string; resume?: boolean; fullRefresh?: boolean; batchSize?: number; connections: ConnectionManager; env?: NodeJS.ProcessEnv; onEvent: (event: RunEvent) => void },
+  options: {
+    queue: string; runId?: string; resume?: boolean; fullRefresh?: boolean; batchSize?: number; connections: ConnectionManager; env?: NodeJS.ProcessEnv;
+    onEvent: (event: RunEvent) => void; signal?: AbortSignal;
+  },
 ): Promise<RunResult> {
   const queue = await openUnitQueue(parseQueueUrl(options.queue));
   try {

@@ -33,21 +33,31 @@ export async function openUnitQueue(queueConnection: QueueConnection): Promise<{
   const listeners = new Map<string, (event: EventInput) => void>();
   events.on("progress", ({ jobId, data }) => listeners.get(jobId)?.(parsed<EventInput>(data)));
 
-  const execute: UnitExecutor = async (units, onEvent) => {
+  const execute: UnitExecutor = async (units, onEvent, signal) => {
     for (const unit of units) listeners.set(jobIdOf(unit), (event) => onEvent(unit, event));
     const jobs = await queue.addBulk(units.map((unit) => ({
       name: unit.pipeline, data: unit,
       // Attempts are for what the engine could not retry past itself (a worker lost its target, a key range still held).
       opts: { jobId: jobIdOf(unit), attempts: 5, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
     })));
+    const ended = (unit: WorkUnit, status: "failed" | "cancelled", error: string): WorkUnitOutcome => ({
+      pipeline: unit.pipeline, tenant: unit.tenant, partition: unit.partition?.id, status, rows: emptyCounts(), durationMs: 0, error, errorKind: "terminal",
+    });
+    // The submitter stopping (Ctrl+C): units still waiting are taken off the queue; one a worker holds finishes
+    // its range there (its batches are in the ledger, so `run --resume` continues whatever is left).
+    const cancelled = new Promise<WorkUnitOutcome[]>((resolve) => {
+      const stop = async () => {
+        await Promise.allSettled(jobs.map((job) => job.remove()));
+        resolve(units.map((unit) => ended(unit, "cancelled", "cancelled: the submitting process stopped; a unit already on a worker finishes there")));
+      };
+      if (signal?.aborted) void stop();
+      else signal?.addEventListener("abort", () => void stop(), { once: true });
+    });
     try {
-      return await Promise.all(jobs.map((job, i) => job.waitUntilFinished(events).then(
+      return await Promise.race([cancelled, Promise.all(jobs.map((job, i) => job.waitUntilFinished(events).then(
         (value) => parsed<WorkUnitOutcome>(value),
-        (error: unknown): WorkUnitOutcome => ({
-          pipeline: units[i].pipeline, tenant: units[i].tenant, partition: units[i].partition?.id, status: "failed", rows: emptyCounts(), durationMs: 0,
-          error: `the queue gave up on this unit: ${messageOf(error)}`, errorKind: "terminal",
-        }),
-      )));
+        (error: unknown) => ended(units[i], "failed", `the queue gave up on this unit: ${messageOf(error)}`),
+      )))]);
     } finally {
       for (const unit of units) listeners.delete(jobIdOf(unit));
     }

@@ -309,10 +309,10 @@ export class RunManager {
       log(`run ${active.id} started`);
       const queue = lease.workspace.config.queue?.url;
       if (queue) {
-        // On the workers: pause and cancel act on a local run only; a retry continues every checkpoint left.
+        // On the workers: pause acts on local runs only, cancel takes waiting units off the queue; a retry continues every checkpoint left.
         await runOnQueue(lease.workspace, pipelines, {
           queue, runId: active.id, resume: request.resume || Boolean(request.resumeRuns?.length), fullRefresh: request.fullRefresh, batchSize: request.batchSize,
-          connections: lease.manager, onEvent,
+          connections: lease.manager, onEvent, signal: active.controller.signal,
         });
         return;
       }
