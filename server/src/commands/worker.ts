@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { resolvePipelines, runWorkUnit, type WorkUnitOutcome } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { parseQueueUrl } from "../queue/queue-url.js";
-import { startUnitWorker } from "../queue/unit-queue.js";
+import { lockDurationMs, startUnitWorker } from "../queue/unit-queue.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 import { parsePositiveInt } from "./run.js";
 
@@ -21,7 +21,7 @@ export async function workerCommand(options: WorkerOptions, global: GlobalOption
   const concurrency = options.concurrency ?? 1;
   return withWorkspace(global, io, undefined, async (workspace, connections) => {
     const worker = startUnitWorker(queue, {
-      concurrency,
+      concurrency, lockDurationMs: lockDurationMs(io.env),
       work: async (unit, emit): Promise<WorkUnitOutcome> => {
         const name = `${unit.pipeline}${unit.tenant ? ` [${unit.tenant}]` : ""}${unit.partition ? ` key range ${unit.partition.id}` : ""}`;
         writeLine(io.stdout, `run ${unit.runId}: ${name} started`);

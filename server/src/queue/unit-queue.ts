@@ -6,12 +6,18 @@ import type { QueueConnection } from "./queue-url.js";
 export const UNIT_QUEUE = "databridge-units";
 
 /**
- * How long a worker's claim on a job lasts without renewal, and how often workers look for jobs whose
- * claim lapsed. A worker killed with `kill -9` stops renewing; within about lock + interval another
- * worker takes its job again and continues after the last batch the target committed.
+ * How long a worker's claim on a job lasts without renewal (renewed at half of it); workers look for jobs
+ * whose claim lapsed every half of it too. A worker killed with `kill -9` stops renewing; within about 1.5×
+ * this another worker takes its job again and continues after the last batch the target committed.
+ * `DATABRIDGE_QUEUE_LOCK_MS` changes it (tests take over dead workers' units sooner).
  */
 export const LOCK_DURATION_MS = 10_000;
-export const STALLED_INTERVAL_MS = 5_000;
+
+/** The claim's duration from the worker's environment, or the default. */
+export function lockDurationMs(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.DATABRIDGE_QUEUE_LOCK_MS);
+  return Number.isInteger(value) && value >= 1_000 ? value : LOCK_DURATION_MS;
+}
 
 /** A job id per unit and run: the same unit is never queued twice for one run. */
 export const jobIdOf = (unit: WorkUnit) =>
@@ -76,7 +82,7 @@ export async function openUnitQueue(queueConnection: QueueConnection): Promise<{
  */
 export function startUnitWorker(
   queueConnection: QueueConnection,
-  options: { concurrency: number; work: (unit: WorkUnit, emit: (event: EventInput) => void, job: Job<WorkUnit>) => Promise<WorkUnitOutcome> },
+  options: { concurrency: number; lockDurationMs: number; work: (unit: WorkUnit, emit: (event: EventInput) => void, job: Job<WorkUnit>) => Promise<WorkUnitOutcome> },
 ): Worker<WorkUnit, WorkUnitOutcome> {
   return new Worker<WorkUnit, WorkUnitOutcome>(UNIT_QUEUE, async (job) => {
     let reporting: Promise<unknown> = Promise.resolve();
@@ -89,6 +95,6 @@ export function startUnitWorker(
     return outcome;
   }, {
     connection: queueConnection.connection, concurrency: options.concurrency,
-    lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: 3,
+    lockDuration: options.lockDurationMs, stalledInterval: Math.round(options.lockDurationMs / 2), maxStalledCount: 3,
   });
 }
