@@ -119,11 +119,17 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
   const addOrEdit = async (initialName?: string) => {
     const initial = initialName ? s.connections.get(initialName) : undefined;
     await runner.ready().catch(() => undefined);
-    const configNames = runner.state.kind === "running" ? (await runner.client.connections().then((list) => list.connections, () => [])).filter((c) => c.source === "workspace").map((c) => c.name) : [];
+    if (runner.state.kind !== "running") {
+      void vscode.window.showErrorMessage("DataBridge: the runner is not running, and it lists the databases you can connect to. Run \"DataBridge: Restart Runner\" (see the DataBridge output for why it stopped).");
+      return;
+    }
+    const configNames = (await runner.client.connections().then((list) => list.connections, () => [])).filter((c) => c.source === "workspace").map((c) => c.name);
+    const { connectors } = await runner.client.connectors();
     const result = await runAddConnectionFlow(vscodeFlowUi(runner, logger), {
       savedNames: s.connections.specs().map((c) => c.name),
       configNames,
       initial,
+      connectors,
     });
     if (!result) return;
     await s.connections.save(result.spec, result.password, initialName);
