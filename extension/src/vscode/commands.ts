@@ -251,7 +251,7 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     runCommand("databridge.showRejects", async (arg) => {
       const id = await pickRun(arg, "rejects", "DataBridge: Show Rejected Rows of which run?", "no run has rejected rows.");
       if (!id) return;
-      const page = await runner.client.rejects(id, { limit: 1000 });
+      const page = await runner.client.rejects(id, { limit: 500 });
       await reports.show(`rejects-${id}.md`, rejectsMarkdown(id, page));
     }),
     runCommand("databridge.replayRejects", async (arg) => {
