@@ -60,14 +60,19 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
           throw isDataBridgeError(error) ? error.withContext({ pipeline: pipelineName, column: targetColumn }) : error;
         }
         const expressions = (sandbox ??= createExpressionSandbox());
-        const compiled = expressions.compile(parsed);
+        // Compiled in mathjs only when evaluated there (not for exact arithmetic): building the instance costs seconds on a busy machine.
+        let mathCompiled: ReturnType<ExpressionSandbox["compile"]> | undefined;
+        const mathCompile = () => (mathCompiled ??= expressions.compile(parsed));
         const bindings = parsed.symbols.map((name) => ({ name, read: context.column(name), numeric: isNumericKind(types.get(name)?.kind) }));
         // Plain arithmetic and comparisons on integer and DECIMAL columns: scaled integers, no BigNumber per row
         // (the same exact values, and what a source computing the expression itself gives).
         const exact = exactExpression(parsed, (name) => types.get(name));
         const fast = exact && compileExactEvaluator(exact, (name) => context.column(name));
+        if (!fast) mathCompile();
         return {
-          compiled,
+          get compiled() {
+            return mathCompile();
+          },
           hasNullInput(row) {
             for (const binding of bindings) {
               const value = binding.read(row);
@@ -78,7 +83,7 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
           evaluate: fast || ((row) => {
             const scope: Record<string, unknown> = {};
             for (const binding of bindings) scope[binding.name] = expressions.toValue(binding.read(row), binding.numeric);
-            return compiled.evaluate(scope);
+            return mathCompile().evaluate(scope);
           }),
         };
       },
