@@ -47,7 +47,10 @@ export { ConnectionManager, connectionEnvVar, connectionUrlOrigin, connectionErr
 export { createRegistry, builtinPlugin, type Registry } from "./workspace/registry.js";
 
 // Engine
-export { runPipelines, newRunId, defaultParallelism, type RunOptions, type RunResult } from "./engine/run.js";
+export { runPipelines, newRunId, defaultParallelism, buildSchemaSteps, runStatus, type RunOptions, type RunResult } from "./engine/run.js";
+export { runDistributed, StageProgress, type UnitExecutor, type DistributedRunOptions } from "./engine/distributed-run.js";
+export { planWorkUnits, runWorkUnit, type WorkUnit, type WorkUnitOutcome, type WorkPlan } from "./engine/work-unit.js";
+export { partitioningProblem, partitionCount, integerBounds, dateBounds, splitAt, type KeyRangePartition } from "./engine/partitions.js";
 export { prepareStage, type PreparedStage } from "./engine/prepare.js";
 export { compileMappings, type CompiledMappings } from "./engine/compile-mappings.js";
 export { parseTableName, findTable } from "./engine/catalog-lookup.js";
@@ -55,6 +58,7 @@ export { parseLag } from "./engine/stage-decisions.js";
 export { IdMapService, type IdMapping } from "./target/id-map.js";
 export { analyzeMapping, lossyProblems, conflictKeyProblems, orderByDependencies, orderPipelines, foreignKeyParents, type LoadOrder, type PipelineTables, type Problem, type ProblemCode, type MappingAnalysisInput } from "./engine/analysis.js";
 export { Ledger, LEDGER_DDL, type Checkpoint, type RejectedRow } from "./target/ledger.js";
+export { acquireRunLock, type RunLock } from "./target/run-lock.js";
 export { inTransaction, backoffDelay, type StageOutcome } from "./engine/run-stage.js";
 export { BoundedQueue } from "./engine/bounded-queue.js";
 

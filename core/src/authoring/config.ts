@@ -35,6 +35,11 @@ export interface WorkspaceConfig {
   pipelinesDir?: string;
   /** Webhook and e-mail alerts for runs of the runner (`databridge serve`) and of `databridge run`. */
   alerts?: AlertsConfig;
+  /**
+   * Runs the runner (`databridge serve`) starts go to the workers of this Redis queue (`databridge worker
+   * --queue <url>`), as `databridge run --queue <url>` does: `redis://host:6379[/db]`.
+   */
+  queue?: { url: string };
 }
 
 /**

@@ -130,6 +130,12 @@ export interface PipelineDefinition {
    * restores it. `replace` mirrors the source by itself.
    */
   deletes?: "keep" | "propagate";
+  /**
+   * With several `sources`: how many tenants load at once. With one source, on a queue run (`run --queue`,
+   * `databridge worker`): how many key ranges its first key column (an integer or a date) is split into, each
+   * loaded by whichever worker takes it, with its own checkpoint. Not with mode `"replace"`,
+   * `deletes: "propagate"` or `incremental`.
+   */
   parallelism?: number;
 }
 

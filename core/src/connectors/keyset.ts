@@ -61,6 +61,20 @@ export function buildKeysetCount(
   return { sql: `SELECT count(*) AS ${dialect.quoteIdentifier("n")} FROM ${parts.from}${where}`, params: parts.params };
 }
 
+/**
+ * The lowest and highest value of a column over the rows a keyset read covers (the same source and
+ * filter), as `lo` and `hi`: where a key range is split into partitions.
+ */
+export function buildKeyBounds(
+  dialect: SqlDialect,
+  request: Pick<ReadRequest, "from" | "where"> & { column: string },
+): { sql: string; params: unknown[] } {
+  const parts = keysetParts(dialect, request);
+  const q = dialect.quoteIdentifier;
+  const where = parts.conditions.length ? ` WHERE ${parts.conditions.join(" AND ")}` : "";
+  return { sql: `SELECT MIN(${q(request.column)}) AS ${q("lo")}, MAX(${q(request.column)}) AS ${q("hi")} FROM ${parts.from}${where}`, params: parts.params };
+}
+
 /** A parameter `{n}` of a `where`, or an escaped brace `{{`. */
 const PARAMETER = /\{\{|\{(\d+)\}/g;
 

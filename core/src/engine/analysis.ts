@@ -1,3 +1,4 @@
+import { partitioningProblem } from "./partitions.js";
 import type { ColumnMapping, Pipeline } from "../authoring/pipeline.js";
 import { isTransformSpec } from "../authoring/pipeline.js";
 import type { TransformDefinition } from "../authoring/plugin.js";
@@ -10,7 +11,7 @@ export type ProblemCode =
   | "unknown-connection" | "unreachable-connection" | "unknown-table" | "unknown-source-column" | "unknown-target-column"
   | "unmapped-not-null" | "lossy-length" | "lossy-scale" | "lossy-integer" | "lossy-nullability"
   | "bad-expression" | "unknown-transform" | "missing-key" | "unknown-dependency" | "cyclic-dependency" | "type-error"
-  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "bad-deletes"
+  | "nullable-cursor" | "non-unique-key" | "unchecked-key" | "incremental-insert" | "incremental-replace" | "parallelism-split" | "bad-deletes"
   | "inexact-type" | "binary-target" | "invalid-schedule" | "invalid-timezone" | "invalid-duration" | "bad-source-filter"
   | "incompatible-type" | "no-unique-target-key" | "syntax-error"
   | "bad-name" | "uncarried-schema";
@@ -105,6 +106,8 @@ export function analyzeMapping(input: MappingAnalysisInput): Problem[] {
   }
 
   problems.push(...keyProblems(input));
+  const partitioning = partitioningProblem(pipeline);
+  if (partitioning) add({ severity: "error", code: "parallelism-split", subject: "parallelism", message: partitioning });
   const mode = pipeline.target.mode ?? "insert";
   if (cursor && mode === "replace") {
     add({

@@ -3,6 +3,7 @@ import type { Parity } from "../runner-protocol/events.js";
 import type { Ledger } from "../target/ledger.js";
 import { countRows } from "../target/statements.js";
 import { rowFilter, sourceFilter } from "./pump.js";
+import { withPartition } from "./partitions.js";
 import type { PreparedStage } from "./prepare.js";
 
 /**
@@ -27,8 +28,8 @@ export async function countParity(stage: PreparedStage, ledger: Ledger, through:
  * keeps, counted exactly. What `plan` shows (and a run's progress uses) when no cheaper estimate holds —
  * a catalog's row estimate knows nothing about a filter.
  */
-export async function countSourceRows(stage: Pick<PreparedStage, "source" | "from" | "sourceSpec" | "key">): Promise<number> {
-  const { sql, params } = buildKeysetCount(stage.source.dialect, stage.source.capabilities, { from: stage.from, where: rowFilter(stage), key: stage.key });
+export async function countSourceRows(stage: Pick<PreparedStage, "source" | "from" | "sourceSpec" | "key" | "partition">): Promise<number> {
+  const { sql, params } = buildKeysetCount(stage.source.dialect, stage.source.capabilities, { from: stage.from, where: withPartition(rowFilter(stage), stage), key: stage.key });
   const { rows } = await stage.source.query<{ n: unknown }>(sql, params);
   return Number(rows[0]?.n ?? 0);
 }

@@ -10,6 +10,7 @@ import { analyzeMapping, conflictKeyProblems, type Problem } from "./analysis.js
 import { lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
 import { carriedColumns } from "./carried-columns.js";
 import { buildTargetSchema, type TargetTableSchema } from "../schema/target-schema.js";
+import type { KeyRangePartition } from "./partitions.js";
 import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
 import { planTransformPushdown, type ComputedAt } from "./pushdown-plan.js";
 
@@ -72,6 +73,8 @@ export interface PreparedStage {
   mode: LoadMode;
   /** How batches reach the target table for this mode (the target's SQL for it). */
   strategy: LoadStrategy;
+  /** A key range of the source this stage reads alone (a queue run's `parallelism`); absent: the whole source. */
+  partition?: KeyRangePartition;
   /** What a bad row does (`fail` when the pipeline says nothing). */
   onError: OnError;
   /** Every target column is the plain source column read at the same position: rows pass as read. */

@@ -3,6 +3,7 @@ import { andWhere, sqlText } from "../connectors/keyset.js";
 import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
+import { withPartition } from "./partitions.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
 import { IdMapService } from "../target/id-map.js";
 import type { PreparedStage } from "./prepare.js";
@@ -46,7 +47,7 @@ export function rowFilter(stage: Pick<PreparedStage, "sourceSpec">): ReadRequest
  * reads and the parity count agree on it.
  */
 export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest["where"] {
-  if (!stage.incremental) return rowFilter(stage);
+  if (!stage.incremental) return withPartition(rowFilter(stage), stage);
   const q = (name: string) => sqlText(stage.source.dialect.quoteIdentifier(name));
   const cursor = q(stage.incremental.cursor);
   const parts = [`${cursor} IS NOT NULL`];
@@ -156,9 +157,9 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
         writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
       }
       checkRejectThreshold(stage, state.counts, batch);
-      await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, rejects: batch.rejects });
+      await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, partition: stage.partition?.id, batch: batch.number, rejects: batch.rejects });
       await ctx.ledger.recordBatch(session, {
-        runId: ctx.runId, pipeline: pipeline.name, tenant, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
+        runId: ctx.runId, pipeline: pipeline.name, tenant, partition: stage.partition?.id, batch: batch.number, firstKey: batch.firstKey, lastKey: batch.lastKey,
         counts: { read: batch.read, written: loaded, rejected: batch.rejects.length },
         watermark: stage.incremental ? batch.lastKey : undefined, writtenKeys,
       });

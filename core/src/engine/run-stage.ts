@@ -54,7 +54,7 @@ export async function runStage(stage: PreparedStage, ctx: StageContext): Promise
     ({ pipeline: stage.pipeline.name, tenant: stage.tenant, status, rows: { ...counts }, durationMs: Date.now() - started, error, parity });
 
   await ctx.ledger.ensure();
-  const lock = await acquireRunLock(stage.target, ctx.ledger, { pipeline: stage.pipeline.name, tenant: stage.tenant });
+  const lock = await acquireRunLock(stage.target, ctx.ledger, { pipeline: stage.pipeline.name, tenant: stage.tenant, partition: stage.partition?.id, runId: ctx.runId });
   try {
     const start = await startPoint(stage, ctx.ledger, ctx);
     if (start.kind === "skip") {
@@ -80,9 +80,13 @@ async function loadStage(
   const name = pipeline.name;
   const policy = { ...DEFAULT_RETRY, ...pipeline.retry };
   const { strategy } = stage;
+  const partition = stage.partition?.id;
   let { after } = run.start;
   if (stage.createDdl) await inTransaction(target, (s) => s.query(stage.createDdl!).then(() => undefined), { lockTable: stage.targetLabel, ignoreExisting: true });
-  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom: run.start.resumedFrom, resetWatermark: ctx.fullRefresh });
+  // The same run again (a queue job redelivered after its worker died): its batches so far stay counted and numbered.
+  const sameRun = run.start.resumedFrom === ctx.runId ? await ctx.ledger.runTotals(ctx.runId, name, tenant, partition) : undefined;
+  if (sameRun) Object.assign(run.counts, sameRun.counts);
+  await ctx.ledger.startRun({ runId: ctx.runId, pipeline: name, tenant, partition, mode: stage.mode, targetTable: stage.targetLabel, startKey: after, resumedFrom: run.start.resumedFrom, resetWatermark: ctx.fullRefresh });
   if (strategy.begin && (after === null || !(await tableExists(target, strategy.loadTable)))) {
     after = null; // the shadow table of an interrupted replace is gone: start over
     await inTransaction(target, (s) => strategy.begin!(s));
@@ -95,7 +99,7 @@ async function loadStage(
     mode: stage.mode, estimatedRows, resumeAfter: after,
   });
 
-  let batchNumber = 0;
+  let batchNumber = sameRun?.batches ?? 0;
   const state: PumpState = {
     after, since: run.start.since, estimatedRows, counts: run.counts, started: run.started, nextBatch: () => ++batchNumber, serialWrites: false,
     lastCommittedKey: after,
@@ -104,7 +108,7 @@ async function loadStage(
   for (let attempt = 1; ; attempt++) {
     try {
       if ((await pump(stage, ctx, state)) === "cancelled") {
-        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "cancelled", complete: false });
+        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, partition, status: "cancelled", complete: false });
         return run.outcome("cancelled");
       }
       deleted += await propagateDeletes(stage, ctx.runId);
@@ -113,7 +117,7 @@ async function loadStage(
     } catch (caught) {
       const error = caught instanceof CheckpointBehind ? transientError(caught.message, { pipeline: name }) : classify(caught, stage);
       if (error.kind !== "transient" || attempt >= policy.attempts) {
-        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
+        await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, partition, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
         return run.outcome("failed", error);
       }
       // In-flight batches waited on each other's rows (see pump): from now on, one batch at a time.
@@ -134,7 +138,7 @@ async function loadStage(
       `${parity.rejected ? ` (${parity.rejected.toLocaleString("en-US")} rejected)` : ""}: ${(parity.source - (parity.rejected ?? 0) - parity.target).toLocaleString("en-US")} rows are missing`,
       { pipeline: name, table: stage.targetLabel, fix: `\`databridge verify ${name}\` names the missing keys; rows added to the source behind the reader are picked up by running again` },
     );
-    await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
+    await ctx.ledger.finishRun({ runId: ctx.runId, pipeline: name, tenant, partition, status: "failed", error: error.toLine(), complete: false }).catch(() => {});
     return run.outcome("failed", error, parity);
   }
   return run.outcome(status, undefined, parity);
@@ -151,7 +155,7 @@ async function finishStage(stage: PreparedStage, ctx: StageContext, state: PumpS
   const status: StageStatus = state.counts.rejected > 0 ? "succeeded_with_rejects" : "succeeded";
   await inTransaction(stage.target, async (session) => {
     await beginDurable(session);
-    const scope = { runId: ctx.runId, pipeline: stage.pipeline.name, tenant: stage.tenant };
+    const scope = { runId: ctx.runId, pipeline: stage.pipeline.name, tenant: stage.tenant, partition: stage.partition?.id };
     const { covered, owner } = await ctx.ledger.checkpointCovers(session, { ...scope, lastKey: state.lastCommittedKey });
     if (owner && owner !== ctx.runId) throw terminalError(`run ${owner} took over this pipeline's checkpoint; this run stops without finishing`, { pipeline: stage.pipeline.name });
     if (!covered) {
@@ -170,14 +174,14 @@ async function finishStage(stage: PreparedStage, ctx: StageContext, state: PumpS
 async function continueFromCheckpoint(stage: PreparedStage, ctx: StageContext, state: PumpState, lock: Awaited<ReturnType<typeof acquireRunLock>>, policy: Required<RetryPolicy>) {
   const name = stage.pipeline.name;
   await retryable(() => lock.reassert(), policy, stage);
-  const checkpoint = await retryable(() => ctx.ledger.checkpoint(name, stage.tenant), policy, stage);
+  const checkpoint = await retryable(() => ctx.ledger.checkpoint(name, stage.tenant, stage.partition?.id), policy, stage);
   if (stage.incremental) {
     Object.assign(state, { since: undefined }, incrementalStart(stage, checkpoint));
   } else {
     state.after = checkpoint?.lastKey ?? null;
   }
   state.lastCommittedKey = checkpoint?.lastKey ?? null;
-  const totals = await retryable(() => ctx.ledger.runTotals(ctx.runId, name, stage.tenant), policy, stage);
+  const totals = await retryable(() => ctx.ledger.runTotals(ctx.runId, name, stage.tenant, stage.partition?.id), policy, stage);
   if (totals) Object.assign(state.counts, totals.counts);
   ctx.compiled.idMap.forgetUnflushed();
 }

@@ -176,7 +176,7 @@ const isComplete = (outcome: StageOutcome) =>
  * stage of this run left complete, per target. Returns the first failure (each is also logged); a failed
  * step stays pending, so the next run builds it.
  */
-async function buildSchemaSteps(
+export async function buildSchemaSteps(
   loads: { target: Target; table: string; complete: boolean }[],
   options: { runId: string; parallel: number; emit: (event: EventInput) => void },
 ): Promise<DataBridgeError | undefined> {
@@ -195,7 +195,7 @@ async function buildSchemaSteps(
   return first;
 }
 
-function runStatus(stages: StageOutcome[], error: unknown, aborted: boolean): RunStatus {
+export function runStatus(stages: Pick<StageOutcome, "status">[], error: unknown, aborted: boolean): RunStatus {
   const statuses = new Set<StageStatus>(stages.map((s) => s.status));
   if (error || statuses.has("failed")) return "failed";
   if (aborted || statuses.has("cancelled")) return "cancelled";

@@ -15,6 +15,8 @@ export interface StartOptions {
   resumeRuns?: string[];
   /** Incremental pipelines: ignore the watermark and read everything again. */
   fullRefresh?: boolean;
+  /** The run starting (its own partitions' checkpoints are not an earlier load). */
+  runId?: string;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface StartOptions {
  */
 export async function startPoint(stage: PreparedStage, ledger: Ledger, options: StartOptions): Promise<StartPoint> {
   const name = stage.pipeline.name;
-  const checkpoint = await ledger.checkpoint(name, stage.tenant);
+  const partition = stage.partition?.id ?? "";
+  const checkpoint = await ledger.checkpoint(name, stage.tenant, partition);
   if (stage.incremental) {
     return { kind: "read", ...(options.fullRefresh ? { after: null } : incrementalStart(stage, checkpoint)), resumedFrom: checkpoint?.runId };
   }
@@ -38,8 +41,10 @@ export async function startPoint(stage: PreparedStage, ledger: Ledger, options: 
     }
     return { kind: "read", after: continuing.lastKey, resumedFrom: continuing.runId };
   }
-  if (stage.mode === "insert" && checkpoint && checkpoint.lastKey !== null && (await targetHoldsRows(stage))) {
-    throw await insertAgainError(stage, ledger, checkpoint);
+  // Another partitioning (or none) of an earlier run covers this range too.
+  const earlier = checkpoint?.lastKey ? checkpoint : await ledger.otherPartitionCheckpoint(name, stage.tenant, partition, options.runId);
+  if (stage.mode === "insert" && earlier && earlier.lastKey !== null && (await targetHoldsRows(stage))) {
+    throw await insertAgainError(stage, ledger, earlier);
   }
   return { kind: "read", after: null };
 }

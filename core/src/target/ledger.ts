@@ -102,7 +102,35 @@ CREATE TABLE IF NOT EXISTS databridge.before_images (
 CREATE INDEX IF NOT EXISTS before_images_run ON databridge.before_images (run_id, pipeline, tenant);
 ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS rows_deleted bigint NOT NULL DEFAULT 0;
 ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS host text;
-ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS pid integer`;
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS pid integer;
+ALTER TABLE databridge.runs ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
+ALTER TABLE databridge.batches ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
+ALTER TABLE databridge.checkpoints ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
+ALTER TABLE databridge.written_keys ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT '';
+ALTER TABLE databridge.rejected_rows ADD COLUMN IF NOT EXISTS partition_id text NOT NULL DEFAULT ''`;
+
+/**
+ * A key-range partition (`parallelism: N` on a queue run) is a stage of its own in the ledger: its run row,
+ * batches, written keys and checkpoint carry `partition_id` ('' for a whole stage). Ledgers made before
+ * partitions get the column (existing rows: '') and their primary keys widened to include it — in place,
+ * once, keeping every row; a ledger already widened is left alone.
+ */
+const PARTITION_KEYS: [table: string, columns: string][] = [
+  ["runs", "run_id, pipeline, tenant, partition_id"],
+  ["batches", "run_id, pipeline, tenant, partition_id, batch_no"],
+  ["checkpoints", "pipeline, tenant, partition_id"],
+  ["written_keys", "run_id, pipeline, tenant, partition_id, batch_no"],
+];
+const widenPrimaryKey = (table: string, columns: string) => `DO $$
+DECLARE pk text;
+BEGIN
+  SELECT conname INTO pk FROM pg_constraint WHERE conrelid = 'databridge.${table}'::regclass AND contype = 'p'
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = conrelid AND a.attname = 'partition_id' AND a.attnum = ANY (conkey));
+  IF pk IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE databridge.${table} DROP CONSTRAINT %I, ADD PRIMARY KEY (${columns})', pk);
+  END IF;
+END $$`;
+export const LEDGER_MIGRATIONS = PARTITION_KEYS.map(([table, columns]) => widenPrimaryKey(table, columns));
 
 export interface RejectedRow {
   key: unknown[];
@@ -169,6 +197,7 @@ export class Ledger {
         await session.query("BEGIN");
         await session.query("SELECT pg_advisory_xact_lock(8240517)");
         for (const statement of LEDGER_DDL.split(";").map((s) => s.trim()).filter(Boolean)) await session.query(statement);
+        for (const statement of LEDGER_MIGRATIONS) await session.query(statement);
         await session.query("COMMIT");
         await session.release();
       } catch (error) {
@@ -181,39 +210,56 @@ export class Ledger {
     return this.ensured;
   }
 
-  async checkpoint(pipeline: string, tenant: string): Promise<Checkpoint | undefined> {
+  async checkpoint(pipeline: string, tenant: string, partition = ""): Promise<Checkpoint | undefined> {
     const { rows } = await this.target.query<{ run_id: string; last_key: unknown[] | null; complete: boolean; watermark: unknown }>(
-      "SELECT run_id, last_key, complete, watermark FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2",
-      [pipeline, tenant],
+      "SELECT run_id, last_key, complete, watermark FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2 AND partition_id = $3",
+      [pipeline, tenant, partition],
+    );
+    const row = rows[0];
+    return row && { runId: row.run_id, lastKey: row.last_key, complete: row.complete, watermark: row.watermark };
+  }
+
+  /**
+   * A checkpoint of this pipeline (and tenant) in another partitioning than `partition`, left by a run other
+   * than `runId` — what an `insert` of one partition would load again after a run partitioned otherwise
+   * (or not at all) loaded the table.
+   */
+  async otherPartitionCheckpoint(pipeline: string, tenant: string, partition: string, runId: string | undefined): Promise<Checkpoint | undefined> {
+    const { rows } = await this.target.query<{ run_id: string; last_key: unknown[] | null; complete: boolean; watermark: unknown }>(
+      `SELECT run_id, last_key, complete, watermark FROM databridge.checkpoints
+        WHERE pipeline = $1 AND tenant = $2 AND partition_id <> $3 AND run_id IS DISTINCT FROM $4 AND last_key IS NOT NULL
+        ORDER BY updated_at DESC LIMIT 1`,
+      [pipeline, tenant, partition, runId ?? null],
     );
     const row = rows[0];
     return row && { runId: row.run_id, lastKey: row.last_key, complete: row.complete, watermark: row.watermark };
   }
 
   /** Records the start of a stage and points the checkpoint at it; runs left `running` by a dead process become `interrupted`. */
-  async startRun(args: { runId: string; pipeline: string; tenant: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; resetWatermark?: boolean }) {
+  async startRun(args: { runId: string; pipeline: string; tenant: string; partition?: string; mode: string; targetTable: string; startKey: unknown[] | null; resumedFrom?: string; resetWatermark?: boolean }) {
+    const partition = args.partition ?? "";
     const host = os.hostname();
     const session = await this.target.session();
     try {
       await session.query("BEGIN");
       await session.query(
-        "UPDATE databridge.runs SET status = 'interrupted', finished_at = now() WHERE pipeline = $1 AND tenant = $2 AND status = 'running' AND run_id <> $3",
-        [args.pipeline, args.tenant, args.runId],
+        "UPDATE databridge.runs SET status = 'interrupted', finished_at = now() WHERE pipeline = $1 AND tenant = $2 AND partition_id = $4 AND status = 'running' AND run_id <> $3",
+        [args.pipeline, args.tenant, args.runId, partition],
       );
       // The checkpoint as it was before this run, so `rollback` can put it back exactly.
       await session.query(
-        `INSERT INTO databridge.runs (run_id, pipeline, tenant, status, mode, target_table, start_key, last_key, resumed_from, prev_checkpoint, host, pid)
-         VALUES ($1, $2, $3, 'running', $4, $5, $6::jsonb, $6::jsonb, $7,
-                 (SELECT to_jsonb(c) FROM databridge.checkpoints c WHERE c.pipeline = $2 AND c.tenant = $3), $8, $9)
-         ON CONFLICT (run_id, pipeline, tenant) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL, host = EXCLUDED.host, pid = EXCLUDED.pid`,
-        [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null, host, process.pid],
+        `INSERT INTO databridge.runs (run_id, pipeline, tenant, partition_id, status, mode, target_table, start_key, last_key, resumed_from, prev_checkpoint, host, pid)
+         VALUES ($1, $2, $3, $10, 'running', $4, $5, $6::jsonb, $6::jsonb, $7,
+                 (SELECT to_jsonb(c) FROM databridge.checkpoints c WHERE c.pipeline = $2 AND c.tenant = $3 AND c.partition_id = $10), $8, $9)
+         ON CONFLICT (run_id, pipeline, tenant, partition_id) DO UPDATE SET status = 'running', finished_at = NULL, error = NULL, host = EXCLUDED.host, pid = EXCLUDED.pid`,
+        [args.runId, args.pipeline, args.tenant, args.mode, args.targetTable, toJson(args.startKey), args.resumedFrom ?? null, host, process.pid, partition],
       );
       await session.query(
-        `INSERT INTO databridge.checkpoints (pipeline, tenant, run_id, last_key, complete, watermark)
-         VALUES ($1, $2, $3, $4::jsonb, false, NULL)
-         ON CONFLICT (pipeline, tenant) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = false,
+        `INSERT INTO databridge.checkpoints (pipeline, tenant, partition_id, run_id, last_key, complete, watermark)
+         VALUES ($1, $2, $6, $3, $4::jsonb, false, NULL)
+         ON CONFLICT (pipeline, tenant, partition_id) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = false,
            watermark = CASE WHEN $5 THEN NULL ELSE databridge.checkpoints.watermark END, updated_at = clock_timestamp()`,
-        [args.pipeline, args.tenant, args.runId, toJson(args.startKey), Boolean(args.resetWatermark)],
+        [args.pipeline, args.tenant, args.runId, toJson(args.startKey), Boolean(args.resetWatermark), partition],
       );
       await session.query("COMMIT");
       await session.release();
@@ -229,50 +275,52 @@ export class Ledger {
    * `insert` the target keys it wrote, so `rollback` can delete exactly those rows.
    */
   async recordBatch(session: TargetSession, args: {
-    runId: string; pipeline: string; tenant: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown;
+    runId: string; pipeline: string; tenant: string; partition?: string; batch: number; firstKey: unknown[] | null; lastKey: unknown[]; counts: RowCounts; watermark?: unknown;
     writtenKeys?: { targetTable: string; keyColumns: string[]; keys: WrittenKeys };
   }) {
     const written = args.writtenKeys && (isKeyRanges(args.writtenKeys.keys) ? args.writtenKeys.keys.ranges.length : args.writtenKeys.keys.length) ? args.writtenKeys : undefined;
     // One round trip per batch: the batch row, the run's totals, the written keys and the checkpoint as data-modifying CTEs.
     await session.query(
       `WITH keys AS (
-         INSERT INTO databridge.written_keys (run_id, pipeline, tenant, batch_no, target_table, key_columns, keys)
-         SELECT $1, $2, $3, $4, $11, $12::jsonb, $13::json WHERE $13::json IS NOT NULL
+         INSERT INTO databridge.written_keys (run_id, pipeline, tenant, partition_id, batch_no, target_table, key_columns, keys)
+         SELECT $1, $2, $3, $14, $4, $11, $12::jsonb, $13::json WHERE $13::json IS NOT NULL
        ), batch AS (
-         INSERT INTO databridge.batches (run_id, pipeline, tenant, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::int, $8::int, $9::int)
+         INSERT INTO databridge.batches (run_id, pipeline, tenant, partition_id, batch_no, first_key, last_key, rows_read, rows_written, rows_rejected)
+         VALUES ($1, $2, $3, $14, $4, $5::jsonb, $6::jsonb, $7::int, $8::int, $9::int)
        ), run AS (
          UPDATE databridge.runs SET last_key = $6::jsonb, batches = batches + 1,
                 rows_read = rows_read + $7::int, rows_written = rows_written + $8::int, rows_rejected = rows_rejected + $9::int
-          WHERE run_id = $1 AND pipeline = $2 AND tenant = $3
+          WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $14
        )
        UPDATE databridge.checkpoints SET last_key = $6::jsonb, updated_at = clock_timestamp(), watermark = COALESCE($10::jsonb, watermark)
-        WHERE pipeline = $2 AND tenant = $3 AND run_id = $1`,
+        WHERE pipeline = $2 AND tenant = $3 AND partition_id = $14 AND run_id = $1`,
       [args.runId, args.pipeline, args.tenant, args.batch, toJson(args.firstKey), toJson(args.lastKey), args.counts.read, args.counts.written, args.counts.rejected,
         args.watermark === undefined ? null : toJson(args.watermark),
-        written?.targetTable ?? null, written ? toJson(written.keyColumns) : null, written ? (isKeyRanges(written.keys) ? JSON.stringify(written.keys) : toJson(written.keys)) : null],
+        written?.targetTable ?? null, written ? toJson(written.keyColumns) : null, written ? (isKeyRanges(written.keys) ? JSON.stringify(written.keys) : toJson(written.keys)) : null,
+        args.partition ?? ""],
     );
   }
 
   /** Inside the batch's transaction: the rows that were rejected, with the source row and the reason. */
-  async recordRejects(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; batch: number; rejects: RejectedRow[] }) {
+  async recordRejects(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; partition?: string; batch: number; rejects: RejectedRow[] }) {
     if (!args.rejects.length) return;
-    const columns = ["run_id", "pipeline", "tenant", "batch_no", "source_key", "source_row", "stage", "column_name", "error_code", "message"];
+    const columns = ["run_id", "pipeline", "tenant", "partition_id", "batch_no", "source_key", "source_row", "stage", "column_name", "error_code", "message"];
     await session.bulkLoad({ schema: "databridge", name: "rejected_rows" }, columns, args.rejects.map((r) => [
-      args.runId, args.pipeline, args.tenant, args.batch, toJson(r.key), toJson(r.row), r.stage, r.column ?? null, r.code ?? null, r.message,
+      args.runId, args.pipeline, args.tenant, args.partition ?? "", args.batch, toJson(r.key), toJson(r.row), r.stage, r.column ?? null, r.code ?? null, r.message,
     ]));
   }
 
   /** Ends a stage; `complete` marks the checkpoint done so `--resume` has nothing left to do. */
-  async finishRun(args: { runId: string; pipeline: string; tenant: string; status: string; error?: string; complete: boolean; deleted?: number }, session?: TargetSession) {
+  async finishRun(args: { runId: string; pipeline: string; tenant: string; partition?: string; status: string; error?: string; complete: boolean; deleted?: number }, session?: TargetSession) {
     const run = (sql: string, params: unknown[]) => (session ? session.query(sql, params) : this.target.query(sql, params));
+    const partition = args.partition ?? "";
     await run(
-      "UPDATE databridge.runs SET status = $4, finished_at = now(), error = $5, rows_deleted = rows_deleted + $6::bigint WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
-      [args.runId, args.pipeline, args.tenant, args.status, args.error ?? null, args.deleted ?? 0],
+      "UPDATE databridge.runs SET status = $4, finished_at = now(), error = $5, rows_deleted = rows_deleted + $6::bigint WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $7",
+      [args.runId, args.pipeline, args.tenant, args.status, args.error ?? null, args.deleted ?? 0, partition],
     );
     if (args.complete) {
-      await run("UPDATE databridge.checkpoints SET complete = true, updated_at = clock_timestamp() WHERE pipeline = $1 AND tenant = $2 AND run_id = $3",
-        [args.pipeline, args.tenant, args.runId]);
+      await run("UPDATE databridge.checkpoints SET complete = true, updated_at = clock_timestamp() WHERE pipeline = $1 AND tenant = $2 AND partition_id = $4 AND run_id = $3",
+        [args.pipeline, args.tenant, args.runId, partition]);
     }
   }
 
@@ -282,10 +330,10 @@ export class Ledger {
    * their checkpoint rows; the stage must then load them again before it may call itself complete. Locks the
    * checkpoint row until the final commit.
    */
-  async checkpointCovers(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; lastKey: unknown[] | null }): Promise<{ covered: boolean; owner?: string }> {
+  async checkpointCovers(session: TargetSession, args: { runId: string; pipeline: string; tenant: string; partition?: string; lastKey: unknown[] | null }): Promise<{ covered: boolean; owner?: string }> {
     const { rows } = await session.query<{ run_id: string; covered: boolean }>(
-      "SELECT run_id, last_key IS NOT DISTINCT FROM $3::jsonb AS covered FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2 FOR UPDATE",
-      [args.pipeline, args.tenant, toJson(args.lastKey)],
+      "SELECT run_id, last_key IS NOT DISTINCT FROM $3::jsonb AS covered FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2 AND partition_id = $4 FOR UPDATE",
+      [args.pipeline, args.tenant, toJson(args.lastKey), args.partition ?? ""],
     );
     const row = rows[0];
     if (!row) return { covered: false };
@@ -293,20 +341,20 @@ export class Ledger {
   }
 
   /** The run of this pipeline (and tenant) marked running most recently, for naming the holder of its lock. */
-  async runningRun(pipeline: string, tenant: string): Promise<{ runId: string; startedAt: string; host: string | null; pid: number | null } | undefined> {
+  async runningRun(pipeline: string, tenant: string, notRun?: string): Promise<{ runId: string; startedAt: string; host: string | null; pid: number | null } | undefined> {
     const { rows } = await this.target.query<{ run_id: string; started_at: unknown; host: string | null; pid: number | null }>(
-      "SELECT run_id, started_at, host, pid FROM databridge.runs WHERE pipeline = $1 AND tenant = $2 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
-      [pipeline, tenant],
+      "SELECT run_id, started_at, host, pid FROM databridge.runs WHERE pipeline = $1 AND tenant = $2 AND status = 'running' AND run_id IS DISTINCT FROM $3 ORDER BY started_at DESC LIMIT 1",
+      [pipeline, tenant, notRun ?? null],
     );
     const row = rows[0];
     return row && { runId: row.run_id, startedAt: timestampText(row.started_at), host: row.host, pid: row.pid };
   }
 
   /** A run's own ledger row (status, totals, when), for messages that name an earlier run. */
-  async runSummary(runId: string, pipeline: string, tenant: string): Promise<{ status: string; rowsWritten: number; finishedAt: string | null } | undefined> {
+  async runSummary(runId: string, pipeline: string, tenant: string, partition = ""): Promise<{ status: string; rowsWritten: number; finishedAt: string | null } | undefined> {
     const { rows } = await this.target.query<{ status: string; rows_written: string; finished_at: unknown }>(
-      "SELECT status, rows_written, finished_at FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
-      [runId, pipeline, tenant],
+      "SELECT status, rows_written, finished_at FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $4",
+      [runId, pipeline, tenant, partition],
     );
     const row = rows[0];
     return row && { status: row.status, rowsWritten: Number(row.rows_written), finishedAt: row.finished_at === null ? null : timestampText(row.finished_at) };
@@ -341,10 +389,10 @@ export class Ledger {
   }
 
   /** Totals a stage has committed so far (for a resumed stage's cumulative counters). */
-  async runTotals(runId: string, pipeline: string, tenant: string): Promise<{ batches: number; counts: RowCounts } | undefined> {
+  async runTotals(runId: string, pipeline: string, tenant: string, partition = ""): Promise<{ batches: number; counts: RowCounts } | undefined> {
     const { rows } = await this.target.query<{ batches: number; rows_read: string; rows_written: string; rows_rejected: string }>(
-      "SELECT batches, rows_read, rows_written, rows_rejected FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3",
-      [runId, pipeline, tenant],
+      "SELECT batches, rows_read, rows_written, rows_rejected FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $4",
+      [runId, pipeline, tenant, partition],
     );
     const row = rows[0];
     return row && { batches: row.batches, counts: { read: Number(row.rows_read), written: Number(row.rows_written), rejected: Number(row.rows_rejected) } };

@@ -20,6 +20,8 @@ export interface RollbackStage {
 interface RunRow {
   pipeline: string;
   tenant: string;
+  /** The key-range partition of the stage ('' for a whole stage). */
+  partition_id: string;
   mode: string;
   status: string;
   target_table: string;
@@ -51,7 +53,7 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
   for (const target of await ledgerTargets(pipelines, connections)) {
     if (!(await hasLedger(target))) continue;
     const { rows } = await target.query<RunRow>(
-      "SELECT pipeline, tenant, mode, status, target_table, prev_checkpoint FROM databridge.runs WHERE run_id = $1 ORDER BY pipeline DESC, tenant",
+      "SELECT pipeline, tenant, partition_id, mode, status, target_table, prev_checkpoint FROM databridge.runs WHERE run_id = $1 ORDER BY pipeline DESC, tenant, partition_id",
       [runId],
     );
     if (!rows.length) continue;
@@ -68,7 +70,7 @@ export async function rollbackRun(runId: string, pipelines: LoadedPipeline[], co
     const withDeletes = new Set(images.rows.filter((r) => Number(r.deletes) > 0).map((r) => `${r.pipeline}\u0000${r.tenant}`));
     for (const run of rows) {
       if ((run.mode === "upsert" || run.mode === "update") && !withImages.has(`${run.pipeline}\u0000${run.tenant}`)) {
-        const written = await target.query<{ n: string }>("SELECT rows_written AS n FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3", [runId, run.pipeline, run.tenant]);
+        const written = await target.query<{ n: string }>("SELECT sum(rows_written) AS n FROM databridge.runs WHERE run_id = $1 AND pipeline = $2 AND tenant = $3", [runId, run.pipeline, run.tenant]);
         if (Number(written.rows[0]?.n ?? 0) > 0) {
           throw configError(`run ${runId} changed rows with ${run.mode} and kept no before-images, so their previous values are unknown; nothing was rolled back`, {
             pipeline: run.pipeline, table: run.target_table, fix: 'set rollback: "before-images" on the pipeline for future runs',
@@ -145,8 +147,8 @@ function keyInRange(target: Target, table: TableInfo, keyColumn: string, json: s
 
 async function deleteWrittenKeys(session: TargetSession, target: Target, table: TableInfo, runId: string, run: RunRow): Promise<number> {
   const batches = await session.query<{ key_columns: string[]; keys: WrittenKeys }>(
-    "SELECT key_columns, keys FROM databridge.written_keys WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 ORDER BY batch_no",
-    [runId, run.pipeline, run.tenant],
+    "SELECT key_columns, keys FROM databridge.written_keys WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $4 ORDER BY batch_no",
+    [runId, run.pipeline, run.tenant, run.partition_id],
   );
   let deleted = 0;
   const ref = target.dialect.quoteTable({ schema: table.schema, name: table.name });
@@ -188,14 +190,14 @@ async function restoreBeforeImages(session: TargetSession, target: Target, table
 async function restoreCheckpoint(session: TargetSession, runId: string, run: RunRow): Promise<void> {
   const previous = run.prev_checkpoint;
   if (!previous) {
-    await session.query("DELETE FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2", [run.pipeline, run.tenant]);
+    await session.query("DELETE FROM databridge.checkpoints WHERE pipeline = $1 AND tenant = $2 AND partition_id = $3", [run.pipeline, run.tenant, run.partition_id]);
   } else {
     await session.query(
-      `INSERT INTO databridge.checkpoints (pipeline, tenant, run_id, last_key, complete, watermark) VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb)
-       ON CONFLICT (pipeline, tenant) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = EXCLUDED.complete,
+      `INSERT INTO databridge.checkpoints (pipeline, tenant, partition_id, run_id, last_key, complete, watermark) VALUES ($1, $2, $7, $3, $4::jsonb, $5, $6::jsonb)
+       ON CONFLICT (pipeline, tenant, partition_id) DO UPDATE SET run_id = EXCLUDED.run_id, last_key = EXCLUDED.last_key, complete = EXCLUDED.complete,
          watermark = EXCLUDED.watermark, updated_at = clock_timestamp()`,
-      [run.pipeline, run.tenant, previous.run_id, JSON.stringify(previous.last_key ?? null), previous.complete, JSON.stringify(previous.watermark ?? null)],
+      [run.pipeline, run.tenant, previous.run_id, JSON.stringify(previous.last_key ?? null), previous.complete, JSON.stringify(previous.watermark ?? null), run.partition_id],
     );
   }
-  await session.query("UPDATE databridge.runs SET status = 'rolled_back' WHERE run_id = $1 AND pipeline = $2 AND tenant = $3", [runId, run.pipeline, run.tenant]);
+  await session.query("UPDATE databridge.runs SET status = 'rolled_back' WHERE run_id = $1 AND pipeline = $2 AND tenant = $3 AND partition_id = $4", [runId, run.pipeline, run.tenant, run.partition_id]);
 }

@@ -84,6 +84,8 @@ export async function listRuns(targets: readonly Target[], filter: RunFilter = {
       [filter.pipeline ?? null],
     );
     for (const row of rows) {
+      // The key ranges of a stage (`parallelism` on a queue run) are one stage to whoever lists runs.
+      row.pipelines = [...new Set(row.pipelines)];
       const known = byId.get(row.run_id);
       if (!known) {
         byId.set(row.run_id, {

@@ -72,6 +72,9 @@ export async function loadWorkspace(options: { configPath?: string; from?: strin
   }
   const alertsError = alertsConfigError(config.alerts);
   if (alertsError) throw configError(`${path.basename(configPath)}: ${alertsError}`);
+  if (config.queue !== undefined && (typeof config.queue !== "object" || config.queue === null || typeof config.queue.url !== "string")) {
+    throw configError(`${path.basename(configPath)}: queue must be { url: "redis://host:6379/db" }`);
+  }
   return { rootDir, configPath, config, registry: createRegistry(config.plugins ?? []) };
 }
 

@@ -8,6 +8,7 @@ import { registerPlan } from "./plan.js";
 import { registerPreview } from "./preview.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
+import { registerWorker } from "./worker.js";
 import { registerVerify } from "./verify.js";
 import { registerErrors } from "./errors.js";
 import { registerReplay } from "./replay.js";
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, io: CommandIO, run: CommandRu
   registerDiscover(program, io, run);
   registerDemo(program, io, run);
   registerServe(program, io, run);
+  registerWorker(program, io, run);
   registerVerify(program, io, run);
   registerErrors(program, io, run);
   registerReplay(program, io, run);

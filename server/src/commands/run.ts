@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { defaultParallelism, pipelineSlaMs, resolvePipelines, runPipelines, type RunEvent, type RunFinishedEvent, type SlaMissedEvent } from "@databridge/core";
+import { defaultParallelism, pipelineSlaMs, resolvePipelines, runPipelines, type RunResult, type RunEvent, type RunFinishedEvent, type SlaMissedEvent } from "@databridge/core";
 import { alertOf } from "../alerts/alert-message.js";
 import { Alerter } from "../alerts/alerter.js";
 import { resolveAlertSettings } from "../alerts/alert-settings.js";
@@ -11,6 +11,7 @@ import { resolveRunnerTarget, runOnRunner } from "../runner/remote-run.js";
 import { systemClock } from "../runner/clock.js";
 import { slaDeadlines, SlaMonitor } from "../runner/sla-monitor.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
+import { runOnQueue } from "../queue/queued-run.js";
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -21,6 +22,8 @@ export interface RunCommandOptions {
   parallel?: number;
   /** Submit to a runner (`databridge serve`) instead of running in-process; `true`: this workspace's runner. */
   runner?: string | boolean;
+  /** Submit to the workers of this Redis queue (`databridge worker`) and follow the run. */
+  queue?: string;
 }
 
 export async function runCommand(targets: string[], options: RunCommandOptions, global: GlobalOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
@@ -32,6 +35,12 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       const target = resolveRunnerTarget({ url: typeof options.runner === "string" ? options.runner : undefined, workspaceRoot: workspace.rootDir, env: io.env });
       const finished = await runOnRunner({ target, pipelines: pipelines.map((p) => p.pipeline.name), resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, signal, onEvent: render });
       return finished.status === "succeeded" ? ExitCode.ok : finished.status === "succeeded_with_rejects" ? ExitCode.rejects : ExitCode.failed;
+    }
+    if (options.queue) {
+      const result = await runOnQueue(workspace, pipelines, { queue: options.queue, resume: options.resume, fullRefresh: options.fullRefresh, batchSize: options.batchSize, connections, env: io.env, onEvent: render });
+      // Refused before any stage ran (planning, a key range that cannot be split): no stage line said why.
+      if (result.error && !result.stages.length) writeLine(io.stderr, `error: ${result.error.toLine()}`);
+      return exitCodeOf(result);
     }
     // Alerts as the runner sends them (a missing secret stops here, before anything runs).
     const alertSettings = resolveAlertSettings(workspace.config.alerts, io.env);
@@ -64,11 +73,16 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
       }
       alerter.close();
     }
-    if (result.status === "succeeded") return ExitCode.ok;
-    if (result.status === "succeeded_with_rejects") return ExitCode.rejects;
-    if (result.error?.kind === "config") return ExitCode.usage;
-    return ExitCode.failed;
+    return exitCodeOf(result);
   });
+}
+
+/** A run's exit code, the same for local and queued runs. */
+function exitCodeOf(result: Pick<RunResult, "status" | "error">): number {
+  if (result.status === "succeeded") return ExitCode.ok;
+  if (result.status === "succeeded_with_rejects") return ExitCode.rejects;
+  if (result.error?.kind === "config") return ExitCode.usage;
+  return ExitCode.failed;
 }
 
 /** Paths that exist become absolute; anything else is taken as a pipeline name. */
@@ -86,6 +100,7 @@ export function registerRun(program: Command, io: CommandIO, run: (work: () => P
     .option("--full-refresh", "incremental pipelines: ignore the watermark and read everything again")
     .option("--batch-size <n>", "rows per batch (overrides the pipeline)", (v) => parsePositiveInt(v, "--batch-size"))
     .option("--parallel <n>", `pipelines loading at once, those not waiting for each other (default ${defaultParallelism()}: one per core, at most 4)`, (v) => parsePositiveInt(v, "--parallel"))
+    .option("--queue <url>", "submit to the workers of this Redis queue (`databridge worker --queue …`) and follow the run, e.g. redis://127.0.0.1:6379/5")
     .option("--runner [url]", "submit to a runner and follow it (default: this workspace's `databridge serve`; token from DATABRIDGE_RUNNER_TOKEN or .databridge/runner.json)")
     .action((targets: string[], options: RunCommandOptions, command: Command) => {
       const controller = new AbortController();

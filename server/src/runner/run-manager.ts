@@ -1,3 +1,4 @@
+import { runOnQueue } from "../queue/queued-run.js";
 import { emptyCounts, type LoadedPipeline, messageOf, newRunId, type RunEvent, runPipelines, type RunStatus } from "@databridge/core";
 import { ACTIVE_RUN_STATUSES, isRetryableRunStatus, RETRYABLE_RUN_STATUSES } from "@databridge/core/runner-protocol";
 import type { RunRow } from "../state/schema.js";
@@ -306,6 +307,15 @@ export class RunManager {
       const { pipelines } = await catalog.select(request.pipelines);
       lease = await connections.acquire();
       log(`run ${active.id} started`);
+      const queue = lease.workspace.config.queue?.url;
+      if (queue) {
+        // On the workers: pause and cancel act on a local run only; a retry continues every checkpoint left.
+        await runOnQueue(lease.workspace, pipelines, {
+          queue, runId: active.id, resume: request.resume || Boolean(request.resumeRuns?.length), fullRefresh: request.fullRefresh, batchSize: request.batchSize,
+          connections: lease.manager, onEvent,
+        });
+        return;
+      }
       await runPipelines(lease.workspace, pipelines, {
         runId: active.id,
         resume: request.resume,
