@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the extension so the installed .vsix needs nothing else:
 //   dist/extension.js                         the extension (CommonJS, `vscode` external)
+//   dist/typescript-plugin.cjs                the TypeScript server plugin (types of @databridge/core without node_modules)
 //   dist/language-server.mjs                  the language server (`--stdio`), from language/src
 //   dist/runner/bin/databridge.mjs            the `databridge` CLI (its `serve` is the runner), from server/src
 //   dist/drizzle/                             the runner's state-database migrations
@@ -100,6 +101,17 @@ async function build() {
       format: "cjs",
       external: ["vscode"],
       mainFields: ["module", "main"],
+    }),
+  );
+  // The TypeScript server plugin: CommonJS whose module.exports is the plugin's init (what tsserver calls).
+  // It uses the TypeScript that tsserver passes in, never one of its own.
+  builds.push(
+    esbuild.build({
+      ...common,
+      stdin: entry(`module.exports = require(${JSON.stringify(path.join(extensionDir, "src", "typescript-plugin", "plugin.ts"))}).init;\n`),
+      outfile: path.join(dist, "typescript-plugin.cjs"),
+      format: "cjs",
+      external: ["typescript"],
     }),
   );
   // One copy of core for the runner, the language server and the pipeline files they load (see core's loader:

@@ -149,6 +149,13 @@ const check = (ok, message) => {
   check(fs.existsSync(path.join(dist, "dashboard", "dashboard.js")), "dist/dashboard/dashboard.js is missing (build the server's dashboard first: pnpm build)");
 }
 
+// 5. The TypeScript server plugin: a factory tsserver can call, and the declarations it points imports at.
+{
+  const init = createRequire(import.meta.url)(path.join(dist, "typescript-plugin.cjs"));
+  check(typeof init === "function", "dist/typescript-plugin.cjs does not export the plugin's init function");
+  check(fs.existsSync(path.join(dist, "node_modules", "@databridge", "core", "dist", "index.d.ts")), "dist/node_modules/@databridge/core/dist/index.d.ts is missing: the TypeScript plugin would have no types to give");
+}
+
 if (problems.length) {
   for (const p of problems) console.error(`check-bundle: ${p}`);
   process.exit(1);

@@ -1,5 +1,6 @@
 import path from "node:path";
 import * as vscode from "vscode";
+import { ensureTypeScriptPluginStub } from "./typescript-plugin/stub.js";
 import { registerCommands } from "./vscode/commands.js";
 import { ConnectionStore } from "./vscode/connection-store.js";
 import { LanguageService } from "./vscode/language-service.js";
@@ -19,6 +20,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(logger);
   const started = Date.now();
   logger.info(`DataBridge ${context.extension.packageJSON.version as string} activating (VS Code ${vscode.version}, Node ${process.version})`);
+  enableTypeScriptPlugin(context, logger);
 
   const configUri = await findConfig();
   const folder = configUri ? vscode.workspace.getWorkspaceFolder(configUri) : vscode.workspace.workspaceFolders?.[0];
@@ -73,6 +75,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export async function deactivate(): Promise<void> {
   await shutdown?.();
   shutdown = undefined;
+}
+
+/**
+ * Types for pipeline files in any workspace: the TypeScript server plugin resolves `@databridge/core` to the
+ * declarations shipped here when the workspace has none installed. Done before anything waits, so that a
+ * TypeScript server starting with the first opened file already finds the plugin.
+ */
+function enableTypeScriptPlugin(context: vscode.ExtensionContext, logger: Logger): void {
+  try {
+    const { written, dir } = ensureTypeScriptPluginStub(context.extensionPath);
+    if (!written) return;
+    logger.info(`types: TypeScript server plugin installed in ${dir}`);
+    // A server already running (a TypeScript file was open first) loaded its plugins without this one.
+    if (vscode.extensions.getExtension("vscode.typescript-language-features")?.isActive) void vscode.commands.executeCommand("typescript.restartTsServer");
+  } catch (error) {
+    logger.warn(`types: could not install the TypeScript server plugin (${(error as Error).message}); without node_modules, imports of @databridge/core show "Cannot find module"`);
+  }
 }
 
 /** The workspace's databridge.config.ts, the shallowest one when there are several. */

@@ -18,8 +18,9 @@ export interface IntrospectOptions {
   names?: string[];
   timeoutMs?: number;
   /**
-   * Open embedded (PGlite) databases too. A PGlite folder must not be opened by two processes at once,
-   * so the language server only does it when asked (refresh request), never in the background.
+   * Open folder databases (PGlite) too. A database folder must not be opened by two processes at once, so the
+   * language server only does it when asked (refresh request), never in the background. Files (SQLite) are read-only
+   * and open any time.
    */
   includeEmbedded?: boolean;
 }
@@ -38,9 +39,10 @@ export async function introspectConnections(workspace: Workspace, options: Intro
   const results = await Promise.all(names.map(async (name): Promise<IntrospectionResult> => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const scheme = connections.url(name).protocol.replace(/:$/, "");
-      if (scheme === "pglite" && !options.includeEmbedded) {
-        return { name, type: "pglite", skipped: "embedded database: introspected only on request (Refresh Schema, `databridge types`)" };
+      const factory = workspace.registry.connectorsByScheme.get(connections.url(name).protocol.replace(/:$/, "").toLowerCase());
+      const storage = factory && workspace.registry.connectors.get(factory.type)?.storage;
+      if (storage === "folder" && !options.includeEmbedded) {
+        return { name, type: factory!.type, skipped: "embedded database: introspected only on request (Refresh Schema, `databridge types`)" };
       }
       const work = (async () => {
         const connector = await connections.get(name);

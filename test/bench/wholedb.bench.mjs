@@ -5,15 +5,17 @@
 // migrated into PostgreSQL side by side in one session:
 //   - pgloader (Debian package): `LOAD DATABASE FROM mysql://… INTO postgresql://…` with the full schema
 //     (tables, indexes, foreign keys, sequences);
-//   - DataBridge: `databridge run` of one pipeline per table (`create: true`, every column mapped by name).
+//   - DataBridge: `databridge generate` then `databridge run` (tables, then data, then indexes and foreign keys).
 // Each is timed as the median of BENCH_REPEAT runs (default 3) into a fresh database; the bench prints the
 // ratio and fails when DataBridge takes more than 1.5× pgloader's time. Both copies are checked equal:
 // row counts against the source, and a keyed checksum per table computed inside PostgreSQL over each
 // column's canonical text (booleans as 0/1, numbers without trailing zeros, instants as UTC wall time,
 // enums and SETs as text, JSON as jsonb, points as WKT, bytes by md5), ordered by the primary key.
 //
-// Until `databridge generate` lands, the pipelines are written here from the source's catalog, as generate
-// would write them (every column as itself, the primary key as the key, `create: true`).
+// DataBridge's side is exactly what a user types: `databridge generate legacy --target warehouse` (once, into an
+// empty database), then `databridge run` of the generated, unedited files into each fresh database. The schema
+// DataBridge carries over (NOT NULL, defaults, identities, keys, indexes, foreign keys) is counted against the
+// source's catalog.
 //
 // Env: BENCH_SCALE (1: ≈1.75M rows), BENCH_REPEAT (3), BENCH_CPU_PROF=1 (V8 CPU profiles of the DataBridge
 // runs in .bench/prof), DATABRIDGE_TEST_POSTGRES_URL, DATABRIDGE_TEST_MARIADB_URL.
@@ -213,6 +215,41 @@ async function checksum(client, copy, other) {
   return { rows: row.rows, hash: row.hash, columns: copy.columns.map((c) => c.name).join(",") };
 }
 
+/** What the source's schema holds, counted in MariaDB's catalog (indexes include the ones InnoDB adds for foreign keys). */
+async function sourceSchemaCounts(url) {
+  const client = await mysql.createConnection({ uri: url.href });
+  try {
+    const [[row]] = await client.query(`SELECT
+      (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND IS_NULLABLE = 'NO') AS not_null,
+      (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_DEFAULT IS NOT NULL AND COLUMN_DEFAULT <> 'NULL') AS defaults,
+      (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%auto_increment%') AS identities,
+      (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'PRIMARY KEY') AS primary_keys,
+      (SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY') AS unique_keys,
+      (SELECT COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 1) AS other_indexes,
+      (SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()) AS foreign_keys`);
+    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same counts in the PostgreSQL copy's public schema (DataBridge's ledger lives in its own schema). */
+async function targetSchemaCounts(client) {
+  const { rows: [row] } = await client.query(`SELECT
+    (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull)::int AS not_null,
+    (SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')::int AS defaults,
+    (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND a.attidentity <> '')::int AS identities,
+    (SELECT count(*) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = 'public' AND k.contype = 'p')::int AS primary_keys,
+    (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND i.indisunique AND NOT i.indisprimary)::int AS unique_keys,
+    (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND NOT i.indisunique)::int AS other_indexes,
+    (SELECT count(*) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = 'public' AND k.contype = 'f')::int AS foreign_keys`);
+  return row;
+}
+
 async function main() {
   log(`${TABLES.length} tables, ${TOTAL_ROWS.toLocaleString("en-US")} rows (scale ${SCALE}), median of ${REPEAT}, ${os.cpus().length} CPUs, Node ${process.version}`);
   const pgloaderVersion = await timed("pgloader", ["--version"]).catch(() => undefined);
@@ -252,29 +289,18 @@ async function main() {
     await maria.end();
     log(`source generated in ${seconds(Date.now() - t)} s`);
 
-    // ── DataBridge's workspace: one pipeline per table, as `databridge generate` writes them.
+    // ── DataBridge's workspace: exactly what a user types — `databridge generate legacy --target warehouse` into an
+    // empty database (so every table gets `create: true` and the source's full schema), files not edited.
     const sourceUrl = urlOf(MARIA_ADMIN, sourceName);
-    fs.mkdirSync(path.join(workspace, "pipelines"));
     const writeConfig = (targetDatabase) => fs.writeFileSync(path.join(workspace, "databridge.config.ts"), `import { defineConfig } from "@databridge/core";
 export default defineConfig({ connections: { legacy: { url: ${JSON.stringify(sourceUrl.href)} }, warehouse: { url: ${JSON.stringify(urlOf(PG_ADMIN, targetDatabase).href)} } } });
 `);
-    const catalog = await mysql.createConnection({ uri: sourceUrl.href });
-    const [columnRows] = await catalog.query("SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION");
-    await catalog.end();
-    for (const [table] of TABLES) {
-      const columns = columnRows.filter((r) => r.t === table).map((r) => r.c);
-      fs.writeFileSync(path.join(workspace, "pipelines", `${table}.etl.ts`), `import { pipeline } from "@databridge/core";
-
-export default pipeline({
-  name: ${JSON.stringify(table)},
-  source: { connection: "legacy", table: ${JSON.stringify(table)} },
-  target: { connection: "warehouse", table: ${JSON.stringify(`public.${table}`)}, create: true },
-  columns: {
-${columns.map((c) => `    ${c}: ${JSON.stringify(c)},`).join("\n")}
-  },
-});
-`);
-    }
+    writeConfig(await freshTarget("gen", 0));
+    const generated = await timed(process.execPath, [CLI, "generate", "legacy", "--target", "warehouse"], { cwd: workspace });
+    if (generated.code !== 0) throw new Error(`databridge generate exited ${generated.code}: ${generated.stderr.split("\n").filter(Boolean).slice(-4).join(" | ")}`);
+    const pipelineFiles = fs.readdirSync(path.join(workspace, "pipelines")).filter((f) => f.endsWith(".etl.ts"));
+    log(`databridge generate: ${pipelineFiles.length} pipelines in ${seconds(generated.wallMs)} s`);
+    check("generate wrote one pipeline per table", pipelineFiles.length === TABLES.length, `${pipelineFiles.length} of ${TABLES.length}`);
 
     // ── Side by side, alternating, each into a fresh database.
     const runs = { pgloader: [], databridge: [] };
@@ -335,8 +361,13 @@ SET PostgreSQL PARAMETERS timezone = 'UTC';
         differences[table] = await firstDifferences([pgloaderClient, databridgeClient], [pgloaderTables[table], databridgeTables[table]]);
       }
     }
+    const sourceSchema = await sourceSchemaCounts(sourceUrl);
+    const copiedSchema = await targetSchemaCounts(databridgeClient);
     await pgloaderClient.end();
     await databridgeClient.end();
+    for (const [what, count] of Object.entries(sourceSchema)) {
+      check(`schema: ${what}`, copiedSchema[what] === count, `source ${count}, databridge ${copiedSchema[what]}`);
+    }
     log(`checksums computed in ${seconds(Date.now() - t)} s`);
     for (const [table] of TABLES) {
       const [a, b] = sums[table];

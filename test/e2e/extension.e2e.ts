@@ -39,6 +39,22 @@ export default pipeline({
 const EMAIL_LINE = PIPELINE.split("\n").findIndex((l) => l.includes(`email: "email"`)) + 1;
 
 const ok = await requireServers("postgres", "mariadb");
+
+/** Polls until `probe` yields a value (an error counts as not yet); throws naming what it waited for. */
+async function until<T>(probe: () => Promise<T | false | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== false && value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 const timings: Record<string, number> = {};
 const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
   const started = Date.now();
@@ -120,6 +136,32 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     if (failed) console.log(`e2e: workspace and code-server folders kept in ${base}`);
     else if (base) fs.rmSync(base, { recursive: true, force: true });
   }, 120_000);
+
+  it("a valid pipeline in a workspace without node_modules has no error squiggle, and TypeScript knows @databridge/core", async () => {
+    expect(fs.existsSync(path.join(workspace, "node_modules"))).toBe(false);
+    await timed("types without node_modules", async () => {
+      await wb.openFile("customers.etl.ts");
+      await wb.page.locator(".codelens-decoration a", { hasText: "Run" }).first().waitFor({ timeout: 90_000 });
+      // Prove TypeScript's diagnostics are live in this file: a type error of our own appears...
+      await wb.goTo(PIPELINE.split("\n").length);
+      await wb.page.keyboard.type(`const probe: number = "not a number";`);
+      await wb.page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+      await wb.screenshot("types-probe-error");
+      // ...and once it is gone nothing is left: no "Cannot find module '@databridge/core'" on line 1.
+      await wb.command("File: Revert File");
+      await wb.page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+      await expect.poll(() => wb.page.locator(".monaco-editor .squiggly-error").count(), { timeout: 60_000 }).toBe(0);
+      // TypeScript's own hover on the import shows the function from the shipped declarations, with its type parameters.
+      await wb.goTo(1, PIPELINE.indexOf("pipeline") + 2);
+      await wb.command("Show or Focus Hover");
+      const hover = wb.page.locator(".monaco-hover .hover-contents", { hasText: /pipeline/ }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      await wb.screenshot("types-hover");
+      expect(await hover.textContent()).toMatch(/function pipeline</);
+      await wb.page.keyboard.press("Escape");
+      expect(fs.existsSync(path.join(workspace, "node_modules"))).toBe(false);
+    });
+  }, 240_000);
 
   it("completes a live column name inside a column string", async () => {
     await timed("completion", async () => {
@@ -309,6 +351,139 @@ describe.runIf(ok)("DataBridge extension in code-server", () => {
     expect(declarations).toContain(liveColumn);
     expect(declarations).not.toContain(password);
   }, 120_000);
+
+  /** The workspace's runner, as the extension started it (.databridge/runner.json). */
+  const runnerApi = async <T>(method: string, apiPath: string, body?: unknown): Promise<T> => {
+    const file = JSON.parse(fs.readFileSync(path.join(workspace, ".databridge", "runner.json"), "utf8")) as { url: string; token: string };
+    const response = await fetch(`${file.url}/api/v1${apiPath}`, {
+      method, headers: { authorization: `Bearer ${file.token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  type ApiRun = { id: string; status: string; heldAtBoundary: boolean; rows: { written: number; rejected: number } };
+  const runFinished = (id: string) => expect.poll(async () => (await runnerApi<ApiRun>("GET", `/runs/${id}`)).status, { timeout: 180_000 }).toMatch(/^(succeeded|succeeded_with_rejects|failed|cancelled|interrupted)$/);
+  /** A webview's document (the Markdown preview, a report) whose text contains all of these. */
+  const webviewShowing = (...texts: string[]) => expect.poll(async () => {
+    for (const frame of wb.page.frames()) {
+      const text = await frame.locator("body").textContent({ timeout: 1000 }).catch(() => null);
+      if (text && texts.every((t) => text.includes(t))) return true;
+    }
+    return false;
+  }, { timeout: 60_000 }).toBe(true);
+  let notesRun = "";
+
+  it("Verify opens the HTML reconciliation report of the pipeline in the editor", async () => {
+    await timed("verify", async () => {
+      await wb.openFile("customers.etl.ts");
+      await wb.command("DataBridge: Verify");
+      await wb.page.locator(".tabs-container .tab", { hasText: "Verify: customers" }).first().waitFor({ timeout: 120_000 });
+      await webviewShowing("DataBridge reconciliation report", "100% of checks passed", "warehouse:public.customers");
+      await wb.notification(/verify passed: reconciliation 100%/).waitFor({ timeout: 30_000 });
+      await wb.screenshot("verify-report");
+    });
+    const reports = fs.readdirSync(path.join(workspace, ".databridge", "reports"));
+    expect(reports.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("Show Rejected Rows lists a run's rejects with their keys and errors; Replay loads those fixed at the source", async () => {
+    await timed("rejects and replay", async () => {
+      await legacy.query("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(40))");
+      await legacy.query(`INSERT INTO notes VALUES ${Array.from({ length: 300 }, (_, i) => `(${i + 1}, ${[17, 42, 133].includes(i + 1) ? "NULL" : `'note ${i + 1}'`})`).join(",")}`);
+      await warehouse.query("CREATE TABLE public.notes (id integer PRIMARY KEY, body text NOT NULL)");
+      fs.writeFileSync(path.join(workspace, "pipelines", "notes.etl.ts"), `import { pipeline } from "@databridge/core";
+
+export default pipeline({
+  name: "notes",
+  onError: "skip",
+  source: { connection: "legacy", table: "notes", key: "id" },
+  target: { connection: "warehouse", table: "public.notes", mode: "insert" },
+  columns: { id: "id", body: "body" },
+  batchSize: 50,
+});
+`);
+      // The runner picks the new file up on its next look at the workspace.
+      notesRun = await until(async () => (await runnerApi<{ id: string }>("POST", "/runs", { pipelines: ["notes"] })).id, "the runner to accept a run of notes");
+      await runFinished(notesRun);
+      expect(await runnerApi<ApiRun>("GET", `/runs/${notesRun}`)).toMatchObject({ status: "succeeded_with_rejects", rows: { written: 297, rejected: 3 } });
+
+      await wb.command("DataBridge: Show Rejected Rows");
+      await wb.pick(notesRun);
+      await wb.page.locator(".tabs-container .tab", { hasText: `rejects-${notesRun}.md` }).first().waitFor({ timeout: 60_000 });
+      await webviewShowing(`Rejected rows of run ${notesRun}`, "3 rejected rows", "[17]", "[42]", "[133]", 'null value in column "body"');
+      await wb.screenshot("rejects");
+
+      // Two of the three fixed at the source: replay loads them, the third stays rejected.
+      await legacy.query("UPDATE notes SET body = CONCAT('fixed ', id) WHERE id IN (17, 42)");
+      await wb.command("DataBridge: Replay Rejected Rows");
+      await wb.pick(notesRun);
+      await wb.notification(`run ${notesRun}: 3 rejected rows replayed, 2 loaded, 1 still rejected`).waitFor({ timeout: 90_000 });
+      await wb.screenshot("replayed");
+    });
+    expect((await warehouse.query("SELECT id, body FROM public.notes WHERE id IN (17, 42, 133) ORDER BY id")).rows).toEqual([{ id: 17, body: "fixed 17" }, { id: 42, body: "fixed 42" }]);
+    expect((await runnerApi<{ total: number; rows: { key: unknown[] }[] }>("GET", `/runs/${notesRun}/rejects`)).rows.map((r) => r.key)).toEqual([[133]]);
+  }, 240_000);
+
+  it("Rollback Run asks in a modal naming the run and what it removes, then removes the rows it wrote", async () => {
+    const before = (await warehouse.query("SELECT count(*)::int AS n FROM public.notes")).rows[0].n as number;
+    await timed("rollback", async () => {
+      await wb.command("DataBridge: Rollback Run");
+      await wb.pick(notesRun);
+      const dialog = wb.page.locator(".monaco-dialog-box");
+      await dialog.waitFor({ timeout: 30_000 });
+      await expect.poll(() => dialog.textContent()).toContain(`Roll back run ${notesRun} (notes, succeeded_with_rejects)?`);
+      expect(await dialog.textContent()).toContain("297 rows inserted into warehouse:public.notes by notes");
+      await wb.screenshot("rollback-confirm");
+      await dialog.locator(".monaco-button", { hasText: "Roll Back" }).click();
+      await wb.notification(new RegExp(`run ${notesRun} rolled back: [\\d,]+ rows removed \\(public\\.notes\\)`)).waitFor({ timeout: 90_000 });
+      await wb.screenshot("rolled-back");
+    });
+    const toast = await wb.notification(/rolled back/).textContent();
+    const removed = Number(/rolled back: ([\d,]+) rows removed/.exec(toast ?? "")![1]!.replace(/,/g, ""));
+    expect(removed).toBeGreaterThanOrEqual(297);
+    expect((await warehouse.query("SELECT count(*)::int AS n FROM public.notes")).rows[0].n).toBe(before - removed);
+  }, 180_000);
+
+  it("Pause Run holds a running run at a batch boundary and Resume Run lets it finish", async () => {
+    // A source that takes its time (every row read sleeps 10 ms), so the run is still going when paused.
+    await legacy.query("CREATE TABLE slow_base (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)");
+    await legacy.query(`INSERT INTO slow_base VALUES ${Array.from({ length: 2000 }, (_, i) => `(${i + 1}, 'v${i + 1}')`).join(",")}`);
+    await legacy.query("CREATE VIEW slow_rows AS SELECT id, v FROM slow_base WHERE SLEEP(0.01) = 0");
+    await warehouse.query("CREATE TABLE public.slow_rows (id integer PRIMARY KEY, v text NOT NULL)");
+    fs.writeFileSync(path.join(workspace, "pipelines", "slow.etl.ts"), `import { pipeline } from "@databridge/core";
+
+export default pipeline({
+  name: "slow",
+  source: { connection: "legacy", table: "slow_rows", key: "id" },
+  target: { connection: "warehouse", table: "public.slow_rows", mode: "insert" },
+  columns: { id: "id", v: "v" },
+  batchSize: 50,
+});
+`);
+    const runId = await until(async () => (await runnerApi<{ id: string }>("POST", "/runs", { pipelines: ["slow"] })).id, "the runner to accept a run of slow");
+    await timed("pause and resume", async () => {
+      await wb.command("DataBridge: Pause Run");
+      await wb.pick(runId);
+      await wb.notification(`run ${runId} pauses at its next batch boundary`).waitFor({ timeout: 30_000 });
+      await until(async () => {
+        const run = await runnerApi<ApiRun>("GET", `/runs/${runId}`);
+        return run.status === "paused" && run.heldAtBoundary;
+      }, "the run to hold at a batch boundary");
+      const held = (await runnerApi<ApiRun>("GET", `/runs/${runId}`)).rows.written;
+      expect(held).toBeLessThan(2000);
+      const runs = wb.page.locator(".pane", { has: wb.page.locator(".pane-header", { hasText: "Runs" }) });
+      await runs.locator(".monaco-list-row", { hasText: "slow" }).filter({ hasText: "paused" }).first().waitFor({ timeout: 30_000 });
+      await wb.screenshot("paused");
+
+      await wb.command("DataBridge: Resume Run");
+      await wb.pick(runId);
+      await wb.notification(`run ${runId} resumed`).waitFor({ timeout: 30_000 });
+      await runFinished(runId);
+    });
+    expect(await runnerApi<ApiRun>("GET", `/runs/${runId}`)).toMatchObject({ status: "succeeded", rows: { written: 2000 } });
+    expect((await warehouse.query("SELECT count(*)::int AS n FROM public.slow_rows")).rows[0].n).toBe(2000);
+  }, 240_000);
 
   it("activated from the .vsix without errors in the extension host log", async () => {
     const logs = filesUnder(path.join(server.userDataDir, "logs"));

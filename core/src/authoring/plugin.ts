@@ -1,4 +1,5 @@
 import type { PortableType, ConnectorFactory } from "../connectors/connector.js";
+import type { ExactExpression, PushdownExpression } from "../connectors/pushdown.js";
 import { configError } from "../errors.js";
 
 /** A compiled per-row function: reads the source row (an array in source column order). */
@@ -82,6 +83,19 @@ export interface TransformDefinition<Args extends readonly unknown[] = readonly 
   outputType?(args: Args, columnType: (name: string) => PortableType | undefined): PortableType | undefined;
   /** Compiled once per run; the returned function runs per row. */
   compile(args: Args, context: TransformContext): RowFunction;
+  /**
+   * The transform's value as a portable tree a source may compute itself (see `PushdownExpression`), or
+   * `undefined` where its meaning cannot be stated exactly that way: the column is then computed in Node.
+   */
+  pushdown?(args: Args, context: PushdownContext): PushdownExpression | undefined;
+}
+
+/** What a transform's `pushdown` builds from: nested mappings and expressions as trees, when they have one. */
+export interface PushdownContext {
+  /** A source column name, a nested transform or a literal; `undefined` when it has no exact tree. */
+  mapping(mapping: unknown): PushdownExpression | undefined;
+  /** An expression as exact decimal arithmetic, when it is that (see `exactExpression`). */
+  expression(source: string): ExactExpression | undefined;
 }
 
 export interface Plugin {

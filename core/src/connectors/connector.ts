@@ -1,4 +1,5 @@
 import type { ErrorKind } from "../errors.js";
+import type { SourcePushdown } from "./pushdown.js";
 
 /** A database type reduced to what the engine needs to move, compare and convert values. */
 export type PortableKind =
@@ -131,6 +132,12 @@ export interface SqlDialect {
    * no such exact rendering; the engine then reads values as usual.
    */
   copyTextRow?(columns: readonly { name: string; nativeType: string }[]): string | undefined;
+  /**
+   * Transforms computed by the source (with `copyTextRow`'s text for plain columns): each target column's
+   * COPY text field exactly as the engine would encode the transform's value, joined into one line.
+   * Absent, or `undefined` for a column, where the database cannot compute exactly that: Node does.
+   */
+  pushdown?: SourcePushdown;
 }
 
 export interface ReadRequest {
@@ -166,7 +173,12 @@ export interface RowBatch {
 export interface PreEncodedRows {
   textAt: number;
   leading: number;
+  /** The columns in the order the row holds them, when that is not the order given to `bulkLoad` (see `loadColumns`). */
+  columns?: string[];
 }
+
+/** The columns a batch's rows hold, in order: a pre-encoded row's own order, else the target's. */
+export const loadColumns = (columns: string[], preEncoded: PreEncodedRows | undefined) => preEncoded?.columns ?? columns;
 
 /** A session on a target that holds one transaction. */
 export interface TargetSession {

@@ -1,4 +1,4 @@
-import type { TargetSession } from "../connectors/connector.js";
+import { loadColumns, type TargetSession } from "../connectors/connector.js";
 import { dataError, messageOf } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import type { PreparedStage } from "./prepare.js";
@@ -24,7 +24,7 @@ export async function loadIsolatingRejects(session: TargetSession, load: (s: Tar
         const values = batch.sourceValuesAt(from);
         batch.rejects.push({
           key: batch.keyAt(from), row: rowObject(stage, values), stage: "load",
-          column: error.column ?? copyErrorColumn(error.where, stage.targetColumns, batch.preEncoded ? values : batch.rows[from]), code: error.code, message: messageOf(caught),
+          column: error.column ?? copyErrorColumn(error.where, loadColumns(stage.targetColumns, batch.preEncoded), batch.preEncoded ? values : batch.rows[from]), code: error.code, message: messageOf(caught),
         });
         return 0;
       }

@@ -1,6 +1,7 @@
 import { isTransformSpec } from "../authoring/pipeline.js";
 import type { RowFunction, TransformContext } from "../authoring/plugin.js";
 import { configError, dataError, isDataBridgeError } from "../errors.js";
+import { compileExactEvaluator, exactExpression } from "../transforms/exact-expression.js";
 import { createExpressionSandbox, isNumericKind, parseExpression, type ExpressionSandbox } from "../transforms/expression.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Registry } from "../workspace/registry.js";
@@ -59,10 +60,19 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
           throw isDataBridgeError(error) ? error.withContext({ pipeline: pipelineName, column: targetColumn }) : error;
         }
         const expressions = (sandbox ??= createExpressionSandbox());
-        const compiled = expressions.compile(parsed);
+        // Compiled in mathjs only when evaluated there (not for exact arithmetic): building the instance costs seconds on a busy machine.
+        let mathCompiled: ReturnType<ExpressionSandbox["compile"]> | undefined;
+        const mathCompile = () => (mathCompiled ??= expressions.compile(parsed));
         const bindings = parsed.symbols.map((name) => ({ name, read: context.column(name), numeric: isNumericKind(types.get(name)?.kind) }));
+        // Plain arithmetic and comparisons on integer and DECIMAL columns: scaled integers, no BigNumber per row
+        // (the same exact values, and what a source computing the expression itself gives).
+        const exact = exactExpression(parsed, (name) => types.get(name));
+        const fast = exact && compileExactEvaluator(exact, (name) => context.column(name));
+        if (!fast) mathCompile();
         return {
-          compiled,
+          get compiled() {
+            return mathCompile();
+          },
           hasNullInput(row) {
             for (const binding of bindings) {
               const value = binding.read(row);
@@ -70,11 +80,11 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
             }
             return false;
           },
-          evaluate(row) {
+          evaluate: fast || ((row) => {
             const scope: Record<string, unknown> = {};
             for (const binding of bindings) scope[binding.name] = expressions.toValue(binding.read(row), binding.numeric);
-            return compiled.evaluate(scope);
-          },
+            return mathCompile().evaluate(scope);
+          }),
         };
       },
     };

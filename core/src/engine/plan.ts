@@ -24,7 +24,8 @@ export interface PipelinePlan {
   ddl?: string;
   /** What is built on a created target once the data is in: unique keys, indexes, foreign keys, identity sequences, triggers. */
   afterLoad?: string[];
-  columns: { target: string; mapping: string }[];
+  /** Each target column's mapping, and where its value is computed: by the source in the SQL that reads it, or in Node. */
+  columns: { target: string; mapping: string; computedAt?: "source" | "node" }[];
   dependsOn: string[];
   /** The pipelines this one waits for: its `dependsOn` and those loading the tables its foreign keys reference. */
   after: string[];
@@ -68,6 +69,9 @@ export async function planPipelines(workspace: Workspace, pipelines: LoadedPipel
     if (stage) {
       base.key = stage.key;
       base.targetKey = stage.targetKey;
+      base.columns = stage.targetColumns.map((target, i) => ({
+        target, mapping: describeMapping(stage.pipeline.columns[target] ?? (target === stage.tenantColumn ? "(tenant)" : "(id map)")), computedAt: stage.computedAt?.[i] ?? "node",
+      }));
       // A filtered source's rows are counted: the catalog's estimate is the whole table's.
       const filterRuns = stage.sourceSpec.where !== undefined && !stage.problems.some((p) => p.code === "bad-source-filter");
       base.estimatedRows = filterRuns ? await countSourceRows(stage) : stage.estimatedRows;

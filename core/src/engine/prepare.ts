@@ -12,6 +12,7 @@ import { carriedColumns } from "./carried-columns.js";
 import { buildTargetSchema, type TargetTableSchema } from "../schema/target-schema.js";
 import type { KeyRangePartition } from "./partitions.js";
 import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
+import { planTransformPushdown, type ComputedAt } from "./pushdown-plan.js";
 
 export interface PreparedStage {
   pipeline: Pipeline;
@@ -37,7 +38,17 @@ export interface PreparedStage {
    * Encoding pushed down to the source (see `SqlDialect.copyTextRow`): the SQL that renders a row as
    * COPY text, and how many leading read columns (the keys) are still read as values.
    */
-  sourceEncoding?: { copyText: string; valueColumns: number };
+  sourceEncoding?: {
+    copyText: string;
+    valueColumns: number;
+    /**
+     * Transforms computed by the source: the target columns Node still computes (indexes, in load order),
+     * then the line; rows load in `columns` order. Absent when rows pass through (the line is the whole row).
+     */
+    computed?: { nodeColumns: number[]; columns: string[] };
+  };
+  /** Where each target column (in `targetColumns` order) is computed, when the source computes any (`plan` shows it). */
+  computedAt?: ComputedAt[];
   /** The target column an id map writes (new UUID per source key). */
   idMapColumn?: string;
   /** The target column the tenant value goes into, for pipelines with several `sources`. */
@@ -197,13 +208,13 @@ export async function prepareStage(
 
   const cursor = pipeline.incremental?.cursor;
   const pageKey = cursor ? [cursor, ...key.filter((k) => k !== cursor)] : key;
-  const readColumns = [...new Set([
+  let readColumns = [...new Set([
     ...pageKey,
     ...key,
     ...(pipeline.idMap ? [pipeline.idMap.key] : []),
     ...mappedColumns.flatMap((c) => mappingColumns(pipeline.columns[c], registry.transforms)),
   ])].filter((c) => sourceColumns.some((s) => s.name === c));
-  const keyIndexes = key.map((k) => readColumns.indexOf(k));
+  let keyIndexes = key.map((k) => readColumns.indexOf(k));
   const incremental = cursor ? { cursor, lagSeconds: parseLag(pipeline.incremental!.lag, pipeline.name) } : undefined;
 
   let targetSchema: TargetTableSchema | undefined;
@@ -231,12 +242,25 @@ export async function prepareStage(
   }
 
   const passesThrough = passesRowsThrough({ targetColumns, readColumns, pipeline });
-  const sourceEncoding = passesThrough && options.sourceEncoding !== false ? pushDownEncoding(source, sourceTable, readColumns, [
+  let sourceEncoding = passesThrough && options.sourceEncoding !== false ? pushDownEncoding(source, sourceTable, readColumns, [
     ...pageKey.map((_, i) => i), ...keyIndexes, ...targetKey.map((k) => targetColumns.indexOf(k)),
   ]) : undefined;
+  let computedAt: ComputedAt[] | undefined = sourceEncoding ? targetColumns.map(() => "source") : undefined;
+  if (!passesThrough && options.sourceEncoding !== false) {
+    const pushed = planTransformPushdown({
+      source, table: sourceTable, pipeline, targetColumns, readColumns, targetKey, tenantColumn, tenant: sourceSpec.tenant ?? "", transforms: registry.transforms,
+      engineReads: [...pageKey, ...key, ...(pipeline.idMap ? [pipeline.idMap.key] : [])],
+    });
+    if (pushed) {
+      readColumns = pushed.readColumns;
+      keyIndexes = key.map((k) => readColumns.indexOf(k));
+      sourceEncoding = { copyText: pushed.copyText, valueColumns: pushed.valueColumns, computed: { nodeColumns: pushed.nodeColumns, columns: pushed.loadColumns } };
+      computedAt = pushed.computedAt;
+    }
+  }
 
   const stage: Omit<PreparedStage, "strategy"> = {
-    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding,
+    pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding, computedAt,
     tenantColumn, rowPerSourceKey, deletes: typeof deletes === "object" ? deletes : undefined,
     estimatedRows, targetRef, targetTable, createDdl: targetSchema?.createTable, targetSchema, targetColumns, targetKey, mode,
     onError: pipeline.onError ?? "fail", passesThrough,

@@ -1,4 +1,4 @@
-import type { ReadRequest, RowBatch } from "../connectors/connector.js";
+import { loadColumns, type ReadRequest, type RowBatch } from "../connectors/connector.js";
 import { andWhere, sqlText } from "../connectors/keyset.js";
 import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
@@ -71,7 +71,10 @@ export function sourceFilter(stage: PreparedStage, since: unknown): ReadRequest[
 export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpState): Promise<"done" | "cancelled"> {
   const { pipeline, tenant, source, readColumns, pageKey, batchSize, sourceEncoding: encoding } = stage;
   const where = sourceFilter(stage, state.since);
-  const targetKeyIndexes = stage.targetKey.map((k) => stage.targetColumns.indexOf(k));
+  const targetKeyIndexesOf = (batch: TransformedBatch) => {
+    const columns = loadColumns(stage.targetColumns, batch.preEncoded?.columns ? batch.preEncoded : undefined);
+    return stage.targetKey.map((k) => columns.indexOf(k));
+  };
   const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
   const queue = new BoundedQueue<TransformedBatch>(2);
   const { strategy, onError } = stage;
@@ -147,6 +150,7 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
       await IdMapService.persist(session, idMappings);
       let writtenKeys;
+      const targetKeyIndexes = targetKeyIndexesOf(batch);
       if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
         const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
         const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));

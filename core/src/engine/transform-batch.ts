@@ -41,6 +41,8 @@ export function transformBatch(stage: PreparedStage, compiled: CompiledMappings,
   // Every target column is a source column in read order: the rows pass through as read, with no
   // per-row copy (a million-row copy then allocates, and the GC moves, half as much).
   if (stage.passesThrough) return batch(rows, rows, []);
+  const computed = encoded ? stage.sourceEncoding?.computed : undefined;
+  if (computed) return computedBatch(stage, compiled, rows, computed, { number, failFast, batch });
   const out: unknown[][] = [];
   const sourceRows: unknown[][] = [];
   const rejects: RejectedRow[] = [];
@@ -63,6 +65,61 @@ export function transformBatch(stage: PreparedStage, compiled: CompiledMappings,
     sourceRows.push(row);
   }
   return batch(out, sourceRows, rejects);
+}
+
+/**
+ * Rows whose transforms the source computed (see planTransformPushdown): each holds the values of the
+ * columns Node computes, then the source's COPY text line; a row whose Node transform fails is rejected.
+ */
+function computedBatch(
+  stage: PreparedStage,
+  compiled: CompiledMappings,
+  rows: unknown[][],
+  computed: NonNullable<NonNullable<PreparedStage["sourceEncoding"]>["computed"]>,
+  at: { number: number; failFast: boolean; batch: (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]) => TransformedBatch },
+): TransformedBatch {
+  const mappers = computed.nodeColumns.map((i) => compiled.mappers[i]);
+  const textAt = stage.sourceEncoding!.valueColumns;
+  const width = mappers.length;
+  let out = rows;
+  let sourceRows = rows;
+  const rejects: RejectedRow[] = [];
+  // Each row becomes its Node values and its line; the source row is kept only where a row is rejected
+  // (then `out` and `sourceRows` part ways).
+  const result: unknown[][] = new Array(rows.length);
+  let kept = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const values = new Array(width + 1);
+    let j = 0;
+    try {
+      for (; j < width; j++) values[j] = mappers[j](row);
+    } catch (caught) {
+      const rowKey = stage.keyIndexes.map((i) => row[i]);
+      const column = computed.columns[j];
+      const error = isDataBridgeError(caught) ? caught : dataError(messageOf(caught), {}, caught);
+      if (at.failFast) {
+        throw error.withContext({ pipeline: stage.pipeline.name, column, batch: at.number, rowKey, stage: "transform", fix: 'fix the value or the mapping, or set onError: "skip" to reject such rows' });
+      }
+      rejects.push({ key: rowKey, row: rowObject(stage, valuesOfComputedRow(row, textAt)), stage: "transform", column: error.context.column ?? column, code: error.context.code, message: error.message });
+      if (sourceRows === rows) sourceRows = rows.slice(0, r);
+      continue;
+    }
+    values[width] = row[textAt];
+    result[kept++] = values;
+    if (sourceRows !== rows) sourceRows.push(row);
+  }
+  result.length = kept;
+  out = result;
+  const batch = at.batch(out, sourceRows, rejects);
+  batch.preEncoded = { textAt: width, leading: width, columns: computed.columns };
+  batch.sourceValuesAt = (i) => valuesOfComputedRow(sourceRows[i], textAt);
+  return batch;
+}
+
+/** The values a computed row was read with (its line holds target values, not source ones: those read columns are left out). */
+function valuesOfComputedRow(row: unknown[], textAt: number): unknown[] {
+  return row.slice(0, textAt);
 }
 
 /**

@@ -7,10 +7,13 @@ import type { Catalog, ConnectorDescription } from "../connectors/connector.js";
 import type { Problem } from "../engine/analysis.js";
 import type { PlanReport } from "../engine/plan.js";
 import type { PreviewResult } from "../engine/preview.js";
+import type { ReplayResult } from "../engine/rejects.js";
+import type { RollbackStage } from "../target/rollback.js";
+import type { VerifyReport } from "../verify/verify.js";
 import type { Parity, RowCounts } from "./events.js";
 import type { RunStatus, StageStatus } from "./statuses.js";
 
-export type { Catalog, PlanReport, PreviewResult, Problem };
+export type { Catalog, PlanReport, PreviewResult, Problem, ReplayResult, RollbackStage, VerifyReport };
 
 /** Every API error: `code` is stable (for programs), `message` one line for people. */
 export interface ErrorBody {
@@ -203,6 +206,46 @@ export interface RejectsPage {
   /** `ledger`: read from the targets' dead-letter tables; `events`: only what the run's events say (a target could not be read). */
   source: "ledger" | "events";
   warning?: string;
+}
+
+/** `POST /runs/:id/replay`: the run's rejected rows re-processed with the pipelines as they are now (the CLI's `replay`). */
+export interface ReplayAnswer {
+  runId: string;
+  /** One entry per pipeline and tenant that had rejected rows (empty: the run has none). */
+  results: ReplayResult[];
+  replayed: number;
+  loaded: number;
+  stillRejected: number;
+}
+
+/** `POST /runs/:id/rollback`: what the run wrote removed and each checkpoint put back (the CLI's `rollback`). */
+export interface RollbackAnswer {
+  runId: string;
+  stages: RollbackStage[];
+  /** Rows deleted and rows restored from before-images, over every stage. */
+  deleted: number;
+  restored: number;
+}
+
+/** `POST /verify`: reconcile pipelines (default: every pipeline, or those of `runId`) as `databridge verify` does. */
+export interface VerifyRequest {
+  pipelines?: string[];
+  /** Verify the pipelines of this run. */
+  runId?: string;
+  /** Compare a sample of about this many rows per table instead of every row. */
+  sample?: number;
+}
+
+/** What `POST /verify` answers: the report, and where its files were written. */
+export interface VerifyAnswer {
+  /** Names the report: `GET /verify/:id/report.html` serves its HTML. */
+  id: string;
+  ok: boolean;
+  report: VerifyReport;
+  /** The files on the runner's machine (JSON, HTML, JUnit XML), as `databridge verify` writes them. */
+  files: { json: string; html: string; junit: string };
+  /** The API path of the HTML report (below the runner's URL; needs the bearer token like every call). */
+  htmlPath: string;
 }
 
 /** A connection as the API shows it: never a password, never a URL with one. */

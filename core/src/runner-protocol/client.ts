@@ -1,7 +1,8 @@
 import type {
   BatchList, Catalog, ConnectionInput, ConnectionList, ConnectorList, ConnectionPatch, ConnectionTestResult, ConnectionView, HealthView, PipelineDetail,
-  PipelineList, PlanReport, PreviewResult, RejectsPage, RunControlAnswer, RunCreated, RunErrors, RunList, RunListQuery, RunView, ScheduleInput,
-  ScheduleList, SchedulePatch, ScheduleTickList, ScheduleTriggered, ScheduleView, StartRunRequest, AlertDeliveryList,
+  PipelineList, PlanReport, PreviewResult, RejectsPage, ReplayAnswer, RollbackAnswer, RunControlAnswer, RunCreated, RunErrors, RunList, RunListQuery,
+  RunView, ScheduleInput, ScheduleList, SchedulePatch, ScheduleTickList, ScheduleTriggered, ScheduleView, StartRunRequest, AlertDeliveryList,
+  VerifyAnswer, VerifyRequest,
 } from "./api.js";
 import { parseRunEvent, type RunEvent, type RunFinishedEvent } from "./events.js";
 import { errorOfResponse, openEventStream, type EventStream, type EventStreamOptions } from "./event-stream.js";
@@ -88,6 +89,22 @@ export class RunnerClient {
 
   /** Any API call: `path` is below `/api/v1` (e.g. `/runs`). Resolves with the parsed JSON (undefined for an empty answer). */
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const { response, text, where } = await this.send(method, path, body, options, "application/json");
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new RunnerApiError(response.status, "bad_response", `the runner at ${where} answered with something that is not JSON`, { cause: error });
+    }
+  }
+
+  /** A call answered with text (an HTML report): the body as it came. */
+  async requestText(method: string, path: string, options: RequestOptions = {}): Promise<string> {
+    return (await this.send(method, path, undefined, options, "text/html, text/plain")).text;
+  }
+
+  /** One call: the answer's text once its status is OK; every failure as a RunnerApiError. */
+  private async send(method: string, path: string, body: unknown, options: RequestOptions, accept: string): Promise<{ response: Response; text: string; where: string }> {
     const endpoint = this.requireEndpoint();
     const where = `${shown(endpoint)} (${method} /api/v1${path})`;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
@@ -107,7 +124,7 @@ export class RunnerClient {
         method,
         headers: {
           authorization: `Bearer ${endpoint.token}`,
-          accept: "application/json",
+          accept,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -126,12 +143,7 @@ export class RunnerClient {
       const { code, message } = errorOfResponse(response.status, text);
       throw new RunnerApiError(response.status, code, message);
     }
-    if (!text) return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (error) {
-      throw new RunnerApiError(response.status, "bad_response", `the runner at ${where} answered with something that is not JSON`, { cause: error });
-    }
+    return { response, text, where };
   }
 
   health(options?: RequestOptions): Promise<HealthView> {
@@ -215,6 +227,31 @@ export class RunnerClient {
   /** A new run of a failed, interrupted or cancelled run's pipelines, continuing from their checkpoints. */
   retryRun(runId: string): Promise<RunCreated> {
     return this.request("POST", `/runs/${id(runId)}/retry`, {});
+  }
+
+  /**
+   * Re-processes the run's rejected rows with the pipelines as they are now (as `databridge replay`): rows that
+   * load leave the dead-letter table, rows that still fail keep their entry with the new reason.
+   */
+  replayRejects(runId: string): Promise<ReplayAnswer> {
+    return this.request("POST", `/runs/${id(runId)}/replay`, {}, { timeoutMs: 300_000 });
+  }
+
+  /** Removes what the run wrote and puts each pipeline's checkpoint back where the run found it (as `databridge rollback`). */
+  rollbackRun(runId: string): Promise<RollbackAnswer> {
+    return this.request("POST", `/runs/${id(runId)}/rollback`, {}, { timeoutMs: 300_000 });
+  }
+
+  // Verify
+
+  /** Reconciles source and target (as `databridge verify`): counts, keyed row hashes, orphans; writes the reports. */
+  verify(body: VerifyRequest = {}): Promise<VerifyAnswer> {
+    return this.request("POST", "/verify", body, { timeoutMs: 600_000 });
+  }
+
+  /** The HTML report of a `verify` (its `id`). */
+  verifyReportHtml(reportId: string): Promise<string> {
+    return this.requestText("GET", `/verify/${id(reportId)}/report.html`);
   }
 
   // Connections

@@ -1,4 +1,4 @@
-import type { Connector, PreEncodedRows, TableRef, TargetSession } from "../connectors/connector.js";
+import { loadColumns, type Connector, type PreEncodedRows, type TableRef, type TargetSession } from "../connectors/connector.js";
 import type { PreparedStage } from "../engine/prepare.js";
 
 /** How one batch reaches the target table, inside the batch's transaction. */
@@ -30,14 +30,14 @@ export function loadStrategy(stage: Omit<PreparedStage, "strategy">): LoadStrate
   const columns = targetColumns.map(q).join(", ");
   switch (stage.mode) {
     case "insert":
-      return { loadTable: targetRef, load: (session, rows, meta) => session.bulkLoad(targetRef, targetColumns, rows, meta.preEncoded) };
+      return { loadTable: targetRef, load: (session, rows, meta) => session.bulkLoad(targetRef, loadColumns(targetColumns, meta.preEncoded), rows, meta.preEncoded) };
 
     case "replace": {
       const shadowRef = { schema: targetRef.schema, name: shadowName(target, targetRef.name) };
       const shadow = target.dialect.quoteTable(shadowRef);
       return {
         loadTable: shadowRef,
-        load: (session, rows, meta) => session.bulkLoad(shadowRef, targetColumns, rows, meta.preEncoded),
+        load: (session, rows, meta) => session.bulkLoad(shadowRef, loadColumns(targetColumns, meta.preEncoded), rows, meta.preEncoded),
         async begin(session) {
           await session.query(`DROP TABLE IF EXISTS ${shadow}`);
           await session.query(`CREATE TABLE ${shadow} (LIKE ${table} INCLUDING DEFAULTS INCLUDING GENERATED)`);
@@ -79,7 +79,7 @@ export function loadStrategy(stage: Omit<PreparedStage, "strategy">): LoadStrate
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
           // The ordinal leads each staged row; a pre-encoded row's text moves one place along with it.
           const preEncoded = meta.preEncoded && { textAt: meta.preEncoded.textAt + 1, leading: meta.preEncoded.leading + 1 };
-          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...targetColumns], rows.map((row, i) => [i, ...row]), preEncoded);
+          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...loadColumns(targetColumns, meta.preEncoded)], rows.map((row, i) => [i, ...row]), preEncoded);
           if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel, JSON.stringify(targetKey)]);
           const result = await session.query(statement);
           await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);

@@ -1,6 +1,8 @@
 import type { PortableType } from "../connectors/connector.js";
 import { dataError, configError } from "../errors.js";
-import type { RowFunction, TransformDefinition } from "../authoring/plugin.js";
+import type { PushdownContext, RowFunction, TransformDefinition } from "../authoring/plugin.js";
+import { exactInputs } from "./exact-expression.js";
+import { isExactCondition, type PushdownExpression, type PushdownLiteral } from "../connectors/pushdown.js";
 import { isTransformSpec } from "../authoring/pipeline.js";
 import { convertTypes, makeConverter, type ConvertOptions, type ConvertType } from "./convert.js";
 import { fromMathValue, parseExpression } from "./expression.js";
@@ -32,6 +34,11 @@ export const concatTransform: TransformDefinition<[unknown[], string?]> = {
       }
       return out;
     };
+  },
+  pushdown([parts, separator = ""], ctx) {
+    if (typeof separator !== "string") return undefined;
+    const trees = allOf(parts.map((part) => ctx.mapping(part)));
+    return trees && { op: "concat", parts: trees, separator };
   },
 };
 
@@ -74,6 +81,13 @@ export const lookupTransform: TransformDefinition<[string, Record<string, unknow
       throw dataError(`no lookup entry for ${JSON.stringify(key)} and no default`, { column });
     };
   },
+  // Without a default a missing entry rejects the row, which SQL cannot say: such a lookup stays in Node.
+  pushdown(args, ctx) {
+    const [column, table] = args;
+    if (args.length < 3 || !isLiteral(args[2]) || !Object.values(table).every(isLiteral)) return undefined;
+    const input = ctx.mapping(column);
+    return input && { op: "lookup", input, entries: Object.entries(table) as [string, PushdownLiteral][], fallback: args[2] as PushdownLiteral };
+  },
 };
 
 export const exprTransform: TransformDefinition<[string]> = {
@@ -84,6 +98,10 @@ export const exprTransform: TransformDefinition<[string]> = {
     const { evaluate, hasNullInput } = ctx.expression(source);
     // SQL semantics: arithmetic on NULL is NULL.
     return (row) => (hasNullInput(row) ? null : fromMathValue(evaluate(row)));
+  },
+  pushdown([source], ctx) {
+    const expression = ctx.expression(source);
+    return expression && { op: "exact", expression, inputs: exactInputs(expression) };
   },
 };
 
@@ -107,6 +125,12 @@ export const whenTransform: TransformDefinition<[string, unknown, unknown?]> = {
       }
       return holds ? yes(row) : no(row);
     };
+  },
+  pushdown([condition, then, otherwise = null], ctx) {
+    const expression = ctx.expression(condition);
+    if (!expression || !isExactCondition(expression)) return undefined;
+    const [yes, no] = [branchTree(then, ctx), branchTree(otherwise, ctx)];
+    return yes && no && { op: "choose", condition: { op: "exact", expression, inputs: exactInputs(expression) }, then: yes, otherwise: no };
   },
 };
 
@@ -142,6 +166,10 @@ export const defaultToTransform: TransformDefinition<[unknown, unknown]> = {
       return value === null || value === undefined ? fallback : value;
     };
   },
+  pushdown([input, fallback], ctx) {
+    const tree = ctx.mapping(input);
+    return tree && isLiteral(fallback) ? { op: "coalesce", parts: [tree, { op: "literal", value: fallback }] } : undefined;
+  },
 };
 
 export const constantTransform: TransformDefinition<[unknown]> = {
@@ -151,6 +179,7 @@ export const constantTransform: TransformDefinition<[unknown]> = {
   compile([value]) {
     return () => value;
   },
+  pushdown: ([value]) => (isLiteral(value) ? { op: "literal", value } : undefined),
 };
 
 export const coalesceTransform: TransformDefinition<[unknown[]]> = {
@@ -167,9 +196,13 @@ export const coalesceTransform: TransformDefinition<[unknown[]]> = {
       return null;
     };
   },
+  pushdown([parts], ctx) {
+    const trees = allOf(parts.map((part) => ctx.mapping(part)));
+    return trees && { op: "coalesce", parts: trees };
+  },
 };
 
-const textFunction = (name: string, apply: (text: string) => string, keepsLength = false): TransformDefinition<[unknown]> => ({
+const textFunction = (name: string, apply: (text: string) => string, keepsLength = false, pushdown?: TransformDefinition<[unknown]>["pushdown"]): TransformDefinition<[unknown]> => ({
   name,
   args: [{ name: "column", role: "mapping" }],
   // trim never lengthens a value, so a varchar(n) input fits varchar(n); case mapping can ("ß" → "SS").
@@ -184,9 +217,15 @@ const textFunction = (name: string, apply: (text: string) => string, keepsLength
       return value === null || value === undefined ? null : apply(asText(value));
     };
   },
+  pushdown,
 });
 
-export const trimTransform = textFunction("trim", (s) => s.trim(), true);
+export const trimTransform = textFunction("trim", (s) => s.trim(), true, ([input], ctx) => {
+  const tree = ctx.mapping(input);
+  return tree && { op: "trim", input: tree };
+});
+// upper and lower stay in Node: JavaScript maps case by Unicode's full rules ("ß" → "SS", "İ" → "i̇"),
+// which neither MariaDB's collations nor PostgreSQL's locales reproduce.
 export const upperTransform = textFunction("upper", (s) => s.toUpperCase());
 export const lowerTransform = textFunction("lower", (s) => s.toLowerCase());
 
@@ -262,6 +301,19 @@ function convertOutputType(type: ConvertType): PortableType | undefined {
     case "json": return { kind: "json" };
     default: return undefined;
   }
+}
+
+const isLiteral = (value: unknown): value is PushdownLiteral =>
+  value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+
+function allOf(trees: (PushdownExpression | undefined)[]): PushdownExpression[] | undefined {
+  return trees.every(Boolean) ? (trees as PushdownExpression[]) : undefined;
+}
+
+/** A `when` branch as a tree: a transform's, or a literal (a string too). */
+function branchTree(value: unknown, ctx: PushdownContext): PushdownExpression | undefined {
+  if (isTransformSpec(value)) return ctx.mapping(value);
+  return isLiteral(value) ? { op: "literal", value } : undefined;
 }
 
 /** `when` branches: a transform is evaluated; any other value (a string too) is a literal. */

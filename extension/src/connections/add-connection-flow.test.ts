@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { type FlowUi, runAddConnectionFlow, type TestOutcome, testMessage } from "./add-connection-flow.js";
 import type { ConnectionSpec } from "./connection-spec.js";
+import { builtinConnectors, describeConnector } from "@databridge/core";
+
+/** The descriptions the runner serves at GET /connectors, taken from core itself, so the flow is tested against the real list. */
+const connectors = builtinConnectors.map(describeConnector);
 
 /**
  * A scripted user: answers each prompt in order. Every prompt's validation runs on the scripted answer, as
@@ -45,7 +49,7 @@ describe("Add Connection flow", () => {
       [{ ok: true, version: "PostgreSQL 15.8" }],
       ["save"],
     );
-    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: ["legacy", "warehouse"] });
+    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: ["legacy", "warehouse"], connectors });
     expect(result).toEqual({
       spec: { name: "legacy", type: "postgres", host: "127.0.0.1", port: 5432, database: "erp", username: "etl" },
       password: "s3cret!",
@@ -67,27 +71,42 @@ describe("Add Connection flow", () => {
       [{ ok: false, message: "Access denied for user 'app'" }, { ok: true, version: "10.11.6-MariaDB" }],
       ["edit", "save"],
     );
-    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: ["legacy"] });
+    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: ["legacy"], connectors });
     expect(tested.map((t) => [t.spec.host, t.spec.port, t.password])).toEqual([["db.local", 3306, "wrong"], ["db.local", 3306, "right"]]);
     expect(result?.spec).toEqual({ name: "crm", type: "mysql", host: "db.local", port: 3306, database: "crm", username: "app" });
   });
 
   it("rejects a taken or malformed name and a bad port the way the InputBox would", async () => {
-    await expect(runAddConnectionFlow(scripted(["legacy"], [], []).ui, { savedNames: ["legacy"], configNames: [] })).rejects.toThrow(/already exists/);
-    await expect(runAddConnectionFlow(scripted(["x", "PostgreSQL", "h", "99999"], [], []).ui, { savedNames: [], configNames: [] })).rejects.toThrow(/1 to 65535/);
+    await expect(runAddConnectionFlow(scripted(["legacy"], [], []).ui, { savedNames: ["legacy"], configNames: [], connectors })).rejects.toThrow(/already exists/);
+    await expect(runAddConnectionFlow(scripted(["x", "PostgreSQL", "h", "99999"], [], []).ui, { savedNames: [], configNames: [], connectors })).rejects.toThrow(/1 to 65535/);
   });
 
   it("returns undefined when the user escapes at any step or cancels after the test", async () => {
-    expect(await runAddConnectionFlow(scripted(["n", "PostgreSQL", undefined], [], []).ui, { savedNames: [], configNames: [] })).toBeUndefined();
+    expect(await runAddConnectionFlow(scripted(["n", "PostgreSQL", undefined], [], []).ui, { savedNames: [], configNames: [], connectors })).toBeUndefined();
     const { ui } = scripted(["n", "PostgreSQL", "h", "1", "d", "u", ""], [{ ok: true, version: "v" }], ["cancel"]);
-    expect(await runAddConnectionFlow(ui, { savedNames: [], configNames: [] })).toBeUndefined();
+    expect(await runAddConnectionFlow(ui, { savedNames: [], configNames: [], connectors })).toBeUndefined();
   });
 
   it("asks only for a folder for PGlite and has no password", async () => {
     const { ui, prompts } = scripted(["local", "PGlite", "<keep>"], [{ ok: true, version: "PostgreSQL 17 (PGlite)" }], ["save"]);
-    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: [] });
+    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: [], connectors });
     expect(result).toMatchObject({ spec: { name: "local", type: "pglite", folder: "data/local" }, password: undefined });
     expect(prompts.some((p) => p.includes("(password)"))).toBe(false);
+  });
+
+  it("offers every database core describes, SQLite asking for its file", async () => {
+    const { ui, prompts } = scripted(["legacy", "SQLite", "<keep>"], [{ ok: true, version: "SQLite 3" }], ["save"]);
+    const result = await runAddConnectionFlow(ui, { savedNames: [], configNames: [], connectors });
+    expect(result).toMatchObject({ spec: { name: "legacy", type: "sqlite", folder: "data/legacy.db" }, password: undefined });
+    expect(prompts.at(-1)).toBe("input:Database file of SQLite, relative to databridge.config.ts (inside the workspace, not in .databridge/)");
+    const offered: string[] = [];
+    const recordTypes: FlowUi["pick"] = async (items, options) => {
+      if (!options.placeholder.startsWith("Database type")) return items[0];
+      offered.push(...items.map((i) => i.label));
+      return undefined;
+    };
+    await runAddConnectionFlow({ ...ui, pick: recordTypes }, { savedNames: [], configNames: ["x"], connectors });
+    expect(offered).toEqual(expect.arrayContaining(connectors.map((c) => c.label)));
   });
 
   it("writes test messages naming the connection, never the password", () => {

@@ -1,5 +1,5 @@
 import {
-  CONNECTION_TYPES, type ConnectionSpec, type ConnectionType, describeSpec, typeInfo, validateHost, validateName, validatePort, validateRequired,
+  type ConnectionSpec, type ConnectorChoice, describeSpec, validateHost, validateName, validatePort, validateRequired,
 } from "./connection-spec.js";
 
 /** The few prompts the flow needs; the extension implements them with QuickPick/InputBox, tests with a script. */
@@ -36,6 +36,8 @@ export interface FlowOptions {
   configNames: readonly string[];
   /** Editing an existing connection: the fields to start from. */
   initial?: Partial<ConnectionSpec>;
+  /** The databases the runner can connect to, as each connector describes itself (`GET /connectors`). */
+  connectors: readonly ConnectorChoice[];
 }
 
 const TITLE = "DataBridge: Add Connection";
@@ -93,21 +95,23 @@ async function askFields(
     if (value === undefined) return undefined;
     name = value.trim();
   }
-  // 2. Type.
-  const typeItems = CONNECTION_TYPES.map((t) => ({ label: t.label, detail: t.detail, type: t.type as ConnectionType, picked: t.type === draft.type }));
-  const ordered = draft.type ? [...typeItems.filter((t) => t.type === draft.type), ...typeItems.filter((t) => t.type !== draft.type)] : typeItems;
-  const type = await ui.pick(ordered, { title: TITLE, placeholder: `Database type of "${name}"`, step: 2, totalSteps: 7 });
-  if (!type) return undefined;
-  const info = typeInfo(type.type);
-  if (!info.server) {
+  // 2. Type: every connector the runner describes, the one being edited first.
+  const typeItems = options.connectors.map((c) => ({ label: c.label, detail: c.detail, connector: c, picked: c.type === draft.type }));
+  const ordered = draft.type ? [...typeItems.filter((t) => t.connector.type === draft.type), ...typeItems.filter((t) => t.connector.type !== draft.type)] : typeItems;
+  const picked = await ui.pick(ordered, { title: TITLE, placeholder: `Database type of "${name}"`, step: 2, totalSteps: 7 });
+  if (!picked) return undefined;
+  const info = picked.connector;
+  const type = { type: info.type };
+  if (info.storage !== "server") {
+    const kind = info.storage === "file" ? "file" : "folder";
     const folder = await ui.input({
       title: TITLE,
       // The runner opens embedded databases only inside the workspace and outside .databridge/ (its own folder).
-      prompt: "PGlite data folder, relative to databridge.config.ts (inside the workspace, not in .databridge/)",
-      value: draft.folder ?? `data/${name}`,
+      prompt: `${kind === "file" ? "Database file" : "Data folder"} of ${info.label.replace(/\s*\(.*\)$/, "")}, relative to databridge.config.ts (inside the workspace, not in .databridge/)`,
+      value: draft.type === info.type && draft.folder ? draft.folder : info.storage === "file" ? `data/${name}.db` : `data/${name}`,
       step: 3,
       totalSteps: 3,
-      validate: (v) => validateRequired("folder", v),
+      validate: (v) => validateRequired(kind, v),
     });
     if (folder === undefined) return undefined;
     return { spec: { name, type: type.type, folder: folder.trim() }, password: undefined };
@@ -119,7 +123,7 @@ async function askFields(
   const port = await ui.input({
     title: TITLE,
     prompt: "Port",
-    value: String((sameType && draft.port) || info.defaultPort),
+    value: String((sameType && draft.port) || (info.defaultPort ?? "")),
     step: 4,
     totalSteps: 7,
     validate: validatePort,

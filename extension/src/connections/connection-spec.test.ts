@@ -10,7 +10,8 @@ describe("connection specs", () => {
     expect(connectionUrl(pg)).toBe("postgres://etl@db.example:5433/erp");
     expect(connectionUrl(pg, "p@ss:w/rd")).toBe("postgres://etl:p%40ss%3Aw%2Frd@db.example:5433/erp");
     expect(new URL(connectionUrl(pg, "p@ss:w/rd")).password).toBe("p%40ss%3Aw%2Frd");
-    expect(connectionUrl({ name: "m", type: "mysql", host: "127.0.0.1", database: "shop", username: "root" })).toBe("mysql://root@127.0.0.1:3306/shop");
+    expect(connectionUrl({ name: "m", type: "mysql", host: "127.0.0.1", database: "shop", username: "root" })).toBe("mysql://root@127.0.0.1/shop");
+    expect(connectionUrl({ name: "s", type: "sqlite", folder: "data/legacy.db" })).toBe("sqlite:data/legacy.db");
     expect(connectionUrl({ name: "w", type: "pglite", folder: ".databridge/w" })).toBe("pglite:.databridge/w");
   });
 
@@ -38,7 +39,8 @@ describe("connection specs", () => {
   it("names the missing field of an incomplete spec", () => {
     expect(specProblem(pg)).toBeUndefined();
     expect(specProblem({ ...pg, database: "" })).toBe("connection legacy: the database name is missing");
-    expect(specProblem({ name: "w", type: "pglite" })).toBe("connection w: a PGlite connection needs a folder");
+    expect(specProblem({ name: "w", type: "pglite", folder: " " })).toBe("connection w: a pglite connection needs its file or folder");
+    expect(specProblem({ ...pg, type: "" })).toMatch(/^connection legacy: the type is missing/);
   });
 
   it("reads the setting, reporting hand-edited mistakes one line each", () => {

@@ -1,8 +1,15 @@
 import { createHash } from "node:crypto";
-import type { ConnectionInput } from "@databridge/core/runner-protocol";
+import type { ConnectionInput, ConnectorList } from "@databridge/core/runner-protocol";
 
-/** The database kinds the Add Connection flow offers (those core has connectors for). */
-export type ConnectionType = "postgres" | "mysql" | "mssql" | "oracle" | "pglite";
+/**
+ * A connector's type as the runner names it (`postgres`, `mysql`, `sqlite`, …). The list of types is not kept here:
+ * the Add Connection flow offers what the runner's `GET /connectors` describes, so a database added to core shows
+ * up without an edit in the extension. A type is also its URL scheme (core's connectors keep them equal).
+ */
+export type ConnectionType = string;
+
+/** What the flow needs of a connector's self-description. */
+export type ConnectorChoice = Pick<ConnectorList["connectors"][number], "type" | "label" | "detail" | "storage" | "defaultPort">;
 
 /**
  * A connection as the extension keeps it in the `databridge.connections` setting: everything but the password,
@@ -11,38 +18,16 @@ export type ConnectionType = "postgres" | "mysql" | "mssql" | "oracle" | "pglite
 export interface ConnectionSpec {
   name: string;
   type: ConnectionType;
-  /** Server types. */
+  /** Server databases. */
   host?: string;
   port?: number;
   database?: string;
   username?: string;
-  /** PGlite: the data folder, relative to the workspace config. */
+  /** Embedded databases (a file or a folder): the path, relative to the workspace config. Its presence marks the spec embedded. */
   folder?: string;
 }
 
-export interface ConnectionTypeInfo {
-  type: ConnectionType;
-  label: string;
-  detail: string;
-  defaultPort?: number;
-  /** URL scheme core's connectors register. */
-  scheme: string;
-  server: boolean;
-}
-
-export const CONNECTION_TYPES: readonly ConnectionTypeInfo[] = [
-  { type: "postgres", label: "PostgreSQL", detail: "PostgreSQL 12 or later", defaultPort: 5432, scheme: "postgres", server: true },
-  { type: "mysql", label: "MySQL / MariaDB", detail: "MySQL 5.7+, MariaDB 10.3+", defaultPort: 3306, scheme: "mysql", server: true },
-  { type: "mssql", label: "SQL Server", detail: "Source only; not integration-tested by DataBridge yet", defaultPort: 1433, scheme: "mssql", server: true },
-  { type: "oracle", label: "Oracle", detail: "Source only (thin mode, no Oracle client); not integration-tested by DataBridge yet", defaultPort: 1521, scheme: "oracle", server: true },
-  { type: "pglite", label: "PGlite (embedded folder)", detail: "An embedded PostgreSQL in a workspace folder; no server, no password", scheme: "pglite", server: false },
-];
-
-export const typeInfo = (type: ConnectionType): ConnectionTypeInfo => {
-  const info = CONNECTION_TYPES.find((t) => t.type === type);
-  if (!info) throw new Error(`unknown connection type "${type}" (use ${CONNECTION_TYPES.map((t) => t.type).join(", ")})`);
-  return info;
-};
+const isEmbedded = (spec: ConnectionSpec) => spec.folder !== undefined;
 
 /** Connection names as the runner accepts them: a letter, then letters, digits and `_` (at most 63 characters). */
 export function validateName(name: string, taken: readonly string[] = []): string | undefined {
@@ -73,9 +58,8 @@ export function validateRequired(what: string, value: string): string | undefine
 export function specProblem(spec: ConnectionSpec): string | undefined {
   const named = validateName(spec.name);
   if (named) return named;
-  const info = CONNECTION_TYPES.find((t) => t.type === spec.type);
-  if (!info) return `connection ${spec.name}: unknown type "${spec.type}" (use ${CONNECTION_TYPES.map((t) => t.type).join(", ")})`;
-  if (!info.server) return spec.folder?.trim() ? undefined : `connection ${spec.name}: a PGlite connection needs a folder`;
+  if (!spec.type || !/^[a-z][a-z0-9+.-]*$/.test(spec.type)) return `connection ${spec.name}: the type is missing or not a connector type (e.g. postgres, mysql, sqlite)`;
+  if (isEmbedded(spec)) return spec.folder?.trim() ? undefined : `connection ${spec.name}: a ${spec.type} connection needs its file or folder`;
   const host = validateHost(spec.host ?? "");
   if (host) return `connection ${spec.name}: ${host}`;
   if (spec.port !== undefined) {
@@ -93,11 +77,11 @@ export function specProblem(spec: ConnectionSpec): string | undefined {
  * to a log, a setting or a file.
  */
 export function connectionUrl(spec: ConnectionSpec, password?: string): string {
-  const info = typeInfo(spec.type);
-  if (!info.server) return `pglite:${spec.folder ?? ""}`;
-  const url = new URL(`${info.scheme}://placeholder`);
+  if (isEmbedded(spec)) return `${spec.type}:${spec.folder ?? ""}`;
+  const url = new URL(`${spec.type}://placeholder`);
   url.hostname = spec.host ?? "127.0.0.1";
-  url.port = String(spec.port ?? info.defaultPort ?? "");
+  // Without a port the connector's driver uses the database's default one.
+  if (spec.port !== undefined) url.port = String(spec.port);
   url.pathname = `/${encodeURIComponent(spec.database ?? "")}`;
   url.username = encodeURIComponent(spec.username ?? "");
   if (password) url.password = encodeURIComponent(password);
@@ -106,9 +90,9 @@ export function connectionUrl(spec: ConnectionSpec, password?: string): string {
 
 /** A connection for output: type, user, host and database; never the password. */
 export function describeSpec(spec: ConnectionSpec): string {
-  const info = typeInfo(spec.type);
-  if (!info.server) return `${spec.name} (pglite:${spec.folder ?? ""})`;
-  return `${spec.name} (${info.scheme}://${spec.username ?? ""}@${spec.host ?? ""}:${spec.port ?? info.defaultPort}/${spec.database ?? ""})`;
+  if (isEmbedded(spec)) return `${spec.name} (${spec.type}:${spec.folder ?? ""})`;
+  const port = spec.port !== undefined ? `:${spec.port}` : "";
+  return `${spec.name} (${spec.type}://${spec.username ?? ""}@${spec.host ?? ""}${port}/${spec.database ?? ""})`;
 }
 
 /** `DATABRIDGE_CONN_<NAME>`, as core's `connectionEnvVar`. */
@@ -125,14 +109,13 @@ export function secretKey(workspaceRoot: string, name: string): string {
 
 /** The body of the runner's `POST /api/v1/connections` (and `/connections/test`) for a spec. */
 export function runnerConnectionBody(spec: ConnectionSpec, password: string | undefined): ConnectionInput {
-  const info = typeInfo(spec.type);
-  // A spec without its database (or folder) reaches the runner as "", which it refuses naming the field.
-  if (!info.server) return { name: spec.name, type: spec.type, database: spec.folder ?? "" };
+  // A spec without its database (or file or folder) reaches the runner as "", which it refuses naming the field.
+  if (isEmbedded(spec)) return { name: spec.name, type: spec.type, database: spec.folder ?? "" };
   return {
     name: spec.name,
     type: spec.type,
     host: spec.host,
-    port: spec.port ?? info.defaultPort,
+    ...(spec.port !== undefined ? { port: spec.port } : {}),
     database: spec.database ?? "",
     username: spec.username,
     ...(password ? { password } : {}),
@@ -156,12 +139,12 @@ export function parseConnectionSettings(value: unknown): { specs: ConnectionSpec
     if ("password" in r) problems.push(`setting databridge.connections.${name} has a password: remove it, passwords belong in the DataBridge connection store (Add Connection)`);
     const spec: ConnectionSpec = {
       name,
-      type: r.type as ConnectionType,
+      type: typeof r.type === "string" ? r.type : "",
       host: typeof r.host === "string" ? r.host : undefined,
       port: typeof r.port === "number" ? r.port : typeof r.port === "string" && /^\d+$/.test(r.port) ? Number(r.port) : undefined,
       database: typeof r.database === "string" ? r.database : undefined,
       username: typeof r.username === "string" ? r.username : typeof r.user === "string" ? r.user : undefined,
-      folder: typeof r.folder === "string" ? r.folder : undefined,
+      folder: typeof r.folder === "string" ? r.folder : typeof r.file === "string" ? r.file : undefined,
     };
     const problem = specProblem(spec);
     if (problem) problems.push(`setting databridge.connections.${name}: ${problem.replace(`connection ${name}: `, "")}`);
@@ -172,6 +155,6 @@ export function parseConnectionSettings(value: unknown): { specs: ConnectionSpec
 
 /** The setting value for a spec (no name key inside, no password ever). */
 export function settingEntry(spec: ConnectionSpec): Record<string, unknown> {
-  if (!typeInfo(spec.type).server) return { type: spec.type, folder: spec.folder };
+  if (isEmbedded(spec)) return { type: spec.type, folder: spec.folder };
   return { type: spec.type, host: spec.host, port: spec.port, database: spec.database, username: spec.username };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlanReport, PreviewResult } from "@databridge/core/runner-protocol";
-import { planMarkdown, previewMarkdown } from "./reports.js";
+import { planMarkdown, previewMarkdown, rejectsMarkdown, verifyReportWebviewHtml } from "./reports.js";
 
 describe("previewMarkdown", () => {
   it("puts each source row beside what it becomes and names rejected rows with their reason", () => {
@@ -40,5 +40,29 @@ describe("planMarkdown", () => {
     expect(md).toContain("CREATE TABLE public.parts");
     expect(md.match(/no source column MATNX/g)).toHaveLength(1);
     expect(md).toContain("**1 error: a run would fail.**");
+  });
+});
+
+describe("rejectsMarkdown", () => {
+  it("lists each rejected row with its key, where it failed, why, and its source row", () => {
+    const md = rejectsMarkdown("run-9", {
+      total: 2, source: "ledger",
+      rows: [
+        { pipeline: "notes", tenant: null, batch: 1, key: [17], row: { id: 17, body: null }, stage: "load", column: "body", code: "23502", message: "null value in column \"body\" violates not-null constraint", at: null },
+        { pipeline: "notes", tenant: null, batch: 2, key: [42], row: null, stage: "transform", column: null, code: null, message: "a | b", at: null },
+      ],
+    });
+    expect(md).toContain("# Rejected rows of run run-9");
+    expect(md).toContain("| pipeline | key | batch | stage | column | code | error | source row |");
+    expect(md).toContain('| notes | `[17]` | 1 | load | body | 23502 | null value in column "body" violates not-null constraint | {"id":17,"body":null} |');
+    expect(md).toContain("| notes | `[42]` | 2 | transform |  |  | a \\| b | _not kept_ |");
+    expect(rejectsMarkdown("run-9", { total: 0, rows: [], source: "ledger" })).toContain("This run has no rejected rows");
+  });
+});
+
+describe("verifyReportWebviewHtml", () => {
+  it("puts the runner's policy (no script, inline styles) into the document a webview shows", () => {
+    expect(verifyReportWebviewHtml('<!doctype html>\n<html><head><title>x</title></head><body>ok</body></html>'))
+      .toBe(`<!doctype html>\n<html><head>\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>x</title></head><body>ok</body></html>`);
   });
 });

@@ -1,4 +1,4 @@
-import type { PlanReport, PreviewResult } from "@databridge/core/runner-protocol";
+import type { PlanReport, PreviewResult, RejectsPage } from "@databridge/core/runner-protocol";
 
 const cell = (value: unknown): string => {
   let text: string;
@@ -53,4 +53,31 @@ export function planMarkdown(report: PlanReport): string {
   const errors = report.pipelines.flatMap((p) => p.problems).concat(general).filter((problem) => problem.severity === "error").length;
   lines.push(errors ? `**${errors} error${errors === 1 ? "" : "s"}: a run would fail.**` : "No errors: the pipelines can run.");
   return `${lines.join("\n")}\n`;
+}
+
+/** A run's rejected rows as Markdown: one line per row with its key, where it failed and why, and the source row. */
+export function rejectsMarkdown(runId: string, page: RejectsPage): string {
+  const lines = [`# Rejected rows of run ${runId}`, ""];
+  if (!page.total) return [...lines, "_This run has no rejected rows (none were rejected, or all of them have been replayed)._", ""].join("\n");
+  lines.push(`${page.total} rejected row${page.total === 1 ? "" : "s"}${page.rows.length < page.total ? ` (the first ${page.rows.length} shown)` : ""}. Fix the data or the pipeline, then **DataBridge: Replay Rejected Rows**.`, "");
+  if (page.warning) lines.push(`> ⚠ ${cell(page.warning)}`, "");
+  const tenants = page.rows.some((r) => r.tenant);
+  const header = ["pipeline", ...(tenants ? ["tenant"] : []), "key", "batch", "stage", "column", "code", "error", "source row"];
+  lines.push(row(header), row(header.map(() => "---")));
+  for (const r of page.rows) {
+    lines.push(row([
+      cell(r.pipeline), ...(tenants ? [cell(r.tenant ?? "")] : []), `\`${cell(JSON.stringify(r.key))}\``, cell(r.batch), cell(r.stage), cell(r.column ?? ""), cell(r.code ?? ""),
+      cell(r.message), r.row ? cell(r.row) : "_not kept_",
+    ]));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The verify report's HTML as a webview shows it: the runner serves it with a Content-Security-Policy header,
+ * which a webview never sees, so the same policy goes into the document (inline styles only, no script).
+ */
+export function verifyReportWebviewHtml(html: string): string {
+  const policy = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => `${head}\n${policy}`) : `${policy}\n${html}`;
 }

@@ -6,9 +6,10 @@ import { generatedFiles, tableChoices } from "../commands/generate-flow.js";
 import { namesForFiles, pipelineTargetFromArgs } from "../commands/pipeline-args.js";
 import { runAddConnectionFlow } from "../connections/add-connection-flow.js";
 import { connectionEnvVar, describeSpec } from "../connections/connection-spec.js";
-import { isTerminalRunStatus, RunnerApiError, type RunFinishedEvent, type RunView } from "@databridge/core/runner-protocol";
+import { isTerminalRunStatus, RunnerApiError, type RunFinishedEvent, type RunView, type VerifyRequest } from "@databridge/core/runner-protocol";
+import { offersRun, replayMessage, rollbackConfirmation, rollbackMessage, type RunAction, runIdFromArg, verifyMessage } from "../commands/run-actions.js";
 import { finishedMessage } from "../runs/run-tracker.js";
-import { planMarkdown, previewMarkdown } from "../views/reports.js";
+import { planMarkdown, previewMarkdown, rejectsMarkdown, verifyReportWebviewHtml } from "../views/reports.js";
 import { runDescription } from "../views/tree-model.js";
 import { vscodeFlowUi } from "./add-connection-ui.js";
 import type { ConnectionStore } from "./connection-store.js";
@@ -119,11 +120,17 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
   const addOrEdit = async (initialName?: string) => {
     const initial = initialName ? s.connections.get(initialName) : undefined;
     await runner.ready().catch(() => undefined);
-    const configNames = runner.state.kind === "running" ? (await runner.client.connections().then((list) => list.connections, () => [])).filter((c) => c.source === "workspace").map((c) => c.name) : [];
+    if (runner.state.kind !== "running") {
+      void vscode.window.showErrorMessage("DataBridge: the runner is not running, and it lists the databases you can connect to. Run \"DataBridge: Restart Runner\" (see the DataBridge output for why it stopped).");
+      return;
+    }
+    const configNames = (await runner.client.connections().then((list) => list.connections, () => [])).filter((c) => c.source === "workspace").map((c) => c.name);
+    const { connectors } = await runner.client.connectors();
     const result = await runAddConnectionFlow(vscodeFlowUi(runner, logger), {
       savedNames: s.connections.specs().map((c) => c.name),
       configNames,
       initial,
+      connectors,
     });
     if (!result) return;
     await s.connections.save(result.spec, result.password, initialName);
@@ -135,10 +142,40 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     void vscode.window.showInformationMessage(`DataBridge: connection ${result.spec.name} saved. Its password is kept in VS Code's secret storage.`);
   };
 
+  /** The run a run command acts on: the one it was invoked on, or one the user picks among those the action fits. */
+  const pickRun = async (arg: unknown, action: RunAction, title: string, none: string): Promise<string | undefined> => {
+    const given = runIdFromArg(arg);
+    if (given) return given;
+    await runner.ready();
+    const candidates = (await runner.client.runs({ limit: 50 })).runs.filter((r) => offersRun(action, r));
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage(`DataBridge: ${none}`);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((r) => ({ label: r.pipelines.join(", "), description: `${runDescription(r)} · ${r.id}`, detail: r.error ?? undefined, id: r.id })),
+      { title, placeHolder: "Run (newest first)" },
+    );
+    return picked?.id;
+  };
+
+  /** The verify report in a webview (one, reused): the runner's HTML, scripts off. */
+  let verifyPanel: vscode.WebviewPanel | undefined;
+  const showVerifyReport = (title: string, html: string) => {
+    if (!verifyPanel) {
+      verifyPanel = vscode.window.createWebviewPanel("databridge.verifyReport", title, vscode.ViewColumn.Active, { enableScripts: false, enableFindWidget: true });
+      verifyPanel.onDidDispose(() => (verifyPanel = undefined));
+    }
+    verifyPanel.title = title;
+    verifyPanel.webview.html = verifyReportWebviewHtml(html);
+    verifyPanel.reveal();
+  };
+
   const runCommand = (id: string, body: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(id.replace(/^databridge\./, ""), body));
 
   const disposables: vscode.Disposable[] = [
     reports,
+    { dispose: () => verifyPanel?.dispose() },
     vscode.workspace.registerTextDocumentContentProvider(Reports.scheme, reports),
     runCommand("databridge.runPipeline", async (...args) => {
       const names = await pipelineNames(args, { many: true, title: "DataBridge: Run Pipeline" });
@@ -195,6 +232,76 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
       const retried = await runner.client.retryRun(id);
       logger.info(`run ${retried.id}: retry of ${id}`);
       panel.showRun(retried.id, true);
+    }),
+    runCommand("databridge.verify", async (...args) => {
+      // From the Runs view: that run's pipelines; otherwise the pipelines of the file, the lens or a pick.
+      const runId = typeof args[0] === "object" ? runIdFromArg(args[0]) : undefined;
+      let request: VerifyRequest;
+      if (runId) request = { runId };
+      else {
+        const names = await pipelineNames(args, { many: true, title: "DataBridge: Verify" });
+        if (!names?.length) return;
+        request = { pipelines: names };
+      }
+      await runner.ready();
+      const what = runId ? `run ${runId}` : request.pipelines!.join(", ");
+      const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: verifying ${what}…` }, () => runner.client.verify(request));
+      showVerifyReport(`Verify: ${what}`, await runner.client.verifyReportHtml(answer.id));
+      const message = verifyMessage(answer);
+      logger.info(`${message}; reports in ${answer.files.html.replace(/[/\\][^/\\]*$/, "")}`);
+      const show = answer.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void show(`DataBridge: ${message}`, "Open JUnit Report").then((action) => {
+        if (action) void vscode.window.showTextDocument(vscode.Uri.file(answer.files.junit));
+      });
+    }),
+    runCommand("databridge.showRejects", async (arg) => {
+      const id = await pickRun(arg, "rejects", "DataBridge: Show Rejected Rows of which run?", "no run has rejected rows.");
+      if (!id) return;
+      const page = await runner.client.rejects(id, { limit: 500 });
+      await reports.show(`rejects-${id}.md`, rejectsMarkdown(id, page));
+    }),
+    runCommand("databridge.replayRejects", async (arg) => {
+      const id = await pickRun(arg, "rejects", "DataBridge: Replay the rejected rows of which run?", "no run has rejected rows to replay.");
+      if (!id) return;
+      const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: replaying the rejected rows of run ${id}…` }, () =>
+        runner.client.replayRejects(id),
+      );
+      const message = replayMessage(answer);
+      logger.info(message);
+      s.views.runs.refresh();
+      const show = answer.stillRejected ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void show(`DataBridge: ${message}`, ...(answer.stillRejected ? ["Show Rejected Rows"] : [])).then((action) => {
+        if (action) void vscode.commands.executeCommand("databridge.showRejects", id);
+      });
+    }),
+    runCommand("databridge.rollbackRun", async (arg) => {
+      const id = await pickRun(arg, "rollback", "DataBridge: Roll back which run?", "no finished run wrote rows to roll back.");
+      if (!id) return;
+      const confirm = rollbackConfirmation(await runner.client.run(id));
+      const sure = await vscode.window.showWarningMessage(confirm.message, { modal: true, detail: confirm.detail }, confirm.button);
+      if (sure !== confirm.button) return;
+      const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DataBridge: rolling back run ${id}…` }, () => runner.client.rollbackRun(id));
+      const message = rollbackMessage(answer);
+      logger.info(message);
+      s.views.runs.refresh();
+      s.views.pipelines.refresh();
+      void vscode.window.showInformationMessage(`DataBridge: ${message}`);
+    }),
+    runCommand("databridge.pauseRun", async (arg) => {
+      const id = await pickRun(arg, "pause", "DataBridge: Pause which run?", "no run is in progress.");
+      if (!id) return;
+      await runner.client.pauseRun(id);
+      logger.info(`run ${id}: pause requested (it holds at its next batch boundary)`);
+      s.views.runs.refresh();
+      void vscode.window.showInformationMessage(`DataBridge: run ${id} pauses at its next batch boundary; Resume Run continues it.`);
+    }),
+    runCommand("databridge.resumeRun", async (arg) => {
+      const id = await pickRun(arg, "resume", "DataBridge: Resume which run?", "no run is paused.");
+      if (!id) return;
+      await runner.client.resumeRun(id);
+      logger.info(`run ${id}: resumed`);
+      s.views.runs.refresh();
+      void vscode.window.showInformationMessage(`DataBridge: run ${id} resumed.`);
     }),
     runCommand("databridge.openPanel", async () => panel.show()),
     runCommand("databridge.openRun", openRun),

@@ -5,7 +5,7 @@ import {
 } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { renderProblem, workspacePipelineNames } from "./plan.js";
-import { PipelineSources } from "./problem-locations.js";
+import type { PipelineSources } from "./problem-locations.js";
 import { resolveTargets } from "./run.js";
 import { type GlobalOptions, withWorkspace } from "./context.js";
 import type { CommandRunner } from "./index.js";
@@ -25,7 +25,8 @@ const SCHEMA_CODES = new Set(["unknown-source-column", "unknown-target-column", 
 export async function checkProblems(targets: string[], global: GlobalOptions, io: CommandIO): Promise<{ problems: CheckProblem[]; files: string[] }> {
   const resolved = resolveTargets(targets, io.cwd);
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
-    const sources = new PipelineSources();
+    // problem-locations parses with the TypeScript compiler (through @databridge/language): loaded here, so other commands never load it.
+    const sources: PipelineSources = new (await import("./problem-locations.js")).PipelineSources();
     const { selected, failures } = await selectPipelines(workspace, resolved);
     const live: CheckProblem[] = [];
     const report = await planPipelines(workspace, selected, connections, { knownPipelines: await workspacePipelineNames(workspace, selected) });

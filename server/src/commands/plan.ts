@@ -45,6 +45,11 @@ export function renderPlan(report: PlanReport, io: CommandIO): void {
   ));
   writeLine(io.stdout, `\n${loadOrder(report)}`);
   for (const plan of report.pipelines) {
+    const computed = plan.columns.filter((c) => c.computedAt);
+    if (computed.some((c) => c.computedAt === "source")) {
+      writeLine(io.stdout, `\n${plan.pipeline}: columns computed by the source: ${computed.filter((c) => c.computedAt === "source").map((c) => c.target).join(", ")}` +
+        `; in Node: ${computed.filter((c) => c.computedAt === "node").map((c) => c.target).join(", ") || "none"}`);
+    }
     if (plan.ddl) {
       writeLine(io.stdout, `\n${plan.pipeline}: target will be created:\n${plan.ddl};`);
       if (plan.afterLoad?.length) writeLine(io.stdout, ["-- after the data is loaded:", ...plan.afterLoad.map((statement) => `${statement};`)].join("\n"));

@@ -7,7 +7,6 @@ import { Alerter } from "../alerts/alerter.js";
 import { resolveAlertSettings } from "../alerts/alert-settings.js";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { humanRunRenderer, jsonRunRenderer } from "../output/progress.js";
-import { heapGovernor } from "../output/heap-governor.js";
 import { resolveRunnerTarget, runOnRunner } from "../runner/remote-run.js";
 import { systemClock } from "../runner/clock.js";
 import { slaDeadlines, SlaMonitor } from "../runner/sla-monitor.js";
@@ -28,8 +27,6 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(targets: string[], options: RunCommandOptions, global: GlobalOptions, io: CommandIO, signal?: AbortSignal): Promise<number> {
-  // Before the workspace loads: loading it is when the young generation would first grow.
-  const governHeap = heapGovernor();
   const resolved = resolveTargets(targets, io.cwd);
   return withWorkspace(global, io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
     const pipelines = await resolvePipelines(workspace, resolved);
@@ -59,11 +56,9 @@ export async function runCommand(targets: string[], options: RunCommandOptions, 
         render(event);
         sla.observe(event);
         if (event.type === "run.started") {
-          governHeap.running();
           const slas = pipelines.map(({ pipeline }) => ({ name: pipeline.name, sla: pipeline.sla, slaMs: pipelineSlaMs(pipeline) }));
           sla.watch(event.runId, slaDeadlines({ pipelines: slas, since: new Date(event.ts) }));
         }
-        if (event.type === "batch.committed") governHeap.betweenBatches();
         if (event.type === "run.finished") toAlert.push(event);
       },
     });

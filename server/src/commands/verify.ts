@@ -1,20 +1,10 @@
-import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { resolvePipelines, verifyPipelines, verifyReportToHtml, verifyReportToJUnit, type VerifyReport } from "@databridge/core";
+import { resolvePipelines, verifyPipelines } from "@databridge/core";
 import { type CommandIO, ExitCode, writeLine } from "../output/io.js";
 import { withWorkspace } from "./context.js";
 import { parsePositiveInt, resolveTargets } from "./run.js";
-
-/** Writes the report as JSON, HTML and JUnit XML; returns the file paths. */
-export function writeVerifyReports(report: VerifyReport, dir: string): { json: string; html: string; junit: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const files = { json: path.join(dir, "verify.json"), html: path.join(dir, "verify.html"), junit: path.join(dir, "verify.junit.xml") };
-  fs.writeFileSync(files.json, JSON.stringify(report, null, 2));
-  fs.writeFileSync(files.html, verifyReportToHtml(report));
-  fs.writeFileSync(files.junit, verifyReportToJUnit(report));
-  return files;
-}
+import { verifyReportDir, verifyReportId, writeVerifyReports } from "./verify-reports.js";
 
 export function registerVerify(program: Command, io: CommandIO, run: (work: () => Promise<number>) => Promise<void>) {
   program
@@ -30,7 +20,7 @@ export function registerVerify(program: Command, io: CommandIO, run: (work: () =
         const resolved = resolveTargets(targets, io.cwd);
         return withWorkspace(command.optsWithGlobals(), io, resolved.find((t) => path.isAbsolute(t)), async (workspace, connections) => {
           const report = await verifyPipelines(workspace, await resolvePipelines(workspace, resolved), connections, { sample: options.sample, listLimit: options.list });
-          const dir = options.reportDir ? path.resolve(io.cwd, options.reportDir) : path.join(workspace.rootDir, ".databridge", "reports", report.generatedAt.replace(/[:.]/g, "-"));
+          const dir = options.reportDir ? path.resolve(io.cwd, options.reportDir) : verifyReportDir(workspace.rootDir, verifyReportId(report));
           const files = writeVerifyReports(report, dir);
           if (options.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
           else {

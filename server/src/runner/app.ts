@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { eventRoutes, runRoutes } from "./routes/runs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
+import { verifyRoutes } from "./routes/verify.js";
 
 export const API_PREFIX = "/api/v1";
 
@@ -48,6 +49,7 @@ export function createApp(services: RunnerServices, security: SecurityOptions, o
   api.route("/", eventRoutes(services));
   api.route("/", scheduleRoutes(services));
   api.route("/", alertRoutes(services));
+  api.route("/", verifyRoutes(services));
   app.route(API_PREFIX, api);
   app.route("/", dashboardRoutes(options.dashboardDir));
   return app;

@@ -95,11 +95,19 @@ export class Workbench {
   /** Answers the visible InputBox (replacing its value; `undefined` keeps the proposed value). */
   async answer(value: string | undefined, promptContains?: string): Promise<void> {
     const widget = this.page.locator(".quick-input-widget");
-    if (promptContains) await widget.locator(".quick-input-message, .quick-input-description, .quick-input-title", { hasText: promptContains }).first().waitFor();
+    const prompt = promptContains ? widget.locator(".quick-input-message, .quick-input-description, .quick-input-title", { hasText: promptContains }).first() : undefined;
+    if (prompt) await prompt.waitFor();
     const input = widget.locator(".quick-input-box input");
     await input.waitFor();
     if (value !== undefined) await input.fill(value);
-    await this.page.keyboard.press("Enter");
+    // Pressed on the input itself: a keystroke sent while the previous step's widget was still taking the focus went nowhere.
+    await input.press("Enter");
+    if (prompt) {
+      await prompt.waitFor({ state: "hidden", timeout: 10_000 }).catch(async () => {
+        await input.press("Enter");
+        await prompt.waitFor({ state: "hidden" });
+      });
+    }
   }
 
   /** A notification toast containing the text. */

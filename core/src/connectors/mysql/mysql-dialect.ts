@@ -1,5 +1,6 @@
 import type { ConnectorCapabilities, PortableType, SqlDialect, TableRef } from "../connector.js";
 import { DEFAULT_MYSQL_READ_OPTIONS, mysqlReadShape, type MysqlReadOptions } from "./mysql-types.js";
+import { mysqlPushdown } from "./mysql-pushdown.js";
 
 export const mysqlCapabilities: ConnectorCapabilities = {
   // MariaDB's range optimizer does not use an index for `(a, b) > (?, ?)`; the expanded OR form it does.
@@ -22,6 +23,7 @@ export function mysqlDialectWith(options: MysqlReadOptions): SqlDialect & { read
     limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
     nowMinusSeconds: mysqlNowMinusSeconds,
     copyTextRow: (columns) => mysqlCopyTextRow(columns, options),
+    pushdown: mysqlPushdown(options),
     readExpression: (column) => mysqlReadExpression(column, options),
   };
 }
@@ -77,8 +79,8 @@ export function mysqlReadExpression(column: { name: string; nativeType: string }
  * Literals as hex with a charset introducer: they mean the same bytes whatever the server's
  * `sql_mode` (NO_BACKSLASH_ESCAPES changes what '\\' means) and stay utf8mb4 strings, not binary.
  */
-const utf8 = (text: string) => `_utf8mb4 X'${Buffer.from(text, "utf8").toString("hex").toUpperCase()}'`;
-const NULL_TEXT = utf8("\\N");
+export const utf8 = (text: string) => `_utf8mb4 X'${Buffer.from(text, "utf8").toString("hex").toUpperCase()}'`;
+export const NULL_TEXT = utf8("\\N");
 const COPY_ESCAPES: [string, string][] = [["\\", "\\\\"], ["\t", "\\t"], ["\n", "\\n"], ["\r", "\\r"]];
 
 /**
@@ -91,19 +93,29 @@ const COPY_ESCAPES: [string, string][] = [["\\", "\\\\"], ["\t", "\\t"], ["\n", 
 export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: string }[], options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string | undefined {
   const fields: string[] = [];
   for (const column of columns) {
-    if (/\bzerofill\b/i.test(column.nativeType)) return undefined;
-    let text = mysqlReadExpression(column, options);
-    switch (mysqlReadShape(column.nativeType)) {
-      case "integer": case "decimal": case "float": case "date": case "datetime": case "timestamp": case "time": case "geometry": case "bit":
-        break;
-      case "character":
-        text = `CONVERT(${text} USING utf8mb4)`;
-        for (const [from, to] of COPY_ESCAPES) text = `REPLACE(${text}, ${utf8(from)}, ${utf8(to)})`;
-        break;
-      default:
-        return undefined;
-    }
+    const text = mysqlCopyTextValue(column, options);
+    if (text === undefined) return undefined;
     fields.push(`IFNULL(${text}, ${NULL_TEXT})`);
   }
   return fields.length ? `CONCAT_WS(${utf8("\t")}, ${fields.join(", ")})` : undefined;
+}
+
+/** One column's COPY text field (NULL when the value is NULL), or `undefined` when its type has no exact rendering (see {@link mysqlCopyTextRow}). */
+export function mysqlCopyTextValue(column: { name: string; nativeType: string }, options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string | undefined {
+  if (/\bzerofill\b/i.test(column.nativeType)) return undefined;
+  const text = mysqlReadExpression(column, options);
+  switch (mysqlReadShape(column.nativeType)) {
+    case "integer": case "decimal": case "float": case "date": case "datetime": case "timestamp": case "time": case "geometry": case "bit":
+      return text;
+    case "character":
+      return mysqlCopyEscape(`CONVERT(${text} USING utf8mb4)`);
+    default:
+      return undefined;
+  }
+}
+
+/** COPY's escapes (backslash, tab, newline, carriage return) applied to utf8mb4 text. */
+export function mysqlCopyEscape(text: string): string {
+  for (const [from, to] of COPY_ESCAPES) text = `REPLACE(${text}, ${utf8(from)}, ${utf8(to)})`;
+  return text;
 }

@@ -29,22 +29,10 @@ export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEn
   let chunk = Buffer.allocUnsafe(chunkBytes);
   let used = 0;
   for (const row of rows) {
-    if (preEncoded) {
-      // The source already wrote this row's text (escapes included): its leading values, then the line as is.
-      let line = row[preEncoded.textAt] as string;
-      for (let i = preEncoded.leading - 1; i >= 0; i--) line = `${encodeCopyValue(row[i])}\t${line}`;
-      const need = line.length * 3 + 1;
-      if (used + need > chunk.length) {
-        if (used > 0) yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
-        used = 0;
-      }
-      used += chunk.write(line, used, "utf8");
-      chunk[used++] = NEWLINE;
-      continue;
-    }
-    const last = row.length - 1;
-    for (let i = 0; i <= last; i++) {
+    // A pre-encoded row: its leading values, then the line the source wrote (escapes included) as it is.
+    const values = preEncoded ? preEncoded.leading : row.length;
+    const last = preEncoded ? -1 : values - 1;
+    for (let i = 0; i < values; i++) {
       const value = row[i];
       // A value needs at most 3 bytes per UTF-16 unit (escapes included), plus the separator.
       const text = typeof value === "string" ? value : value === null || value === undefined ? null : value instanceof Uint8Array ? undefined : encodeCopyValue(value);
@@ -64,6 +52,17 @@ export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEn
         used = typeof value === "string" && needsEscape.test(text) ? escapeBytes(chunk, used, written) : used + written;
       }
       chunk[used++] = i === last ? NEWLINE : TAB;
+    }
+    if (preEncoded) {
+      const line = row[preEncoded.textAt] as string;
+      const need = line.length * 3 + 1;
+      if (used + need > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+        used = 0;
+      }
+      used += chunk.write(line, used, "utf8");
+      chunk[used++] = NEWLINE;
     }
   }
   if (used > 0) yield chunk.subarray(0, used);

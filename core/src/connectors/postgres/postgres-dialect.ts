@@ -1,4 +1,5 @@
 import type { ConnectorCapabilities, SqlDialect, TableRef } from "../connector.js";
+import { postgresPushdown } from "./postgres-pushdown.js";
 
 export const postgresCapabilities: ConnectorCapabilities = {
   rowValueComparison: true,
@@ -18,6 +19,7 @@ export const postgresDialect: SqlDialect = {
   limit: (sql, limit) => `${sql} LIMIT ${Math.trunc(limit)}`,
   nowMinusSeconds: (seconds) => `(LOCALTIMESTAMP - interval '${Math.trunc(seconds)} seconds')`,
   copyTextRow: postgresCopyTextRow,
+  pushdown: postgresPushdown,
 };
 
 const COPY_ESCAPES: [string, string][] = [["chr(92)", "chr(92) || chr(92)"], ["chr(9)", "chr(92) || 't'"], ["chr(10)", "chr(92) || 'n'"], ["chr(13)", "chr(92) || 'r'"]];

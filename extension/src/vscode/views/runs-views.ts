@@ -1,6 +1,7 @@
 import path from "node:path";
 import * as vscode from "vscode";
-import { isRetryableRunStatus, isTerminalRunStatus, type RunView } from "@databridge/core/runner-protocol";
+import type { RunView } from "@databridge/core/runner-protocol";
+import { runContextValue } from "../../commands/run-actions.js";
 import { STATUS_LABEL } from "../../runs/run-tracker.js";
 import type { ScheduleView } from "@databridge/core/runner-protocol";
 import { type PipelineItem, pipelineItems, runDescription, scheduleSummary, statusIcon } from "../../views/tree-model.js";
@@ -136,7 +137,7 @@ export class RunsView implements vscode.TreeDataProvider<RunView | Message>, vsc
     item.tooltip = new vscode.MarkdownString(
       [`**Run ${node.id}**`, runDescription(node), node.error ? `Error: ${node.error}` : "", node.retryOf ? `Retry of ${node.retryOf}` : ""].filter(Boolean).join("\n\n"),
     );
-    item.contextValue = !isTerminalRunStatus(node.status) ? "run.active" : isRetryableRunStatus(node.status) ? "run.retryable" : "run";
+    item.contextValue = runContextValue(node);
     item.command = { command: "databridge.openRun", title: "Open Run", arguments: [node.id] };
     return item;
   }

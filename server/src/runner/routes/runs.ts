@@ -1,8 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type BatchList, isRunStatus, isTerminalRunStatus, RUN_STATUSES, type RunControlAnswer, type RunCreated, type RunErrors, type RunList, type RunStatus } from "@databridge/core/runner-protocol";
+import { type ConnectionManager, type LoadedPipeline, replayRejects, rollbackRun, type Workspace } from "@databridge/core";
+import {
+  ACTIVE_RUN_STATUSES, type BatchList, isActiveRunStatus, isRunStatus, isTerminalRunStatus, type ReplayAnswer, type RollbackAnswer, RUN_STATUSES,
+  type RunControlAnswer, type RunCreated, type RunErrors, type RunList, type RunStatus,
+} from "@databridge/core/runner-protocol";
 import type { RunnerServices } from "../context.js";
-import { notFound } from "../errors.js";
+import { conflict, notFound } from "../errors.js";
 import { sendJson } from "../json.js";
 import { readRejects } from "../rejects.js";
 import { runView } from "../run-views.js";
@@ -35,11 +39,32 @@ const batchesQuery = z.object({ pipeline: z.string().min(1).optional(), limit: z
 
 /** `/runs`: start, inspect, control and stream runs. */
 export function runRoutes(services: RunnerServices): Hono {
-  const { store, runs, bus } = services;
+  const { store, runs, bus, catalog, connections } = services;
   const requireRun = async (id: string) => {
     const run = await store.getRun(id);
     if (!run) throw notFound(`run ${id}`);
     return run;
+  };
+  /**
+   * A run whose writes may be changed again (replay, rollback): it has ended, and no run in progress writes
+   * to one of its pipelines (their rows and checkpoints would move underneath).
+   */
+  const requireSettledRun = async (id: string, action: string) => {
+    const run = await requireRun(id);
+    if (isActiveRunStatus(run.status)) throw conflict(`run ${id} is ${run.status}; ${action} it once it has ended (or cancel it first)`, "run_active");
+    const busy = (await store.runsWithStatus(ACTIVE_RUN_STATUSES)).find((other) => other.pipelines.some((p) => run.pipelines.includes(p)));
+    if (busy) throw conflict(`run ${busy.id} (${busy.status}) writes to ${busy.pipelines.filter((p) => run.pipelines.includes(p)).join(", ")}; ${action} run ${id} once it has ended`, "run_active");
+    return run;
+  };
+  /** The workspace's pipelines and connections for one piece of work, as the CLI's ledger commands have them. */
+  const withLedgers = async <T>(work: (ledgers: { workspace: Workspace; pipelines: LoadedPipeline[]; manager: ConnectionManager }) => Promise<T>): Promise<T> => {
+    const { pipelines } = await catalog.all();
+    const lease = await connections.acquire();
+    try {
+      return await work({ workspace: lease.workspace, pipelines, manager: lease.manager });
+    } finally {
+      await lease.release();
+    }
   };
   return new Hono()
     .get("/runs", async (c) => {
@@ -97,6 +122,20 @@ export function runRoutes(services: RunnerServices): Hono {
       const query = parseQuery(c, rejectsQuery);
       const run = await requireRun(c.req.param("id"));
       return sendJson(c, await readRejects(services, run, query));
+    })
+    .post("/runs/:id/replay", async (c) => {
+      const run = await requireSettledRun(c.req.param("id"), "replay the rejected rows of");
+      const results = await withLedgers(({ workspace, pipelines, manager }) => replayRejects(workspace, run.id, pipelines, manager));
+      const sum = (field: "replayed" | "loaded" | "stillRejected") => results.reduce((n, r) => n + r[field], 0);
+      services.log(`run ${run.id}: replayed ${sum("replayed")} rejected rows, ${sum("loaded")} loaded, ${sum("stillRejected")} still rejected`);
+      return sendJson(c, { runId: run.id, results, replayed: sum("replayed"), loaded: sum("loaded"), stillRejected: sum("stillRejected") } satisfies ReplayAnswer);
+    })
+    .post("/runs/:id/rollback", async (c) => {
+      const run = await requireSettledRun(c.req.param("id"), "roll back");
+      const stages = await withLedgers(({ pipelines, manager }) => rollbackRun(run.id, pipelines, manager));
+      const answer = { runId: run.id, stages, deleted: stages.reduce((n, s) => n + s.deleted, 0), restored: stages.reduce((n, s) => n + s.restored, 0) } satisfies RollbackAnswer;
+      services.log(`run ${run.id}: rolled back (${answer.deleted} rows removed, ${answer.restored} restored)`);
+      return sendJson(c, answer);
     })
     .post("/runs/:id/pause", async (c) => {
       await runs.pause(c.req.param("id"));
