@@ -31,6 +31,7 @@ const ROWS: unknown[][] = [
   [8, "İstanbul ß", "ﬁ", "Ä", -1, "0.01", "12345678901234567890.1234567890", "ß"],
   [9, LONG, LONG, "A\u0301", 2147483647, "0.05", "0.0000000005", "\\N"],
   [10, " ", "\u3000", "1", -2147483648, "-0.05", "-0.5000000000", "x"],
+  [11, "neg zero", null, "0", 0, "-0.00", "-0.0000000000", null],
 ];
 
 const MAPPINGS: Record<string, string> = {
@@ -45,6 +46,8 @@ const MAPPINGS: Record<string, string> = {
   expr_sum: `expr("price + big - 1.5")`,
   expr_negate: `expr("-price * 2 + qty")`,
   expr_column: `expr("price")`,
+  expr_negative_zero: `expr("-price")`,
+  expr_times_minus_one: `expr("price * -1 * qty")`,
   expr_big: `expr("big * big")`,
   expr_compare: `expr("price >= qty")`,
   expr_equal: `expr("price == 0")`,

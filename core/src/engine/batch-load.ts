@@ -21,10 +21,11 @@ export async function loadIsolatingRejects(session: TargetSession, load: (s: Tar
       if (to - from === 1) {
         batch.rejectedAtLoad.add(from);
         const error = caught as { code?: string; column?: string; message?: string; where?: string };
-        const values = batch.sourceValuesAt(from);
+        const values = await batch.sourceValuesAt(from);
+        const loaded = batch.loadValuesAt ? await batch.loadValuesAt(from) : batch.preEncoded ? values : batch.rows[from];
         batch.rejects.push({
           key: batch.keyAt(from), row: rowObject(stage, values), stage: "load",
-          column: error.column ?? copyErrorColumn(error.where, loadColumns(stage.targetColumns, batch.preEncoded), batch.preEncoded ? values : batch.rows[from]), code: error.code, message: messageOf(caught),
+          column: error.column ?? copyErrorColumn(error.where, loadColumns(stage.targetColumns, batch.preEncoded), loaded), code: error.code, message: messageOf(caught),
         });
         return 0;
       }

@@ -24,7 +24,8 @@ export interface PreviewResult {
 /** Reads the first rows of a pipeline's source (those a full run reads first) and transforms them; writes nothing. */
 export async function previewPipeline(workspace: Workspace, loaded: LoadedPipeline, connections: ConnectionManager, limit = 10): Promise<PreviewResult> {
   const { pipeline } = loaded;
-  const stage = await prepareStage(pipeline, effectiveSources(pipeline)[0], connections, workspace.registry, { strict: true });
+  // Source rows as values, in the pipeline's read order: nothing here is loaded, so nothing is computed by the source.
+  const stage = await prepareStage(pipeline, effectiveSources(pipeline)[0], connections, workspace.registry, { strict: true, sourceEncoding: false });
   // Preview never writes: new ids it needs are made up in memory and never saved.
   const { mappers, beforeBatch } = compileMappings(stage, workspace.registry);
   const batch = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, where: sourceFilter(stage, undefined), limit });

@@ -117,6 +117,7 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       await ctx.compiled.beforeBatch(batch.rows);
       const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail", encoded);
       after = transformed.lastKey;
+      await transformed.complete?.();
       await queue.push(transformed);
       if (batch.rows.length < batchSize) break;
     }

@@ -1,5 +1,6 @@
 import type { PreEncodedRows } from "../connectors/connector.js";
 import { copyLineFields } from "../target/statements.js";
+import { sqlText } from "../connectors/keyset.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
 import { legacyKeyText, type IdMapping } from "../target/id-map.js";
 import type { RejectedRow } from "../target/ledger.js";
@@ -14,8 +15,15 @@ export interface TransformedBatch {
   sourceRows: unknown[][];
   /** The source key of `rows[i]`, computed when an error needs it (not kept per row). */
   keyAt(i: number): unknown[];
-  /** The source row of `rows[i]` as values (decoded from its COPY text when the source encoded it), for reporting it. */
-  sourceValuesAt(i: number): unknown[];
+  /**
+   * The source row of `rows[i]` as values (decoded from its COPY text when the source encoded it, read again
+   * by its key when the source computed transforms into that text), for reporting and replaying it.
+   */
+  sourceValuesAt(i: number): unknown[] | Promise<unknown[]>;
+  /** Finishes what the batch reports asynchronously (the source rows of rows rejected by a transform, read again): before it is loaded. */
+  complete?(): Promise<void>;
+  /** `rows[i]`'s values in load order, when they are not `rows[i]` itself (a source-computed line: for naming the column COPY refused). */
+  loadValuesAt?(i: number): Promise<unknown[]>;
   /** Rows the source encoded as COPY text: where each keeps its line. */
   preEncoded?: PreEncodedRows;
   rejects: RejectedRow[];
@@ -84,6 +92,7 @@ function computedBatch(
   let out = rows;
   let sourceRows = rows;
   const rejects: RejectedRow[] = [];
+  const rejectedRows: unknown[][] = [];
   // Each row becomes its Node values and its line; the source row is kept only where a row is rejected
   // (then `out` and `sourceRows` part ways).
   const result: unknown[][] = new Array(rows.length);
@@ -102,6 +111,7 @@ function computedBatch(
         throw error.withContext({ pipeline: stage.pipeline.name, column, batch: at.number, rowKey, stage: "transform", fix: 'fix the value or the mapping, or set onError: "skip" to reject such rows' });
       }
       rejects.push({ key: rowKey, row: rowObject(stage, valuesOfComputedRow(row, textAt)), stage: "transform", column: error.context.column ?? column, code: error.context.code, message: error.message });
+      rejectedRows.push(row);
       if (sourceRows === rows) sourceRows = rows.slice(0, r);
       continue;
     }
@@ -113,11 +123,36 @@ function computedBatch(
   out = result;
   const batch = at.batch(out, sourceRows, rejects);
   batch.preEncoded = { textAt: width, leading: width, columns: computed.columns };
-  batch.sourceValuesAt = (i) => valuesOfComputedRow(sourceRows[i], textAt);
+  // The line holds target values, not the source's: a rejected row (rare) is read again as values by its key.
+  batch.sourceValuesAt = (i) => readSourceRow(stage, sourceRows[i]);
+  if (rejectedRows.length) {
+    batch.complete = async () => {
+      for (const [i, row] of rejectedRows.entries()) rejects[i].row = rowObject(stage, await readSourceRow(stage, row));
+    };
+  }
+  batch.loadValuesAt = async (i) => {
+    const values = await readSourceRow(stage, sourceRows[i]);
+    const byTarget = new Map(stage.targetColumns.map((column, j) => [column, j]));
+    return computed.columns.map((column) => {
+      try {
+        return compiled.mappers[byTarget.get(column)!](values);
+      } catch {
+        return undefined;
+      }
+    });
+  };
   return batch;
 }
 
-/** The values a computed row was read with (its line holds target values, not source ones: those read columns are left out). */
+/** A source row read again as values by its key (the whole row the value path reads), for reporting and replaying it. */
+async function readSourceRow(stage: PreparedStage, row: unknown[]): Promise<unknown[]> {
+  const q = (name: string) => sqlText(stage.source.dialect.quoteIdentifier(name));
+  const where = { sql: stage.key.map((k, i) => `${q(k)} = {${i + 1}}`).join(" AND "), params: stage.keyIndexes.map((i) => row[i]) };
+  const { rows } = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, where, limit: 1 });
+  return rows[0] ?? valuesOfComputedRow(row, stage.sourceEncoding!.valueColumns);
+}
+
+/** The values a computed row was read with, when it cannot be read again (its line holds target values: those read columns are left out). */
 function valuesOfComputedRow(row: unknown[], textAt: number): unknown[] {
   return row.slice(0, textAt);
 }
