@@ -169,13 +169,25 @@ export interface RowBatch {
   rows: unknown[][];
 }
 
-/** Where a pre-encoded row keeps its COPY text: `row[textAt]` follows the row's first `leading` values. */
+/**
+ * Where a pre-encoded row keeps its COPY text: `row[textAt]` follows the row's first `leading` values. The text is a
+ * string or its UTF-8 bytes: a source that can hand the line over as bytes saves decoding it only to encode it again.
+ */
 export interface PreEncodedRows {
   textAt: number;
   leading: number;
   /** The columns in the order the row holds them, when that is not the order given to `bulkLoad` (see `loadColumns`). */
   columns?: string[];
 }
+
+/** A pre-encoded row's COPY text line, as it was read (see {@link PreEncodedRows}). */
+export type CopyTextLine = string | Uint8Array;
+
+export const isCopyTextLine = (value: unknown): value is CopyTextLine => typeof value === "string" || value instanceof Uint8Array;
+
+/** A line as text, for the rare reader that needs its fields (a rejected row). */
+export const copyLineText = (line: CopyTextLine): string =>
+  typeof line === "string" ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("utf8");
 
 /** The columns a batch's rows hold, in order: a pre-encoded row's own order, else the target's. */
 export const loadColumns = (columns: string[], preEncoded: PreEncodedRows | undefined) => preEncoded?.columns ?? columns;

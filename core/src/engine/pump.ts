@@ -1,4 +1,4 @@
-import { loadColumns, type ReadRequest, type RowBatch } from "../connectors/connector.js";
+import { isCopyTextLine, loadColumns, type ReadRequest, type RowBatch } from "../connectors/connector.js";
 import { andWhere, sqlText } from "../connectors/keyset.js";
 import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
@@ -107,7 +107,7 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
       const encodedPage = encoding && await readPage({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText });
       // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
-      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => typeof row[encoding!.valueColumns] === "string");
+      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => isCopyTextLine(row[encoding!.valueColumns]));
       if (encodedPage && !encoded) {
         ctx.emit({ type: "log", pipeline: pipeline.name, level: "warn", message: `${pipeline.name}: the source could not encode the page ${after ? `after key ${formatKey(after)}` : "from the start"} as COPY text; reading it as values` });
       }

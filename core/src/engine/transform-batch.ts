@@ -1,4 +1,4 @@
-import type { PreEncodedRows } from "../connectors/connector.js";
+import { type CopyTextLine, copyLineText, type PreEncodedRows } from "../connectors/connector.js";
 import { copyLineFields } from "../target/statements.js";
 import { sqlText } from "../connectors/keyset.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
@@ -163,7 +163,7 @@ function valuesOfComputedRow(row: unknown[], textAt: number): unknown[] {
  * where the text alone would change how they read (numbers, booleans).
  */
 function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number): unknown[] {
-  return copyLineFields(row[textAt] as string).map((text, i) => {
+  return copyLineFields(copyLineText(row[textAt] as CopyTextLine)).map((text, i) => {
     if (i < textAt) return row[i];
     if (text === null) return null;
     switch (stage.sourceColumns.find((c) => c.name === stage.readColumns[i])?.type.kind) {

@@ -97,7 +97,15 @@ export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: s
     if (text === undefined) return undefined;
     fields.push(`IFNULL(${text}, ${NULL_TEXT})`);
   }
-  return fields.length ? `CONCAT_WS(${utf8("\t")}, ${fields.join(", ")})` : undefined;
+  return fields.length ? mysqlCopyLine(fields) : undefined;
+}
+
+/**
+ * A row's COPY text line from its fields, as bytes: a binary result reaches Node as a Buffer over the driver's
+ * packet, so the line is never decoded into a JavaScript string only to be encoded to UTF-8 again for COPY.
+ */
+export function mysqlCopyLine(fields: readonly string[]): string {
+  return `CAST(CONCAT_WS(${utf8("\t")}, ${fields.join(", ")}) AS BINARY)`;
 }
 
 /** One column's COPY text field (NULL when the value is NULL), or `undefined` when its type has no exact rendering (see {@link mysqlCopyTextRow}). */

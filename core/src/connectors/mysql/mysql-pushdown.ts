@@ -1,6 +1,6 @@
 import { literalCopyText, literalPlainText, isExactCondition, type ExactExpression, type PushdownExpression, type SourcePushdown } from "../pushdown.js";
 import type { PortableType } from "../connector.js";
-import { mysqlCopyEscape, mysqlCopyTextValue, NULL_TEXT, quoteMysqlIdentifier, utf8 } from "./mysql-dialect.js";
+import { mysqlCopyEscape, mysqlCopyLine, mysqlCopyTextValue, NULL_TEXT, quoteMysqlIdentifier, utf8 } from "./mysql-dialect.js";
 import { mysqlReadShape, type MysqlReadOptions } from "./mysql-types.js";
 
 /**
@@ -121,7 +121,7 @@ export function mysqlPushdown(options: MysqlReadOptions): SourcePushdown {
       const text = copy(expression);
       return text === undefined ? undefined : `IFNULL(${text}, ${NULL_TEXT})`;
     },
-    line: (fields) => `CONCAT_WS(${utf8("\t")}, ${fields.join(", ")})`,
+    line: mysqlCopyLine,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { PreEncodedRows } from "../connector.js";
+import { type CopyTextLine, copyLineText, type PreEncodedRows } from "../connector.js";
 
 /**
  * Encodes rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes for
@@ -13,7 +13,7 @@ export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncod
       if (i > 0) out += "\t";
       out += encodeCopyValue(row[i]);
     }
-    if (preEncoded) out += (values > 0 ? "\t" : "") + (row[preEncoded.textAt] as string);
+    if (preEncoded) out += (values > 0 ? "\t" : "") + copyLineText(row[preEncoded.textAt] as CopyTextLine);
     out += "\n";
   }
   return out;
@@ -54,14 +54,18 @@ export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEn
       chunk[used++] = i === last ? NEWLINE : TAB;
     }
     if (preEncoded) {
-      const line = row[preEncoded.textAt] as string;
-      const need = line.length * 3 + 1;
+      const line = row[preEncoded.textAt] as CopyTextLine;
+      const need = (typeof line === "string" ? line.length * 3 : line.byteLength) + 1;
       if (used + need > chunk.length) {
         if (used > 0) yield chunk.subarray(0, used);
         chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
         used = 0;
       }
-      used += chunk.write(line, used, "utf8");
+      if (typeof line === "string") used += chunk.write(line, used, "utf8");
+      else {
+        chunk.set(line, used);
+        used += line.byteLength;
+      }
       chunk[used++] = NEWLINE;
     }
   }
