@@ -58,6 +58,14 @@ async function sessionLock(target: Target, ledger: Ledger, scope: LockScope): Pr
     await session.release();
     throw await alreadyRunning(ledger, scope);
   };
+  return heldOn(take, (session) => session.query(UNLOCK, [lockKey(scope)]));
+}
+
+/**
+ * A lock held by a dedicated session that `take` opens: taken again on a new session if the one holding it died
+ * (the server let go of the lock with it), let go of by `unlock` at the end, the session closed if that fails.
+ */
+async function heldOn(take: () => Promise<TargetSession>, unlock: (session: TargetSession) => Promise<unknown>): Promise<RunLock> {
   let session = await take();
   return {
     async reassert() {
@@ -67,7 +75,7 @@ async function sessionLock(target: Target, ledger: Ledger, scope: LockScope): Pr
       session = await take();
     },
     async release() {
-      const unlocked = await session.query(UNLOCK, [lockKey(scope)]).then(() => true, () => false);
+      const unlocked = await unlock(session).then(() => true, () => false);
       await session.release(!unlocked);
     },
   };
@@ -120,19 +128,7 @@ async function partitionLock(target: Target, ledger: Ledger, scope: Required<Loc
     }
     return session;
   };
-  let session = await take();
-  return {
-    async reassert() {
-      const alive = await session.query("SELECT 1").then(() => true, () => false);
-      if (alive) return;
-      await session.release(true);
-      session = await take();
-    },
-    async release() {
-      const unlocked = await session.query("SELECT pg_advisory_unlock_all()").then(() => true, () => false);
-      await session.release(!unlocked);
-    },
-  };
+  return heldOn(take, (session) => session.query("SELECT pg_advisory_unlock_all()"));
 }
 
 const claims = new WeakMap<Target, Set<string>>();
