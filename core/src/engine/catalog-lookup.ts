@@ -1,6 +1,7 @@
-import type { Catalog, Connector, TableInfo, TableRef } from "../connectors/connector.js";
+import type { SourceSpec } from "../authoring/pipeline.js";
+import type { Catalog, Connector, ResultColumn, Source, TableInfo, TableRef } from "../connectors/connector.js";
 import { asDerivedTable } from "../connectors/keyset.js";
-import { configError, messageOf, type DataBridgeError } from "../errors.js";
+import { configError, isDataBridgeError, messageOf, type DataBridgeError } from "../errors.js";
 import { didYouMean } from "../util/suggest.js";
 import type { Problem } from "./analysis.js";
 import type { PreparedStage } from "./prepare.js";
@@ -50,4 +51,31 @@ export async function sourceFilterProblem(source: Connector, from: PreparedStage
     if (source.classifyError(error) === "transient") throw error;
     return problem(`source.where ${JSON.stringify(where)} is not a valid condition on ${sourceLabel}: ${messageOf(error).replace(/\s+/g, " ").trim()} (write it in the ${source.type} source's own SQL, as after WHERE)`);
   }
+}
+
+/** An error with where it happened added, when it is one of DataBridge's (a driver's own error passes as it is). */
+export function contextualize(error: unknown, context: ConstructorParameters<typeof DataBridgeError>[2]): unknown {
+  return isDataBridgeError(error) ? error.withContext(context ?? {}) : error;
+}
+
+/** What a stage reads: a source table from the catalog (refused with did-you-mean when missing), or a query's result columns. */
+export async function describeSource(source: Source, sourceSpec: SourceSpec, pipeline: string): Promise<{
+  from: PreparedStage["from"]; sourceTable?: TableInfo; sourceColumns: ResultColumn[]; estimatedRows: number | null; sourceLabel: string;
+}> {
+  if (sourceSpec.table) {
+    const ref = parseTableName(sourceSpec.table);
+    const { table } = await lookupTable(source, ref);
+    if (!table) throw await unknownTableError(source, ref, pipeline, "source");
+    return {
+      from: { table: { schema: table.schema, name: table.name } },
+      sourceTable: table,
+      sourceColumns: table.columns.map((c) => ({ name: c.name, type: c.type })),
+      estimatedRows: table.estimatedRows,
+      sourceLabel: `${source.name}:${table.schema ? `${table.schema}.` : ""}${table.name}`,
+    };
+  }
+  const sourceColumns = await source.describeQuery(sourceSpec.query!).catch((e) => {
+    throw contextualize(e, { pipeline, connection: source.name, fix: "check the source query" });
+  });
+  return { from: { query: sourceSpec.query! }, sourceColumns, estimatedRows: null, sourceLabel: `${source.name}:(query)` };
 }

@@ -1,18 +1,18 @@
 import { keyList, DEFAULT_BATCH_SIZE, type LoadMode, type OnError, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
 import { isTarget, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
-import { configError, DataBridgeError, isDataBridgeError } from "../errors.js";
+import { configError } from "../errors.js";
 import { mappingColumns } from "../transforms/argument-roles.js";
 import { didYouMean } from "../util/suggest.js";
 import type { ConnectionManager } from "../workspace/connections.js";
 import type { Registry } from "../workspace/registry.js";
 import { loadStrategy, type LoadStrategy } from "../target/load-modes.js";
 import { analyzeMapping, conflictKeyProblems, type Problem } from "./analysis.js";
-import { lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
+import { contextualize, describeSource, lookupTable, parseTableName, sourceFilterProblem, unknownTableError } from "./catalog-lookup.js";
 import { carriedColumns } from "./carried-columns.js";
 import { buildTargetSchema, type TargetTableSchema } from "../schema/target-schema.js";
 import type { KeyRangePartition } from "./partitions.js";
-import { deletePlan, parseLag, passesRowsThrough, pushDownEncoding, tenantColumnOf } from "./stage-decisions.js";
-import { planTransformPushdown, type ComputedAt } from "./pushdown-plan.js";
+import { deletePlan, encodingPlan, parseLag, passesRowsThrough, tenantColumnOf } from "./stage-decisions.js";
+import type { ComputedAt } from "./pushdown-plan.js";
 
 export interface PreparedStage {
   pipeline: Pipeline;
@@ -117,27 +117,8 @@ export async function prepareStage(
   }
   const target = targetConnection;
 
-  let from: PreparedStage["from"];
-  let sourceTable: TableInfo | undefined;
-  let sourceColumns: ResultColumn[];
-  let estimatedRows: number | null = null;
-  let sourceLabel: string;
-  if (sourceSpec.table) {
-    const ref = parseTableName(sourceSpec.table);
-    const { table } = await lookupTable(source, ref);
-    if (!table) throw await unknownTableError(source, ref, pipeline.name, "source");
-    sourceTable = table;
-    from = { table: { schema: table.schema, name: table.name } };
-    sourceColumns = table.columns.map((c) => ({ name: c.name, type: c.type }));
-    estimatedRows = table.estimatedRows;
-    sourceLabel = `${source.name}:${table.schema ? `${table.schema}.` : ""}${table.name}`;
-  } else {
-    from = { query: sourceSpec.query! };
-    sourceColumns = await source.describeQuery(sourceSpec.query!).catch((e) => {
-      throw contextualize(e, { ...context, connection: source.name, fix: "check the source query" });
-    });
-    sourceLabel = `${source.name}:(query)`;
-  }
+  const { from, sourceTable, sourceColumns, sourceLabel, ...described } = await describeSource(source, sourceSpec, pipeline.name);
+  let estimatedRows = described.estimatedRows;
 
   const key = keyList(sourceSpec.key).length ? keyList(sourceSpec.key) : sourceTable?.primaryKey ?? [];
   if (!key.length) {
@@ -242,22 +223,15 @@ export async function prepareStage(
   }
 
   const passesThrough = passesRowsThrough({ targetColumns, readColumns, pipeline });
-  let sourceEncoding = passesThrough && options.sourceEncoding !== false ? pushDownEncoding(source, sourceTable, readColumns, [
-    ...pageKey.map((_, i) => i), ...keyIndexes, ...targetKey.map((k) => targetColumns.indexOf(k)),
-  ]) : undefined;
-  let computedAt: ComputedAt[] | undefined = sourceEncoding ? targetColumns.map(() => "source") : undefined;
-  if (!passesThrough && options.sourceEncoding !== false) {
-    const pushed = planTransformPushdown({
-      source, table: sourceTable, pipeline, targetColumns, readColumns, targetKey, tenantColumn, tenant: sourceSpec.tenant ?? "", transforms: registry.transforms,
-      engineReads: [...pageKey, ...key, ...(pipeline.idMap ? [pipeline.idMap.key] : [])],
-    });
-    if (pushed) {
-      readColumns = pushed.readColumns;
-      keyIndexes = key.map((k) => readColumns.indexOf(k));
-      sourceEncoding = { copyText: pushed.copyText, valueColumns: pushed.valueColumns, computed: { nodeColumns: pushed.nodeColumns, columns: pushed.loadColumns } };
-      computedAt = pushed.computedAt;
-    }
+  const encoding = options.sourceEncoding === false ? undefined : encodingPlan({
+    source, table: sourceTable, pipeline, passesThrough, targetColumns, readColumns, targetKey, key, pageKey, keyIndexes, tenantColumn,
+    tenant: sourceSpec.tenant ?? "", transforms: registry.transforms,
+  });
+  if (encoding?.readColumns) {
+    readColumns = encoding.readColumns;
+    keyIndexes = key.map((k) => readColumns.indexOf(k));
   }
+  const { sourceEncoding, computedAt } = encoding ?? {};
 
   const stage: Omit<PreparedStage, "strategy"> = {
     pipeline, sourceSpec, tenant: sourceSpec.tenant ?? "", source, target, from, sourceTable, sourceColumns, readColumns, key, pageKey, keyIndexes, incremental, idMapColumn, sourceEncoding, computedAt,
@@ -268,9 +242,5 @@ export async function prepareStage(
     problems, targetLabel, sourceLabel,
   };
   return { ...stage, strategy: loadStrategy(stage) };
-}
-
-function contextualize(error: unknown, context: ConstructorParameters<typeof DataBridgeError>[2]): unknown {
-  return isDataBridgeError(error) ? error.withContext(context ?? {}) : error;
 }
 

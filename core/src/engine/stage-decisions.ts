@@ -3,6 +3,8 @@ import type { ColumnInfo, Connector, TableInfo } from "../connectors/connector.j
 import { configError } from "../errors.js";
 import { DURATION_FORMAT, parseDuration } from "../util/duration.js";
 import type { DeletePlan, PreparedStage } from "./prepare.js";
+import { planTransformPushdown, type ComputedAt } from "./pushdown-plan.js";
+import type { TransformDefinition } from "../authoring/plugin.js";
 
 /** Decisions about a stage that more than one part of DataBridge needs: each is made here, once. */
 
@@ -42,6 +44,34 @@ export function pushDownEncoding(source: Connector, table: TableInfo | undefined
   if (columns.some((c) => !c)) return undefined;
   const copyText = source.dialect.copyTextRow(columns as ColumnInfo[]);
   return copyText ? { copyText, valueColumns: Math.max(0, ...needed) + 1 } : undefined;
+}
+
+/**
+ * How a stage's rows travel from the source: passed through as COPY text the source renders, transforms computed
+ * by the source where its SQL gives exactly Node's value (then `readColumns` is what to read instead), or —
+ * `undefined` — every value read and encoded in Node.
+ */
+export function encodingPlan(stage: {
+  source: Connector; table: TableInfo | undefined; pipeline: Pipeline; passesThrough: boolean; targetColumns: string[]; readColumns: string[];
+  targetKey: string[]; key: string[]; pageKey: string[]; keyIndexes: number[]; tenantColumn: string | undefined; tenant: string;
+  transforms: ReadonlyMap<string, TransformDefinition<never>>;
+}): { sourceEncoding: PreparedStage["sourceEncoding"]; computedAt: ComputedAt[]; readColumns?: string[] } | undefined {
+  const { source, table, pipeline, targetColumns, readColumns, targetKey, key, pageKey } = stage;
+  if (stage.passesThrough) {
+    const sourceEncoding = pushDownEncoding(source, table, readColumns, [
+      ...pageKey.map((_, i) => i), ...stage.keyIndexes, ...targetKey.map((k) => targetColumns.indexOf(k)),
+    ]);
+    return sourceEncoding && { sourceEncoding, computedAt: targetColumns.map(() => "source") };
+  }
+  const pushed = planTransformPushdown({
+    source, table, pipeline, targetColumns, readColumns, targetKey, tenantColumn: stage.tenantColumn, tenant: stage.tenant, transforms: stage.transforms,
+    engineReads: [...pageKey, ...key, ...(pipeline.idMap ? [pipeline.idMap.key] : [])],
+  });
+  return pushed && {
+    sourceEncoding: { copyText: pushed.copyText, valueColumns: pushed.valueColumns, computed: { nodeColumns: pushed.nodeColumns, columns: pushed.loadColumns } },
+    computedAt: pushed.computedAt,
+    readColumns: pushed.readColumns,
+  };
 }
 
 /** `"5m"`, `"30s"`, `"2h"`, `"1d"` → seconds. */
