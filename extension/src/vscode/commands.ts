@@ -154,7 +154,8 @@ export function registerCommands(s: CommandServices): vscode.Disposable[] {
     }
     const picked = await vscode.window.showQuickPick(
       candidates.map((r) => ({ label: r.pipelines.join(", "), description: `${runDescription(r)} · ${r.id}`, detail: r.error ?? undefined, id: r.id })),
-      { title, placeHolder: "Run (newest first)" },
+      // Kept open when the focus moves (a report or notification opening meanwhile would otherwise close it unanswered).
+      { title, placeHolder: "Run (newest first)", ignoreFocusOut: true },
     );
     return picked?.id;
   };
