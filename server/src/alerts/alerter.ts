@@ -1,4 +1,4 @@
-import { createTransport } from "nodemailer";
+import type { createTransport } from "nodemailer";
 import type { AlertDeliveryView } from "@databridge/core/runner-protocol";
 import { type DataBridgeError, isDataBridgeError, messageOf, terminalError, transientError } from "@databridge/core";
 import { type Alert, emailMessage, webhookBody } from "./alert-message.js";
@@ -82,7 +82,9 @@ export class Alerter {
 
   private async sendEmail(email: NonNullable<AlertSettings["email"]>, alert: Alert): Promise<void> {
     const { smtp } = email;
-    this.transport ??= createTransport({
+    // Loaded when a first email goes out: most runs send none, and nodemailer is slow to load.
+    const { createTransport: openTransport } = await import("nodemailer");
+    this.transport ??= openTransport({
       host: smtp.hostname.replace(/^\[|\]$/g, ""),
       port: smtp.port ? Number(smtp.port) : smtp.protocol === "smtps:" ? 465 : 587,
       secure: smtp.protocol === "smtps:",

@@ -20,7 +20,7 @@ export async function workerCommand(options: WorkerOptions, global: GlobalOption
   const queue = parseQueueUrl(options.queue);
   const concurrency = options.concurrency ?? 1;
   return withWorkspace(global, io, undefined, async (workspace, connections) => {
-    const worker = startUnitWorker(queue, {
+    const worker = await startUnitWorker(queue, {
       concurrency, lockDurationMs: lockDurationMs(io.env),
       work: async (unit, emit): Promise<WorkUnitOutcome> => {
         const name = `${unit.pipeline}${unit.tenant ? ` [${unit.tenant}]` : ""}${unit.partition ? ` key range ${unit.partition.id}` : ""}`;

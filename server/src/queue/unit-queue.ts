@@ -1,4 +1,5 @@
-import { Queue, QueueEvents, Worker, type Job } from "bullmq";
+// bullmq (and ioredis under it) load only for queue runs and workers: a plain `databridge run` starts faster without them.
+import type { Job, Worker } from "bullmq";
 import { emptyCounts, messageOf, type EventInput, type UnitExecutor, type WorkUnit, type WorkUnitOutcome } from "@databridge/core";
 import type { QueueConnection } from "./queue-url.js";
 
@@ -32,6 +33,7 @@ const parsed = <T>(value: unknown): T => (typeof value === "string" ? (JSON.pars
  */
 export async function openUnitQueue(queueConnection: QueueConnection): Promise<{ execute: UnitExecutor; close(): Promise<void> }> {
   const { connection } = queueConnection;
+  const { Queue, QueueEvents } = await import("bullmq");
   const queue = new Queue(UNIT_QUEUE, { connection });
   const events = new QueueEvents(UNIT_QUEUE, { connection });
   // Progress reported before we listen would be lost: listen first, then queue.
@@ -80,10 +82,11 @@ export async function openUnitQueue(queueConnection: QueueConnection): Promise<{
  * The worker side: takes units off the queue, `concurrency` at a time, runs each with `work`, and reports the
  * unit's events as job progress (the submitter folds them into the run's events).
  */
-export function startUnitWorker(
+export async function startUnitWorker(
   queueConnection: QueueConnection,
   options: { concurrency: number; lockDurationMs: number; work: (unit: WorkUnit, emit: (event: EventInput) => void, job: Job<WorkUnit>) => Promise<WorkUnitOutcome> },
-): Worker<WorkUnit, WorkUnitOutcome> {
+): Promise<Worker<WorkUnit, WorkUnitOutcome>> {
+  const { Worker } = await import("bullmq");
   return new Worker<WorkUnit, WorkUnitOutcome>(UNIT_QUEUE, async (job) => {
     let reporting: Promise<unknown> = Promise.resolve();
     // In order, never holding up the load: the submitter gets them in the order they happened.
