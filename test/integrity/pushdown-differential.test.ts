@@ -32,6 +32,8 @@ const ROWS: unknown[][] = [
   [9, LONG, LONG, "A\u0301", 2147483647, "0.05", "0.0000000005", "\\N"],
   [10, " ", "\u3000", "1", -2147483648, "-0.05", "-0.5000000000", "x"],
   [11, "neg zero", null, "0", 0, "-0.00", "-0.0000000000", null],
+  // Double quotes: MariaDB writes its lines as CSV, where a quote is the one character that must be escaped.
+  [12, 'say "hi"', '"', '"q"', 5, "1.00", "1.0000000000", '""\t"'],
 ];
 
 const MAPPINGS: Record<string, string> = {
@@ -39,7 +41,7 @@ const MAPPINGS: Record<string, string> = {
   concat_no_separator: `concat(["first", "last"])`,
   concat_numbers: `concat(["code", "qty", "price", "big"], "|")`,
   concat_tab: `concat(["note", "first"], "\\t\\\\")`,
-  lookup_code: `lookup("code", { a: "Alpha", A: "upper", "a ": "spaced", "ä": "umlaut", "": "empty", "x\\ty": "tab\\\\val" }, "other")`,
+  lookup_code: `lookup("code", { a: "Alpha", A: "upper", "a ": "spaced", "ä": "umlaut", "": "empty", "x\\ty": "tab\\\\val", '"q"': 'quo"te' }, "other")`,
   lookup_qty: `lookup("qty", { "1": 1.5, "2": true, "3": null, "-7": "minus" }, "none")`,
   lookup_price: `lookup("price", { "12.50": "twelve-fifty", "12.5": "never", "0.00": "zero" }, null)`,
   expr_multiply: `expr("qty * price")`,
@@ -62,6 +64,7 @@ const MAPPINGS: Record<string, string> = {
   constant_text: `constant("tab\\there \\\\ back")`,
   constant_number: `constant(42.5)`,
   constant_boolean: `constant(false)`,
+  constant_quoted: `constant('he said "no"\\t')`,
 };
 /** Stay in Node by design (Unicode case mapping; split has no pushdown): the plan must say so. */
 const NODE_MAPPINGS: Record<string, string> = {
@@ -137,5 +140,6 @@ describe.skipIf(!servers).each(["mariadb", "postgres"] as const)("transforms com
     expect(fromNode[4]).toMatchObject({ trim_first: "pad", lookup_code: "spaced" });
     expect(fromNode[4].expr_big).toMatch(/^9{29}8/);
     expect(fromNode[6]).toMatchObject({ expr_multiply: "10000", expr_column: "100" });
+    expect(fromNode[11]).toMatchObject({ concat_names: 'say "hi" "', lookup_code: 'quo"te', concat_tab: '""\t"\t\\say "hi"', constant_quoted: 'he said "no"\t' });
   }, 240_000);
 });

@@ -127,11 +127,12 @@ export interface SqlDialect {
   nowMinusSeconds(seconds: number, cursor?: PortableType): string;
   /**
    * Encoding pushed down to the source: an SQL expression rendering these columns, in order, as one
-   * line of PostgreSQL's COPY text format (tab-separated, `\N` for NULL, escapes applied) — exactly the
-   * text the engine would have encoded from the values it reads. `undefined` when a column's type has
-   * no such exact rendering; the engine then reads values as usual.
+   * COPY line in `copyLineFormat` — exactly the values the engine would have encoded from what it reads.
+   * `undefined` when a column's type has no such exact rendering; the engine then reads values as usual.
    */
   copyTextRow?(columns: readonly { name: string; nativeType: string }[]): string | undefined;
+  /** The COPY format `copyTextRow` and `pushdown` write (default `text`). */
+  copyLineFormat?: CopyLineFormat;
   /**
    * Transforms computed by the source (with `copyTextRow`'s text for plain columns): each target column's
    * COPY text field exactly as the engine would encode the transform's value, joined into one line.
@@ -170,12 +171,22 @@ export interface RowBatch {
 }
 
 /**
+ * How a source writes a row as one COPY line:
+ * - `text`: PostgreSQL's text format: tab-separated, `\N` for NULL, backslash escapes for backslash, tab, newline, CR;
+ * - `csv`: CSV with a tab delimiter: text always double-quoted (a quote doubled, anything else as it is), NULL an empty
+ *   unquoted field, numbers and dates bare. A source that builds the line in SQL escapes one character instead of four.
+ */
+export type CopyLineFormat = "text" | "csv";
+
+/**
  * Where a pre-encoded row keeps its COPY text: `row[textAt]` follows the row's first `leading` values. The text is a
  * string or its UTF-8 bytes: a source that can hand the line over as bytes saves decoding it only to encode it again.
  */
 export interface PreEncodedRows {
   textAt: number;
   leading: number;
+  /** The line's format (default `text`); the leading values are written in the same format. */
+  format?: CopyLineFormat;
   /** The columns in the order the row holds them, when that is not the order given to `bulkLoad` (see `loadColumns`). */
   columns?: string[];
 }

@@ -50,8 +50,8 @@ export const isExactCondition = (expression: ExactExpression) => expression.op =
 
 /**
  * A source that computes transforms itself (a capability of its dialect): `field` gives the SQL of one
- * target column's COPY text field (escaped, `\N` for NULL) — exactly the text Node would have encoded
- * from the transform's value — or `undefined` where this database cannot compute exactly that; `line`
+ * target column's COPY field in the dialect's `copyLineFormat` (NULL when the value is NULL) — exactly what
+ * Node would have encoded from the transform's value — or `undefined` where this database cannot compute exactly that; `line`
  * joins fields into one COPY text line.
  */
 export interface SourcePushdown {
@@ -65,6 +65,11 @@ export function literalCopyText(value: PushdownLiteral): string | null {
   if (typeof value === "boolean") return value ? "t" : "f";
   const text = typeof value === "number" ? (Object.is(value, -0) ? "-0" : String(value)) : value;
   return text.replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!);
+}
+
+/** The field of a CSV COPY line (see `CopyLineFormat`) that reads back as this literal: text quoted, the rest as COPY text writes it. */
+export function literalCsvText(value: PushdownLiteral): string | null {
+  return typeof value === "string" ? `"${value.replace(/"/g, '""')}"` : literalCopyText(value);
 }
 
 /** A literal's text as transforms read it (`asText`): strings as they are, numbers and booleans as `String` writes them. */

@@ -1,5 +1,5 @@
 import { keyList, DEFAULT_BATCH_SIZE, type LoadMode, type OnError, type Pipeline, type SourceSpec } from "../authoring/pipeline.js";
-import { isTarget, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
+import { type CopyLineFormat, isTarget, type ResultColumn, type Source, type TableInfo, type TableRef, type Target } from "../connectors/connector.js";
 import { configError } from "../errors.js";
 import { mappingColumns } from "../transforms/argument-roles.js";
 import { didYouMean } from "../util/suggest.js";
@@ -40,6 +40,8 @@ export interface PreparedStage {
    */
   sourceEncoding?: {
     copyText: string;
+    /** The format the source writes the line in (its dialect's `copyLineFormat`). */
+    format: CopyLineFormat;
     valueColumns: number;
     /**
      * Transforms computed by the source: the target columns Node still computes (indexes, in load order),

@@ -43,7 +43,7 @@ export function pushDownEncoding(source: Connector, table: TableInfo | undefined
   const columns = readColumns.map((name) => table.columns.find((c) => c.name === name));
   if (columns.some((c) => !c)) return undefined;
   const copyText = source.dialect.copyTextRow(columns as ColumnInfo[]);
-  return copyText ? { copyText, valueColumns: Math.max(0, ...needed) + 1 } : undefined;
+  return copyText ? { copyText, format: source.dialect.copyLineFormat ?? "text", valueColumns: Math.max(0, ...needed) + 1 } : undefined;
 }
 
 /**
@@ -68,7 +68,7 @@ export function encodingPlan(stage: {
     engineReads: [...pageKey, ...key, ...(pipeline.idMap ? [pipeline.idMap.key] : [])],
   });
   return pushed && {
-    sourceEncoding: { copyText: pushed.copyText, valueColumns: pushed.valueColumns, computed: { nodeColumns: pushed.nodeColumns, columns: pushed.loadColumns } },
+    sourceEncoding: { copyText: pushed.copyText, format: source.dialect.copyLineFormat ?? "text", valueColumns: pushed.valueColumns, computed: { nodeColumns: pushed.nodeColumns, columns: pushed.loadColumns } },
     computedAt: pushed.computedAt,
     readColumns: pushed.readColumns,
   };

@@ -40,7 +40,7 @@ export function transformBatch(stage: PreparedStage, compiled: CompiledMappings,
   const { mappers } = compiled;
   const pageLength = stage.pageKey.length;
   const keyOf = (row: unknown[]) => stage.keyIndexes.map((i) => row[i]);
-  const preEncoded = encoded && stage.sourceEncoding ? { textAt: stage.sourceEncoding.valueColumns, leading: 0 } : undefined;
+  const preEncoded = encoded && stage.sourceEncoding ? { textAt: stage.sourceEncoding.valueColumns, leading: 0, format: stage.sourceEncoding.format } : undefined;
   const batch = (out: unknown[][], sourceRows: unknown[][], rejects: RejectedRow[]): TransformedBatch => ({
     number, rows: out, sourceRows, keyAt: (i) => keyOf(sourceRows[i]), rejects, rejectedAtLoad: new Set(), idMappings: compiled.idMap.takePending(),
     sourceValuesAt: (i) => (preEncoded ? valuesOfEncodedRow(stage, sourceRows[i], preEncoded.textAt) : sourceRows[i]), preEncoded,
@@ -122,7 +122,7 @@ function computedBatch(
   result.length = kept;
   out = result;
   const batch = at.batch(out, sourceRows, rejects);
-  batch.preEncoded = { textAt: width, leading: width, columns: computed.columns };
+  batch.preEncoded = { textAt: width, leading: width, columns: computed.columns, format: stage.sourceEncoding!.format };
   // The line holds target values, not the source's: a rejected row (rare) is read again as values by its key.
   batch.sourceValuesAt = (i) => readSourceRow(stage, sourceRows[i]);
   if (rejectedRows.length) {
@@ -163,7 +163,7 @@ function valuesOfComputedRow(row: unknown[], textAt: number): unknown[] {
  * where the text alone would change how they read (numbers, booleans).
  */
 function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number): unknown[] {
-  return copyLineFields(copyLineText(row[textAt] as CopyTextLine)).map((text, i) => {
+  return copyLineFields(copyLineText(row[textAt] as CopyTextLine), stage.sourceEncoding?.format).map((text, i) => {
     if (i < textAt) return row[i];
     if (text === null) return null;
     switch (stage.sourceColumns.find((c) => c.name === stage.readColumns[i])?.type.kind) {

@@ -78,7 +78,7 @@ export function loadStrategy(stage: Omit<PreparedStage, "strategy">): LoadStrate
           if (!rows.length) return 0;
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
           // The ordinal leads each staged row; a pre-encoded row's text moves one place along with it.
-          const preEncoded = meta.preEncoded && { textAt: meta.preEncoded.textAt + 1, leading: meta.preEncoded.leading + 1 };
+          const preEncoded = meta.preEncoded && { textAt: meta.preEncoded.textAt + 1, leading: meta.preEncoded.leading + 1, format: meta.preEncoded.format };
           await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...loadColumns(targetColumns, meta.preEncoded)], rows.map((row, i) => [i, ...row]), preEncoded);
           if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel, JSON.stringify(targetKey)]);
           const result = await session.query(statement);

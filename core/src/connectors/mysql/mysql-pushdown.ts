@@ -1,6 +1,6 @@
-import { literalCopyText, literalPlainText, isExactCondition, type ExactExpression, type PushdownExpression, type SourcePushdown } from "../pushdown.js";
+import { literalCsvText, literalPlainText, isExactCondition, type ExactExpression, type PushdownExpression, type SourcePushdown } from "../pushdown.js";
 import type { PortableType } from "../connector.js";
-import { mysqlCopyEscape, mysqlCopyLine, mysqlCopyTextValue, NULL_TEXT, quoteMysqlIdentifier, utf8 } from "./mysql-dialect.js";
+import { mysqlCsvQuote, mysqlCopyLine, mysqlCopyTextValue, NULL_FIELD, quoteMysqlIdentifier, utf8 } from "./mysql-dialect.js";
 import { mysqlReadShape, type MysqlReadOptions } from "./mysql-types.js";
 
 /**
@@ -11,8 +11,8 @@ const JS_WHITE_SPACE = "[\t-\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F
 const INTEGER_DIGITS: Partial<Record<PortableType["kind"], number>> = { smallint: 5, integer: 10, bigint: 19 };
 
 /**
- * Transforms computed by MariaDB/MySQL as COPY text (see `SourcePushdown`): each rule gives exactly the
- * text Node would encode, which `test/integrity/pushdown-differential.test.ts` checks over edge values.
+ * Transforms computed by MariaDB/MySQL as fields of a CSV COPY line (see `SourcePushdown`, `mysqlCopyTextRow`):
+ * each rule gives exactly the value Node would encode, which `test/integrity/pushdown-differential.test.ts` checks over edge values.
  * - concat → `CONCAT_WS`, NULL when every part is NULL (CONCAT_WS alone gives '');
  * - lookup → `CASE` on the key's bytes (`BINARY`: no collation folds case, accents or trailing spaces);
  * - expr/when → DECIMAL arithmetic (integers cast to DECIMAL, so nothing overflows BIGINT), trailing zeros
@@ -52,16 +52,16 @@ export function mysqlPushdown(options: MysqlReadOptions): SourcePushdown {
     }
   };
 
-  /** The value's COPY text field, NULL when NULL. */
+  /** The value's CSV COPY field (text quoted), NULL when NULL. */
   const copy = (e: PushdownExpression): string | undefined => {
     switch (e.op) {
       case "column": return mysqlCopyTextValue(e, options);
-      case "literal": return literal(literalCopyText(e.value));
+      case "literal": return literal(literalCsvText(e.value));
       case "concat": case "trim": {
         const text = plain(e);
-        return text && mysqlCopyEscape(text);
+        return text && mysqlCsvQuote(text);
       }
-      case "lookup": return lookup(e, (value) => literal(literalCopyText(value)));
+      case "lookup": return lookup(e, (value) => literal(literalCsvText(value)));
       case "coalesce": {
         const parts = all(e.parts.map(copy));
         return parts && `COALESCE(${parts.join(", ")})`;
@@ -119,7 +119,7 @@ export function mysqlPushdown(options: MysqlReadOptions): SourcePushdown {
   return {
     field(expression) {
       const text = copy(expression);
-      return text === undefined ? undefined : `IFNULL(${text}, ${NULL_TEXT})`;
+      return text === undefined ? undefined : `IFNULL(${text}, ${NULL_FIELD})`;
     },
     line: mysqlCopyLine,
   };

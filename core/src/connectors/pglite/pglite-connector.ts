@@ -5,7 +5,7 @@ import { configError } from "../../errors.js";
 import { makePrivateDir, restrictToOwner } from "../../util/private-files.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
-import { encodeCopyText } from "../postgres/postgres-copy.js";
+import { copyFormatOptions, encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
 import { classifyPostgresError } from "../postgres/postgres-errors.js";
 import { introspectPostgres } from "../postgres/postgres-introspector.js";
@@ -144,7 +144,7 @@ class PgliteConnector implements Target {
       },
       async bulkLoad(table, columns, rows, preEncoded) {
         if (rows.length === 0) return 0;
-        const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'`;
+        const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'${copyFormatOptions(preEncoded?.format)}`;
         const result = await db.query(sql, [], { blob: new Blob([encodeCopyText(rows, preEncoded)]) });
         return result.affectedRows ?? rows.length;
       },

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
 import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
-import { encodeCopyChunks } from "./postgres-copy.js";
+import { copyFormatOptions, encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError, postgresConnectFailure } from "./postgres-errors.js";
 import { introspectPostgres } from "./postgres-introspector.js";
@@ -120,7 +120,7 @@ class PostgresSession implements TargetSession {
   async bulkLoad(table: TableRef, columns: string[], rows: unknown[][], preEncoded?: PreEncodedRows) {
     if (rows.length === 0) return 0;
     const { from } = await import("pg-copy-streams");
-    const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN`;
+    const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN${copyFormatOptions(preEncoded?.format)}`;
     const stream = this.client.query(from(sql));
     // Chunks encoded straight into buffers as the stream pulls them: no batch-sized string.
     await pipeline(Readable.from(encodeCopyChunks(rows, preEncoded)), stream);

@@ -47,6 +47,20 @@ describe("encodeCopyChunks", () => {
     expect(encodeCopyText(staged, upsert)).toBe("0\t7\tMüller\t\\N\tline\\ttab\n1\t8\t東京 🚀\t\t\n");
   });
 
+  it("writes a CSV line's leading values as CSV, the same bytes as encodeCopyText, whatever the chunk size", () => {
+    const rows = [[7, 'say "hi"\tthere', "7\t\"Müller\"\t\t\"line\ttab\""], [null, "", "8\t\"東京 🚀\"\t\"\"\t"], [Buffer.from([1, 0x22]), new Date(Date.UTC(2020, 0, 1)), ""]];
+    const csv = { textAt: 2, leading: 2, format: "csv" as const };
+    expect(encodeCopyText(rows, csv)).toBe('7\t"say ""hi""\tthere"\t7\t"Müller"\t\t"line\ttab"\n\t""\t8\t"東京 🚀"\t""\t\n\\x0122\t2020-01-01 00:00:00.000+00\t\n');
+    for (const size of [1, 3, 64, 4096]) expect(Buffer.concat([...encodeCopyChunks(rows, csv, size)]).toString("utf8"), `chunk ${size}`).toBe(encodeCopyText(rows, csv));
+  });
+
+  it("decodes a CSV line: quoted text with its quotes doubled and tabs kept, empty bare fields as NULL", () => {
+    expect(decodeCopyLine('1\t"a ""b""\tc"\t\t""\t"\n"', "csv")).toEqual(["1", 'a "b"\tc', null, "", "\n"]);
+    expect(decodeCopyLine("", "csv")).toEqual([null]);
+    expect(decodeCopyLine("5\t", "csv")).toEqual(["5", null]);
+    expect(() => decodeCopyLine('"open', "csv")).toThrow(/not closed/);
+  });
+
   it("decodes a line back into the fields it was encoded from", () => {
     const fields = ["a\tb\nc\\d\re", null, "", "\\N", "日本 🚀", "NULL", "\\t"];
     expect(decodeCopyLine(encodeCopyText([fields]).slice(0, -1))).toEqual(fields);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connector } from "../connector.js";
 import { pgliteConnectorFactory } from "../pglite/pglite-connector.js";
-import { encodeCopyText, encodeCopyValue } from "./postgres-copy.js";
+import { decodeCopyLine, encodeCopyText, encodeCopyValue, encodeCsvValue } from "./postgres-copy.js";
 
 describe("encodeCopyValue (COPY text format)", () => {
   it("NULL is \\N, the empty string is empty: the two never collide", () => {
@@ -109,6 +109,37 @@ describe("COPY round trip through a real PostgreSQL (PGlite)", () => {
       d: "9999-12-31", f: -1e-300, u: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12",
     });
     expect(Object.entries(back[2]).filter(([k, v]) => k !== "id" && v !== null)).toEqual([]);
+  });
+
+  it("CSV lines (a source's, with Node's leading values) load exactly what the text format loads, value for value", async () => {
+    // Two independent encodings of the same values through PostgreSQL's own parsers: the text format (the value
+    // path) and tab-delimited CSV (what MariaDB writes, with a key and an ordinal Node writes ahead of the line).
+    await db.query("CREATE TABLE viatext (o integer, id integer, s text, n numeric, flag boolean, bin bytea, j jsonb, ts timestamp, f double precision)");
+    await db.query("CREATE TABLE viacsv (LIKE viatext)");
+    const values = [...STRINGS, "\"", "\"\"", "a\t\"b\"\n", "\\x41"];
+    const rows = values.map((s, i) => [i, i + 1, s, i % 3 ? `${i}.50` : null, i % 2 === 0, new Uint8Array([i, 0x22, 0x09, 0x5c]), { s, i }, new Date(Date.UTC(2020, 0, 1 + i)), i === 1 ? -0 : i / 7]);
+    rows.push([values.length, 1000, null, null, null, null, null, null, null]);
+    const leading = 2;
+    const csvRows = rows.map((row) => [...row.slice(0, leading), row.slice(leading).map(encodeCsvValue).join("\t")]);
+    const session = await db.session();
+    try {
+      await session.bulkLoad({ name: "viatext" }, ["o", "id", "s", "n", "flag", "bin", "j", "ts", "f"], rows);
+      await session.bulkLoad({ name: "viacsv" }, ["o", "id", "s", "n", "flag", "bin", "j", "ts", "f"], csvRows, { textAt: leading, leading, format: "csv" });
+    } finally {
+      await session.release();
+    }
+    const { rows: differ } = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM ((TABLE viatext EXCEPT ALL TABLE viacsv) UNION ALL (TABLE viacsv EXCEPT ALL TABLE viatext)) d");
+    expect(differ[0].n).toBe(0);
+    const { rows: loaded } = await db.query<{ n: number; nulls: number; empties: number }>("SELECT count(*)::int AS n, count(*) FILTER (WHERE s IS NULL)::int AS nulls, count(*) FILTER (WHERE s = '')::int AS empties FROM viacsv");
+    expect(loaded[0]).toEqual({ n: rows.length, nulls: 1, empties: 1 });
+    // And the line decodes back into the fields it was encoded from (a rejected row's report).
+    for (const row of rows) {
+      const strings = row.slice(leading).map((v) => (v === null ? null : typeof v === "string" ? v : undefined));
+      const decoded = decodeCopyLine(row.slice(leading).map(encodeCsvValue).join("\t"), "csv");
+      expect(decoded.length).toBe(row.length - leading);
+      strings.forEach((s, i) => s !== undefined && expect(decoded[i]).toBe(s));
+    }
   });
 
   it("a value the column refuses fails the COPY with a data error naming the column", async () => {

@@ -1,4 +1,9 @@
-import { type CopyTextLine, copyLineText, type PreEncodedRows } from "../connector.js";
+import { type CopyLineFormat, type CopyTextLine, copyLineText, type PreEncodedRows } from "../connector.js";
+
+/** The options of a `COPY … FROM STDIN` whose rows are in this format (see {@link CopyLineFormat}). */
+export function copyFormatOptions(format: CopyLineFormat | undefined): string {
+  return format === "csv" ? " WITH (FORMAT csv, DELIMITER E'\\t')" : "";
+}
 
 /**
  * Encodes rows in COPY's text format: tab-separated, `\N` for NULL, backslash escapes for
@@ -6,12 +11,13 @@ import { type CopyTextLine, copyLineText, type PreEncodedRows } from "../connect
  * when they contain something to escape, which is the common case's fast path.
  */
 export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncodedRows): string {
+  const encodeValue = preEncoded?.format === "csv" ? encodeCsvValue : encodeCopyValue;
   let out = "";
   for (const row of rows) {
     const values = preEncoded ? preEncoded.leading : row.length;
     for (let i = 0; i < values; i++) {
       if (i > 0) out += "\t";
-      out += encodeCopyValue(row[i]);
+      out += encodeValue(row[i]);
     }
     if (preEncoded) out += (values > 0 ? "\t" : "") + copyLineText(row[preEncoded.textAt] as CopyTextLine);
     out += "\n";
@@ -28,12 +34,25 @@ export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncod
 export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = 256 * 1024): Generator<Buffer> {
   let chunk = Buffer.allocUnsafe(chunkBytes);
   let used = 0;
+  const csv = preEncoded?.format === "csv";
   for (const row of rows) {
     // A pre-encoded row: its leading values, then the line the source wrote (escapes included) as it is.
     const values = preEncoded ? preEncoded.leading : row.length;
     const last = preEncoded ? -1 : values - 1;
     for (let i = 0; i < values; i++) {
       const value = row[i];
+      if (csv) {
+        // Only the few values Node computes ahead of a source's CSV line: written as text, then the tab before the line.
+        const text = encodeCsvValue(value);
+        if (used + text.length * 3 + 1 > chunk.length) {
+          if (used > 0) yield chunk.subarray(0, used);
+          chunk = Buffer.allocUnsafe(Math.max(chunkBytes, text.length * 3 + 1));
+          used = 0;
+        }
+        used += chunk.write(text, used, "utf8");
+        chunk[used++] = TAB;
+        continue;
+      }
       // A value needs at most 3 bytes per UTF-16 unit (escapes included), plus the separator.
       const text = typeof value === "string" ? value : value === null || value === undefined ? null : value instanceof Uint8Array ? undefined : encodeCopyValue(value);
       const need = text === null ? 3 : text === undefined ? 4 + (value as Uint8Array).byteLength * 2 : text.length * 3 + 1;
@@ -118,9 +137,57 @@ const escapeOf: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n
 
 const unescaped: Record<string, string> = { t: "\t", n: "\n", r: "\r" };
 
-/** One COPY text line back into its fields (`\\N` → null, escapes undone): the inverse of the encoding, for reporting a row. */
-export function decodeCopyLine(line: string): (string | null)[] {
+/** One COPY line back into its fields (NULL → null, escapes or quotes undone): the inverse of the encoding, for reporting a row. */
+export function decodeCopyLine(line: string, format: CopyLineFormat = "text"): (string | null)[] {
+  if (format === "csv") return decodeCsvLine(line);
   return line.split("\t").map((field) => (field === "\\N" ? null : field.replace(/\\(.)/g, (_, c: string) => unescaped[c] ?? c)));
+}
+
+/** A tab-delimited CSV line's fields: a quoted field is text (`""` a quote, tabs and newlines as they are), an empty bare one NULL. */
+function decodeCsvLine(line: string): (string | null)[] {
+  const fields: (string | null)[] = [];
+  let at = 0;
+  for (;;) {
+    if (line[at] === '"') {
+      let text = "";
+      at++;
+      for (;;) {
+        const quote = line.indexOf('"', at);
+        if (quote < 0) throw new Error("COPY CSV line: a quoted field is not closed");
+        text += line.slice(at, quote);
+        at = quote + 1;
+        if (line[at] !== '"') break;
+        text += '"';
+        at++;
+      }
+      fields.push(text);
+    } else {
+      const tab = line.indexOf("\t", at);
+      const end = tab < 0 ? line.length : tab;
+      fields.push(end === at ? null : line.slice(at, end));
+      at = end;
+    }
+    if (at >= line.length) return fields;
+    at++; // the tab
+  }
+}
+
+/**
+ * A value as one field of a tab-delimited CSV COPY line: text double-quoted (quotes doubled), NULL empty and bare;
+ * numbers, booleans, dates and `\\x` hex bytes bare (they hold no tab, newline or quote).
+ */
+export function encodeCsvValue(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  switch (typeof value) {
+    case "string":
+      return `"${value.includes('"') ? value.replace(/"/g, '""') : value}"`;
+    case "number": case "bigint": case "boolean":
+      return encodeCopyValue(value);
+    default:
+      if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
+      if (value instanceof Date) return formatDateForCopy(value);
+      return encodeCsvValue(JSON.stringify(value));
+  }
 }
 
 export function encodeCopyValue(value: unknown): string {
