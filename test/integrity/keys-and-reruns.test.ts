@@ -28,7 +28,10 @@ describe.skipIf(!ready)("source keys, re-runs and parity", () => {
     await source.query("INSERT INTO loose VALUES (1, 'a'), (NULL, 'b'), (NULL, 'c')");
     await source.query("CREATE TABLE parts (id INT NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL)");
     await source.query("INSERT INTO parts SELECT seq, CONCAT('Teil ', seq) FROM seq_1_to_500");
-    for (const table of ["tickets", "tickets_q", "loose"]) await target.query(`CREATE TABLE ${table} (code integer, title varchar(40) NOT NULL)`);
+    // 1,000 rows whose only repeated code (600) straddles a 600-row page boundary inside a group of streamed rows.
+    await source.query("CREATE TABLE wide (seq INT NOT NULL PRIMARY KEY, code INT NOT NULL, title VARCHAR(40) NOT NULL)");
+    await source.query("INSERT INTO wide SELECT seq, IF(seq = 601, 600, seq), CONCAT('Row ', seq) FROM seq_1_to_1000");
+    for (const table of ["tickets", "tickets_q", "loose", "wide_q"]) await target.query(`CREATE TABLE ${table} (code integer, title varchar(40) NOT NULL)`);
     await target.query("CREATE TABLE parts (id integer PRIMARY KEY, name varchar(40) NOT NULL)");
     await target.query("CREATE TABLE parts_taken (id integer PRIMARY KEY, name varchar(40) NOT NULL)");
     await target.query("INSERT INTO parts_taken VALUES (250, 'already here')");
@@ -77,6 +80,18 @@ describe.skipIf(!ready)("source keys, re-runs and parity", () => {
     expect(finished.status).toBe("failed");
     expect(finished.error).toContain("column code: source key code is not unique: several rows have 0, and paging by it would skip rows");
     expect((await target.query("SELECT count(*)::int AS n FROM tickets_q")).rows[0].n).toBe(0);
+  });
+
+  it("a repeated key at the boundary of a large page stops the reader too (pages read as streams of row groups)", async () => {
+    const { workspace, target } = fixture;
+    write("wide_q", {
+      source: { connection: "legacy", query: "SELECT code, title FROM wide", key: "code" },
+      target: { connection: "warehouse", table: "public.wide_q" }, columns: { code: "code", title: "title" }, batchSize: 600,
+    });
+    const run = await runCli(["run", "wide_q", "--json"], { cwd: workspace.dir });
+    expect(run.code).toBe(2);
+    expect(finishedOf(run.events).error).toContain("column code: source key code is not unique: several rows have 600, and paging by it would skip rows");
+    expect((await target.query("SELECT count(*)::int AS n FROM wide_q")).rows[0].n).toBe(0);
   });
 
   it("running a completed insert pipeline again is refused before anything is written, naming the earlier run", async () => {

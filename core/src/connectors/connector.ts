@@ -200,6 +200,18 @@ export const isCopyTextLine = (value: unknown): value is CopyTextLine => typeof 
 export const copyLineText = (line: CopyTextLine): string =>
   typeof line === "string" ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString("utf8");
 
+/**
+ * Rows already written out as COPY data, for `bulkLoad` to send as they are: a batch encoded as soon as it was
+ * read keeps its bytes (off the JavaScript heap) instead of its rows' objects while it waits to be written.
+ */
+export interface EncodedRows {
+  chunks: Buffer[];
+  count: number;
+  format: CopyLineFormat;
+}
+
+export const isEncodedRows = (rows: unknown[][] | EncodedRows): rows is EncodedRows => !Array.isArray(rows);
+
 /** The columns a batch's rows hold, in order: a pre-encoded row's own order, else the target's. */
 export const loadColumns = (columns: string[], preEncoded: PreEncodedRows | undefined) => preEncoded?.columns ?? columns;
 
@@ -211,7 +223,7 @@ export interface TargetSession {
    * With `preEncoded`, each row holds its first `leading` values followed, at `textAt`, by the rest
    * of its columns already encoded as COPY text (see {@link SqlDialect.copyTextRow}).
    */
-  bulkLoad(table: TableRef, columns: string[], rows: unknown[][], preEncoded?: PreEncodedRows): Promise<number>;
+  bulkLoad(table: TableRef, columns: string[], rows: unknown[][] | EncodedRows, preEncoded?: PreEncodedRows): Promise<number>;
   /** Returns the session to the connector. `broken` discards it (after a failure mid-protocol). */
   release(broken?: boolean): Promise<void>;
 }
@@ -232,6 +244,13 @@ export interface Source {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
   /** One keyset page: rows ordered by the key, strictly after `after`. */
   read(request: ReadRequest): Promise<RowBatch>;
+  /**
+   * The same page as `read`, handed over in small groups as the rows arrive instead of collected: rows the
+   * engine turns into COPY data at once then die young (collecting a page's rows was most of a copy's
+   * garbage-collection work). Resolves with the number of rows, once `onGroup` has had them all; if `onGroup`
+   * throws, the read stops and rejects with that error.
+   */
+  readGroups?(request: ReadRequest, onGroup: (rows: unknown[][]) => void): Promise<number>;
   /** The columns a source query returns, without reading its rows. */
   describeQuery(sql: string): Promise<ResultColumn[]>;
   introspect(options?: { tables?: TableRef[] }): Promise<Catalog>;

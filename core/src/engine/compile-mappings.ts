@@ -13,6 +13,8 @@ export interface CompiledMappings {
   mappers: RowFunction[];
   /** Runs the transforms' per-batch work (batched lookups) before a batch's rows are transformed. */
   beforeBatch(rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Whether `beforeBatch` does anything (a transform looks up a batch's keys at once): such batches are read whole. */
+  hasBatchWork: boolean;
   idMap: IdMapService;
 }
 
@@ -101,6 +103,7 @@ export function compileMappings(stage: PreparedStage, registry: Registry, option
   return {
     mappers,
     idMap,
+    hasBatchWork: hooks.length > 0,
     async beforeBatch(rows) {
       for (const hook of hooks) await hook(rows);
     },

@@ -1,6 +1,5 @@
-import { isCopyTextLine, loadColumns, type ReadRequest, type RowBatch } from "../connectors/connector.js";
+import { loadColumns, type ReadRequest } from "../connectors/connector.js";
 import { andWhere, sqlText } from "../connectors/keyset.js";
-import { configError, formatKey } from "../errors.js";
 import type { RowCounts } from "../runner-protocol/events.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { withPartition } from "./partitions.js";
@@ -10,8 +9,9 @@ import type { PreparedStage } from "./prepare.js";
 import type { StageContext } from "./run-stage.js";
 import { beginBatch } from "../target/statements.js";
 import { inTransaction } from "../target/transaction.js";
-import { mappingsOfLoadedRows, transformBatch, type TransformedBatch } from "./transform-batch.js";
-import { compactWrittenKeys, keyRangesApply } from "../target/written-keys.js";
+import { mappingsOfLoadedRows, type TransformedBatch } from "./transform-batch.js";
+import { batchReader } from "./read-batch.js";
+import { keyRangesApply, writtenKeysOfRows } from "../target/written-keys.js";
 
 /** How long a batch waits for a row lock while two batches are in flight, and the error that ends the wait. */
 const IN_FLIGHT_LOCK_TIMEOUT = "10s";
@@ -76,50 +76,28 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
     return stage.targetKey.map((k) => columns.indexOf(k));
   };
   const keyRanges = keyRangesApply(stage.targetKey, (column) => stage.targetTable?.columns.find((c) => c.name === column)?.nativeType);
+  /** Where a batch's rows hold the target keys an `insert` records for rollback. */
+  const writtenKeyIndexes = (batch: TransformedBatch) => {
+    const indexes = targetKeyIndexesOf(batch);
+    return stage.mode === "insert" && indexes.every((i) => i >= 0) ? indexes : undefined;
+  };
   const queue = new BoundedQueue<TransformedBatch>(2);
   const { strategy, onError } = stage;
   const isolateRejects = onError !== "fail";
   let stopReading = false;
   let cancelled = false;
-
-  // One row past the page: if it carries the page's last key, the key is not unique, and paging past that
-  // key (`WHERE key > last`) would silently skip the rest of its rows. Stop instead.
-  const readPage = async (request: ReadRequest): Promise<RowBatch> => {
-    const page = await source.read({ ...request, limit: batchSize + 1 });
-    if (page.rows.length <= batchSize) return page;
-    const last = page.rows[batchSize - 1];
-    const next = page.rows[batchSize];
-    if (pageKey.every((_, i) => sameValue(last[i], next[i]))) {
-      throw configError(`source key ${pageKey.join(", ")} is not unique: several rows have ${formatKey(last.slice(0, pageKey.length))}, and paging by it would skip rows`, {
-        pipeline: pipeline.name, table: stage.sourceLabel, column: pageKey.join(", "),
-        fix: "set source.key to the primary key or to NOT NULL columns with a unique index",
-      });
-    }
-    page.rows.length = batchSize;
-    return page;
-  };
+  const nextBatch = batchReader(stage, ctx, { where, nextNumber: state.nextBatch, writtenKeyIndexes, keyRanges });
 
   const reader = (async () => {
     let after = state.after;
     while (!stopReading) {
       if (ctx.signal?.aborted) { cancelled = true; break; }
       await ctx.gate?.();
-      const page = { from: stage.from, key: pageKey, after: after ?? undefined, where, limit: batchSize };
-      const encodedPage = encoding && await readPage({ ...page, columns: readColumns.slice(0, encoding.valueColumns), copyText: encoding.copyText });
-      // A server answers NULL for a concatenation longer than its max_allowed_packet: such a page is read again as values.
-      const encoded = encodedPage !== undefined && encodedPage.rows.every((row) => isCopyTextLine(row[encoding!.valueColumns]));
-      if (encodedPage && !encoded) {
-        ctx.emit({ type: "log", pipeline: pipeline.name, level: "warn", message: `${pipeline.name}: the source could not encode the page ${after ? `after key ${formatKey(after)}` : "from the start"} as COPY text; reading it as values` });
-      }
-      const batch = encoded ? encodedPage : await readPage({ ...page, columns: readColumns });
-      if (!batch.rows.length) break;
-      const number = state.nextBatch();
-      await ctx.compiled.beforeBatch(batch.rows);
-      const transformed = transformBatch(stage, ctx.compiled, batch.rows, number, onError === "fail", encoded);
-      after = transformed.lastKey;
-      await transformed.complete?.();
-      await queue.push(transformed);
-      if (batch.rows.length < batchSize) break;
+      const next = await nextBatch(after);
+      if (!next) break;
+      after = next.batch.lastKey;
+      await queue.push(next.batch);
+      if (next.last) break;
     }
     queue.close();
   })().catch((error) => queue.close(error));
@@ -144,19 +122,16 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       const meta = { runId: ctx.runId, batch: batch.number, preEncoded: batch.preEncoded };
       const loaded = isolateRejects
         ? await loadIsolatingRejects(session, (s, rows) => strategy.load(s, rows, meta), batch, stage)
-        : await strategy.load(session, batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
+        : await strategy.load(session, batch.encoded ?? batch.rows, meta).catch((error) => { throw explainLoadError(error, stage, batch); });
       // The batch before must be in first (if it failed, this one rolls back with it).
       await previous;
       // Only rows that loaded keep their new id: a child referencing a rejected parent must be rejected by remap, not orphaned.
       idMappings = mappingsOfLoadedRows(stage, batch.idMappings, batch.rejects);
       await IdMapService.persist(session, idMappings);
-      let writtenKeys;
-      const targetKeyIndexes = targetKeyIndexesOf(batch);
-      if (stage.mode === "insert" && targetKeyIndexes.every((i) => i >= 0)) {
-        const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
-        const keys = loadedRows.map((row) => targetKeyIndexes.map((i) => row[i]));
-        writtenKeys = { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys: keyRanges ? compactWrittenKeys(keys) : keys };
-      }
+      const loadedRows = batch.rejectedAtLoad.size ? batch.rows.filter((_, i) => !batch.rejectedAtLoad.has(i)) : batch.rows;
+      const writtenKeyColumns = writtenKeyIndexes(batch);
+      const keys = batch.writtenKeys ?? (writtenKeyColumns && writtenKeysOfRows(loadedRows, writtenKeyColumns, keyRanges));
+      const writtenKeys = keys && { targetTable: stage.targetLabel, keyColumns: stage.targetKey, keys };
       checkRejectThreshold(stage, state.counts, batch);
       await ctx.ledger.recordRejects(session, { runId: ctx.runId, pipeline: pipeline.name, tenant, partition: stage.partition?.id, batch: batch.number, rejects: batch.rejects });
       await ctx.ledger.recordBatch(session, {
@@ -213,11 +188,4 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
   queue.close();
   await reader;
   return cancelled ? "cancelled" : "done";
-}
-
-/** Key equality as the reader sees values: numbers, text, bigints, dates as text; bytes by content. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  return a === b;
 }

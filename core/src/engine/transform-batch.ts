@@ -1,9 +1,11 @@
-import { type CopyTextLine, copyLineText, type PreEncodedRows } from "../connectors/connector.js";
+import { type CopyTextLine, copyLineText, type EncodedRows, type PreEncodedRows } from "../connectors/connector.js";
+import { encodeCopyChunks } from "../connectors/postgres/postgres-copy.js";
 import { copyLineFields } from "../target/statements.js";
 import { sqlText } from "../connectors/keyset.js";
 import { dataError, isDataBridgeError, messageOf } from "../errors.js";
 import { legacyKeyText, type IdMapping } from "../target/id-map.js";
 import type { RejectedRow } from "../target/ledger.js";
+import type { WrittenKeys } from "../target/written-keys.js";
 import { type CompiledMappings } from "./compile-mappings.js";
 import { type PreparedStage } from "./prepare.js";
 
@@ -26,6 +28,10 @@ export interface TransformedBatch {
   loadValuesAt?(i: number): Promise<unknown[]>;
   /** Rows the source encoded as COPY text: where each keeps its line. */
   preEncoded?: PreEncodedRows;
+  /** The batch written out as COPY data ahead of its load (see {@link encodeAhead}): `rows` is then empty. */
+  encoded?: EncodedRows;
+  /** The target keys an `insert` batch writes, when known before it loads (a batch encoded ahead has no rows left to take them from). */
+  writtenKeys?: WrittenKeys;
   rejects: RejectedRow[];
   /** Indexes (into `rows`) the target rejected while loading. */
   rejectedAtLoad: Set<number>;
@@ -146,10 +152,14 @@ function computedBatch(
 
 /** A source row read again as values by its key (the whole row the value path reads), for reporting and replaying it. */
 async function readSourceRow(stage: PreparedStage, row: unknown[]): Promise<unknown[]> {
+  return (await readSourceRowByKey(stage, stage.keyIndexes.map((i) => row[i]))) ?? valuesOfComputedRow(row, stage.sourceEncoding!.valueColumns);
+}
+
+export async function readSourceRowByKey(stage: PreparedStage, key: unknown[]): Promise<unknown[] | undefined> {
   const q = (name: string) => sqlText(stage.source.dialect.quoteIdentifier(name));
-  const where = { sql: stage.key.map((k, i) => `${q(k)} = {${i + 1}}`).join(" AND "), params: stage.keyIndexes.map((i) => row[i]) };
+  const where = { sql: stage.key.map((k, i) => `${q(k)} = {${i + 1}}`).join(" AND "), params: key };
   const { rows } = await stage.source.read({ from: stage.from, columns: stage.readColumns, key: stage.pageKey, where, limit: 1 });
-  return rows[0] ?? valuesOfComputedRow(row, stage.sourceEncoding!.valueColumns);
+  return rows[0];
 }
 
 /** The values a computed row was read with, when it cannot be read again (its line holds target values: those read columns are left out). */
@@ -171,6 +181,35 @@ function valuesOfEncodedRow(stage: PreparedStage, row: unknown[], textAt: number
       case "boolean": return text === "t" || text === "true" || text === "1";
       default: return text;
     }
+  });
+}
+
+/**
+ * Writes a batch that loads whole or not at all (`onError: "fail"`) out as COPY data as soon as it is transformed,
+ * keeping only its keys (one array per key column: numbers stay unboxed). Its rows' objects then die young instead of
+ * surviving collections while the batch waits in the queue and in flight — most of a large copy's GC work. A load
+ * error still names the row's key (COPY's line number). `ordinals`: the load strategy stages rows behind their index.
+ */
+export function encodeAhead(batch: TransformedBatch, stage: PreparedStage, ordinals: boolean): void {
+  batch.encoded = {
+    chunks: [...encodeCopyChunks(batch.rows, batch.preEncoded, undefined, ordinals ? 0 : undefined)],
+    count: batch.rows.length,
+    format: batch.preEncoded?.format ?? "text",
+  };
+  // Taken in a function of its own: a closure here must not share a scope with the rows it lets go of.
+  const keyColumns = columnsOf(batch.sourceRows, stage.keyIndexes);
+  batch.keyAt = (i) => keyColumns.map((column) => column[i]);
+  batch.sourceValuesAt = async (i) => (await readSourceRowByKey(stage, batch.keyAt(i))) ?? [];
+  batch.loadValuesAt = undefined;
+  batch.rows = [];
+  batch.sourceRows = [];
+}
+
+function columnsOf(rows: readonly unknown[][], indexes: number[]): unknown[][] {
+  return indexes.map((index) => {
+    const column = new Array<unknown>(rows.length);
+    for (let i = 0; i < rows.length; i++) column[i] = rows[i][index];
+    return column;
   });
 }
 

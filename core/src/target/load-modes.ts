@@ -1,12 +1,14 @@
-import { loadColumns, type Connector, type PreEncodedRows, type TableRef, type TargetSession } from "../connectors/connector.js";
+import { type EncodedRows, isEncodedRows, loadColumns, type Connector, type PreEncodedRows, type TableRef, type TargetSession } from "../connectors/connector.js";
 import type { PreparedStage } from "../engine/prepare.js";
 
 /** How one batch reaches the target table, inside the batch's transaction. */
 export interface LoadStrategy {
   /** The table batches are bulk-loaded into (the target, or the shadow table of a `replace`). */
   loadTable: TableRef;
-  /** Loads one batch; returns rows inserted or changed. */
-  load(session: TargetSession, rows: unknown[][], batch: BatchMeta): Promise<number>;
+  /** Loads one batch (its rows, or their COPY data: see `ordinalLeads`); returns rows inserted or changed. */
+  load(session: TargetSession, rows: unknown[][] | EncodedRows, batch: BatchMeta): Promise<number>;
+  /** Batches are staged with each row's ordinal (its index in the batch) in front: COPY data encoded ahead must lead with it. */
+  ordinalLeads?: boolean;
   /** Before the first batch of a fresh (not resumed) stage. */
   begin?(session: TargetSession): Promise<void>;
   /** After the last batch, in the transaction that marks the stage done. */
@@ -74,12 +76,13 @@ export function loadStrategy(stage: Omit<PreparedStage, "strategy">): LoadStrate
         : undefined;
       return {
         loadTable: targetRef,
+        ordinalLeads: true,
         async load(session, rows, meta) {
-          if (!rows.length) return 0;
+          if (isEncodedRows(rows) ? !rows.count : !rows.length) return 0;
           await session.query(`CREATE TEMP TABLE ${q(STAGE_TABLE.name)} ON COMMIT DROP AS SELECT 0::integer AS ${q(ORDINAL)}, ${columns} FROM ${table} WITH NO DATA`);
           // The ordinal leads each staged row; a pre-encoded row's text moves one place along with it.
           const preEncoded = meta.preEncoded && { textAt: meta.preEncoded.textAt + 1, leading: meta.preEncoded.leading + 1, format: meta.preEncoded.format };
-          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...loadColumns(targetColumns, meta.preEncoded)], rows.map((row, i) => [i, ...row]), preEncoded);
+          await session.bulkLoad(STAGE_TABLE, [ORDINAL, ...loadColumns(targetColumns, meta.preEncoded)], isEncodedRows(rows) ? rows : rows.map((row, i) => [i, ...row]), preEncoded);
           if (beforeImages) await session.query(beforeImages, [meta.runId, stage.pipeline.name, stage.tenant, meta.batch, stage.targetLabel, JSON.stringify(targetKey)]);
           const result = await session.query(statement);
           await session.query(`DROP TABLE ${q(STAGE_TABLE.name)}`);

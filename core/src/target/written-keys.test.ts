@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compactWrittenKeys, isKeyRanges, keyRangesApply } from "./written-keys.js";
+import { compactWrittenKeys, isKeyRanges, keyRangesApply, writtenKeysOfRows } from "./written-keys.js";
 
 describe("written keys of an insert batch", () => {
   it("keeps runs of integer keys as inclusive ranges (numbers, bigint text beyond 2^53, bigint)", () => {
@@ -20,6 +20,19 @@ describe("written keys of an insert batch", () => {
     expect(isKeyRanges(compactWrittenKeys([[1], [2]]))).toBe(true);
     expect(isKeyRanges(scattered)).toBe(false);
     expect(compactWrittenKeys([])).toEqual([]); // nothing written: nothing to record
+  });
+
+  it("a run continues across 2^53, from numbers to bigint text", () => {
+    expect(compactWrittenKeys([[2 ** 53 - 2], [2 ** 53 - 1], ["9007199254740992"], [9007199254740993n]])).toEqual({ ranges: [["9007199254740990", "9007199254740993"]] });
+  });
+
+  it("reads the keys straight from rows, the same as compacting the key arrays", () => {
+    const rows = [["a", 5, "x"], ["b", 6, "y"], ["c", 8, "z"], ["d", 9, "w"]];
+    expect(writtenKeysOfRows(rows, [1], true)).toEqual({ ranges: [["5", "6"], ["8", "9"]] });
+    expect(writtenKeysOfRows(rows, [1], false)).toEqual([[5], [6], [8], [9]]);
+    expect(writtenKeysOfRows(rows, [0, 1], false)).toEqual([["a", 5], ["b", 6], ["c", 8], ["d", 9]]);
+    expect(writtenKeysOfRows(rows, [0], true)).toEqual([["a"], ["b"], ["c"], ["d"]]);
+    expect(writtenKeysOfRows([], [0], true)).toEqual([]);
   });
 
   it("applies only to a single key column of an integer type", () => {

@@ -1,4 +1,5 @@
 import type { Pool, FieldPacket } from "mysql2/promise";
+import type { Connection as CoreConnection } from "mysql2";
 import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source, ForeignKeyAction } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
@@ -32,6 +33,9 @@ export function mysqlReadOptions(url: URL, connection: string): MysqlReadOptions
 /** Every session of the pool runs in UTC, whatever the server's default zone: TIMESTAMP values read as UTC instants. */
 export const MYSQL_SESSION_SETUP = "SET time_zone = '+00:00'";
 
+/** Rows per group `readGroups` hands over: small enough to die young, large enough to amortize each hand-over. */
+const READ_GROUP_ROWS = 256;
+
 class MysqlConnector implements Source {
   readonly type = "mysql";
   readonly capabilities = mysqlCapabilities;
@@ -60,15 +64,73 @@ class MysqlConnector implements Source {
   }
 
   async read(request: ReadRequest): Promise<RowBatch> {
+    const { sql, params } = await this.keysetSelect(request);
+    const [rows, fields] = await this.pool.query({ sql, values: params.map(mysqlParam), rowsAsArray: true });
+    return { columns: (fields as FieldPacket[]).map(fieldColumn), rows: rows as unknown[][] };
+  }
+
+  async readGroups(request: ReadRequest, onGroup: (rows: unknown[][]) => void): Promise<number> {
+    const { sql, params } = await this.keysetSelect(request);
+    const connection = await this.pool.getConnection();
+    let broken = false;
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        let group: unknown[][] = [];
+        let count = 0;
+        let failure: unknown;
+        const hand = (rows: unknown[][]) => {
+          if (failure !== undefined) return;
+          try {
+            onGroup(rows);
+          } catch (error) {
+            failure = error;
+          }
+        };
+        // The callback connection under the promise one (typed as the promise one): its query streams rows as events.
+        const core = connection.connection as unknown as CoreConnection;
+        // A lost connection is reported on the connection, not on a query without a callback.
+        const lost = (error: unknown) => {
+          broken = true;
+          reject(error);
+        };
+        core.once("error", lost);
+        const done = () => core.off("error", lost);
+        const query = core.query({ sql, values: params.map(mysqlParam), rowsAsArray: true });
+        query.on("result", (row: unknown) => {
+          count++;
+          group.push(row as unknown[]);
+          if (group.length < READ_GROUP_ROWS) return;
+          hand(group);
+          group = [];
+        });
+        query.on("error", (error: unknown) => {
+          done();
+          broken = true;
+          reject(error);
+        });
+        query.on("end", () => {
+          done();
+          if (group.length) hand(group);
+          if (failure !== undefined) reject(failure);
+          else resolve(count);
+        });
+      });
+    } finally {
+      // A connection whose read failed midway is not given back for another query.
+      if (broken) connection.destroy();
+      else connection.release();
+    }
+  }
+
+  /** The keyset statement of a read, each column read through its exact expression. */
+  private async keysetSelect(request: ReadRequest): Promise<{ sql: string; params: unknown[] }> {
     const types = await this.typesOf(request.from);
     const columns = request.columns ?? [...types.keys()];
     const readExpression = (column: string) => {
       const nativeType = types.get(column);
       return nativeType === undefined ? undefined : this.dialect.readExpression({ name: column, nativeType });
     };
-    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, { ...request, columns }, readExpression);
-    const [rows, fields] = await this.pool.query({ sql, values: params.map(mysqlParam), rowsAsArray: true });
-    return { columns: (fields as FieldPacket[]).map(fieldColumn), rows: rows as unknown[][] };
+    return buildKeysetSelect(this.dialect, this.capabilities, { ...request, columns }, readExpression);
   }
 
   /** The columns' native types of a table (`COLUMN_TYPE`) or of a query's result fields, once per connector. */

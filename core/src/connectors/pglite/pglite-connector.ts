@@ -3,7 +3,7 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { configError } from "../../errors.js";
 import { makePrivateDir, restrictToOwner } from "../../util/private-files.js";
-import type { ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
+import { type ConnectionOptions, type Connector, type ConnectorFactory, isEncodedRows, type ReadRequest, type ResultColumn, type RowBatch, type TableRef, type Target, type TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { copyFormatOptions, encodeCopyText } from "../postgres/postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "../postgres/postgres-dialect.js";
@@ -143,10 +143,12 @@ class PgliteConnector implements Target {
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
       },
       async bulkLoad(table, columns, rows, preEncoded) {
-        if (rows.length === 0) return 0;
-        const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'${copyFormatOptions(preEncoded?.format)}`;
-        const result = await db.query(sql, [], { blob: new Blob([encodeCopyText(rows, preEncoded)]) });
-        return result.affectedRows ?? rows.length;
+        const encoded = isEncodedRows(rows) ? rows : undefined;
+        if ((encoded?.count ?? (rows as unknown[][]).length) === 0) return 0;
+        const format = encoded ? encoded.format : preEncoded?.format;
+        const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM '/dev/blob'${copyFormatOptions(format)}`;
+        const result = await db.query(sql, [], { blob: new Blob(encoded ? encoded.chunks : [encodeCopyText(rows as unknown[][], preEncoded)]) });
+        return result.affectedRows ?? encoded?.count ?? (rows as unknown[][]).length;
       },
       async release(broken = false) {
         if (released) return;

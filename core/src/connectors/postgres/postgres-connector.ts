@@ -2,7 +2,7 @@ import type { Client, ClientConfig, Pool, PoolClient, FieldDef, CustomTypesConfi
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
-import type { ConnectionOptions, Connector, ConnectorFactory, PreEncodedRows, ReadRequest, ResultColumn, RowBatch, TableRef, Target, TargetSession } from "../connector.js";
+import { type ConnectionOptions, type Connector, type ConnectorFactory, type EncodedRows, isEncodedRows, type PreEncodedRows, type ReadRequest, type ResultColumn, type RowBatch, type TableRef, type Target, type TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
 import { copyFormatOptions, encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
@@ -117,14 +117,16 @@ class PostgresSession implements TargetSession {
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
 
-  async bulkLoad(table: TableRef, columns: string[], rows: unknown[][], preEncoded?: PreEncodedRows) {
-    if (rows.length === 0) return 0;
+  async bulkLoad(table: TableRef, columns: string[], rows: unknown[][] | EncodedRows, preEncoded?: PreEncodedRows) {
+    const encoded = isEncodedRows(rows) ? rows : undefined;
+    if ((encoded?.count ?? (rows as unknown[][]).length) === 0) return 0;
     const { from } = await import("pg-copy-streams");
-    const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN${copyFormatOptions(preEncoded?.format)}`;
+    const format = encoded ? encoded.format : preEncoded?.format;
+    const sql = `COPY ${postgresDialect.quoteTable(table)} (${columns.map(postgresDialect.quoteIdentifier).join(", ")}) FROM STDIN${copyFormatOptions(format)}`;
     const stream = this.client.query(from(sql));
-    // Chunks encoded straight into buffers as the stream pulls them: no batch-sized string.
-    await pipeline(Readable.from(encodeCopyChunks(rows, preEncoded)), stream);
-    return Number(stream.rowCount ?? rows.length);
+    // Chunks encoded straight into buffers as the stream pulls them (or ahead of time): no batch-sized string.
+    await pipeline(Readable.from(encoded ? encoded.chunks : encodeCopyChunks(rows as unknown[][], preEncoded)), stream);
+    return Number(stream.rowCount ?? encoded?.count ?? (rows as unknown[][]).length);
   }
 
   async release(broken = false) {

@@ -26,69 +26,99 @@ export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncod
 }
 
 /**
- * The same bytes as {@link encodeCopyText}, produced as Buffer chunks of about `chunkBytes` and
- * written value by value straight into the chunk (UTF-8, escapes applied to the bytes): no row or
- * batch string is ever built, so a million rows allocate little more than their chunks. COPY data
- * may split anywhere, so a row can span two chunks.
+ * The same bytes as {@link encodeCopyText}, as Buffer chunks of about `chunkBytes` (see {@link CopyChunkWriter}).
+ * With `firstOrdinal`, each row starts with its ordinal, counting from there (a staging table's ordinal column).
  */
-export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = 256 * 1024): Generator<Buffer> {
-  let chunk = Buffer.allocUnsafe(chunkBytes);
-  let used = 0;
-  const csv = preEncoded?.format === "csv";
-  for (const row of rows) {
-    // A pre-encoded row: its leading values, then the line the source wrote (escapes included) as it is.
-    const values = preEncoded ? preEncoded.leading : row.length;
-    const last = preEncoded ? -1 : values - 1;
-    for (let i = 0; i < values; i++) {
-      const value = row[i];
-      if (csv) {
-        // Only the few values Node computes ahead of a source's CSV line: written as text, then the tab before the line.
-        const text = encodeCsvValue(value);
-        if (used + text.length * 3 + 1 > chunk.length) {
-          if (used > 0) yield chunk.subarray(0, used);
-          chunk = Buffer.allocUnsafe(Math.max(chunkBytes, text.length * 3 + 1));
-          used = 0;
-        }
-        used += chunk.write(text, used, "utf8");
-        chunk[used++] = TAB;
-        continue;
-      }
-      // A value needs at most 3 bytes per UTF-16 unit (escapes included), plus the separator.
-      const text = typeof value === "string" ? value : value === null || value === undefined ? null : value instanceof Uint8Array ? undefined : encodeCopyValue(value);
-      const need = text === null ? 3 : text === undefined ? 4 + (value as Uint8Array).byteLength * 2 : text.length * 3 + 1;
-      if (used + need > chunk.length) {
-        if (used > 0) yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
-        used = 0;
-      }
-      if (text === null) {
-        chunk[used++] = BACKSLASH;
-        chunk[used++] = 0x4e; // N
-      } else if (text === undefined) {
-        used = writeHexBytea(chunk, used, value as Uint8Array);
-      } else {
-        const written = chunk.write(text, used, "utf8");
-        used = typeof value === "string" && needsEscape.test(text) ? escapeBytes(chunk, used, written) : used + written;
-      }
-      chunk[used++] = i === last ? NEWLINE : TAB;
-    }
-    if (preEncoded) {
-      const line = row[preEncoded.textAt] as CopyTextLine;
-      const need = (typeof line === "string" ? line.length * 3 : line.byteLength) + 1;
-      if (used + need > chunk.length) {
-        if (used > 0) yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
-        used = 0;
-      }
-      if (typeof line === "string") used += chunk.write(line, used, "utf8");
-      else {
-        chunk.set(line, used);
-        used += line.byteLength;
-      }
-      chunk[used++] = NEWLINE;
-    }
+export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = 256 * 1024, firstOrdinal?: number): Generator<Buffer> {
+  const writer = new CopyChunkWriter(chunkBytes);
+  writer.writeRows(rows, preEncoded, firstOrdinal);
+  yield* writer.end();
+}
+
+/**
+ * Writes rows in COPY's format into Buffer chunks of about `chunkBytes`, value by value straight into the chunk
+ * (UTF-8, escapes applied to the bytes): no row or batch string is ever built, so a million rows allocate little
+ * more than their chunks. Rows may be written in several calls (a batch read as a stream). COPY data may split
+ * anywhere, so a row can span two chunks.
+ */
+export class CopyChunkWriter {
+  private readonly chunks: Buffer[] = [];
+  private chunk: Buffer;
+  private used = 0;
+
+  constructor(private readonly chunkBytes = 256 * 1024) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
-  if (used > 0) yield chunk.subarray(0, used);
+
+  /** With `firstOrdinal`, each row starts with its ordinal: `firstOrdinal`, `firstOrdinal + 1`, … */
+  writeRows(rows: readonly unknown[][], preEncoded?: PreEncodedRows, firstOrdinal?: number): void {
+    const { chunks, chunkBytes } = this;
+    let { chunk, used } = this;
+    // Room for `need` more bytes: the chunk so far is done when it has less.
+    const room = (need: number) => {
+      if (used + need <= chunk.length) return;
+      if (used > 0) chunks.push(chunk.subarray(0, used));
+      chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+      used = 0;
+    };
+    const csv = preEncoded?.format === "csv";
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      if (firstOrdinal !== undefined) {
+        room(17);
+        used += chunk.write(String(firstOrdinal + r), used, "latin1");
+        chunk[used++] = TAB;
+      }
+      // A pre-encoded row: its leading values, then the line the source wrote (escapes included) as it is.
+      const values = preEncoded ? preEncoded.leading : row.length;
+      const last = preEncoded ? -1 : values - 1;
+      for (let i = 0; i < values; i++) {
+        const value = row[i];
+        if (csv) {
+          // Only the few values Node computes ahead of a source's CSV line: written as text, then the tab before the line.
+          const text = encodeCsvValue(value);
+          room(text.length * 3 + 1);
+          used += chunk.write(text, used, "utf8");
+          chunk[used++] = TAB;
+          continue;
+        }
+        // A value needs at most 3 bytes per UTF-16 unit (escapes included), plus the separator.
+        const text = typeof value === "string" ? value : value === null || value === undefined ? null : value instanceof Uint8Array ? undefined : encodeCopyValue(value);
+        room(text === null ? 3 : text === undefined ? 4 + (value as Uint8Array).byteLength * 2 : text.length * 3 + 1);
+        if (text === null) {
+          chunk[used++] = BACKSLASH;
+          chunk[used++] = 0x4e; // N
+        } else if (text === undefined) {
+          used = writeHexBytea(chunk, used, value as Uint8Array);
+        } else {
+          const written = chunk.write(text, used, "utf8");
+          used = typeof value === "string" && needsEscape.test(text) ? escapeBytes(chunk, used, written) : used + written;
+        }
+        chunk[used++] = i === last ? NEWLINE : TAB;
+      }
+      if (preEncoded) {
+        const line = row[preEncoded.textAt] as CopyTextLine;
+        room((typeof line === "string" ? line.length * 3 : line.byteLength) + 1);
+        if (typeof line === "string") used += chunk.write(line, used, "utf8");
+        else {
+          chunk.set(line, used);
+          used += line.byteLength;
+        }
+        chunk[used++] = NEWLINE;
+      }
+    }
+    this.chunk = chunk;
+    this.used = used;
+  }
+
+  /** The chunks written; the writer is empty afterwards. */
+  end(): Buffer[] {
+    if (this.used > 0) this.chunks.push(this.chunk.subarray(0, this.used));
+    // The last chunk now belongs to the caller: a later row starts a new one.
+    this.chunk = Buffer.alloc(0);
+    this.used = 0;
+    return this.chunks.splice(0);
+  }
 }
 
 const BACKSLASH = 0x5c;
