@@ -83,7 +83,27 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     await target.query("CREATE TRIGGER pace_batch_4 BEFORE INSERT ON restart_copy FOR EACH ROW EXECUTE FUNCTION pace_batch_4()");
     await target.query("CREATE TABLE narrow_fail (id integer NOT NULL, name varchar(14) NOT NULL)");
     await target.query("CREATE TABLE narrow_skip (id integer NOT NULL, name varchar(14) NOT NULL)");
-    workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
+    // A PostgreSQL source on the same scratch server, its slow rows paced by a CASE (evaluated row by row, lazily).
+    const pgAdmin = new pg.Client({ connectionString: scratch.url() });
+    await pgAdmin.connect();
+    await pgAdmin.query("CREATE DATABASE dbt_conn_pgsrc");
+    await pgAdmin.end();
+    const pgSource = new pg.Client({ connectionString: scratch.url("dbt_conn_pgsrc") });
+    await pgSource.connect();
+    await pgSource.query("CREATE TABLE wide (id integer PRIMARY KEY, name varchar(60) NOT NULL, payload text NOT NULL, amount numeric(12,2))");
+    for (let from = 0; from < ROWS; from += 2_000) {
+      const chunk = rows.slice(from, from + 2_000);
+      await pgSource.query(`INSERT INTO wide VALUES ${chunk.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(", ")}`, chunk.flat());
+    }
+    await pgSource.query("CREATE VIEW slow_wide AS SELECT id, name, payload, amount FROM wide WHERE CASE WHEN id BETWEEN 5001 AND 5600 THEN pg_sleep(0.002) IS NOT NULL ELSE true END");
+    await pgSource.end();
+    await target.query("CREATE TABLE killed_pg_read (id integer PRIMARY KEY, name varchar(60) NOT NULL, payload text NOT NULL, amount numeric(12,2))");
+    workspace = createWorkspace({ legacy: source.url, warehouse: target.url, pgsource: scratch.url("dbt_conn_pgsrc") });
+    workspace.pipeline("killed_pg_read", pipelineFile({
+      name: "killed_pg_read", source: { connection: "pgsource", query: "SELECT id, name, payload, amount FROM slow_wide", key: "id" },
+      target: { connection: "warehouse", table: "killed_pg_read", mode: "insert" },
+      columns: { id: "id", name: "name", payload: "payload", amount: "amount" }, batchSize: 1_000, retry: RETRY,
+    }));
     // Names of ids 1000–1003 are too long for varchar(14): COPY fails (fail) or is bisected down to those rows (skip).
     for (const onError of ["fail", "skip"]) {
       workspace.pipeline(`narrow_${onError}`, pipelineFile({
@@ -186,6 +206,31 @@ describe.skipIf(!servers || !PG_VERSION)("lost connections: server restart, kill
     } finally {
       await check.end();
     }
+  });
+
+  it("a PostgreSQL source's backend terminated mid-read (rows streamed in groups): the run retries and completes", async () => {
+    const child = spawnCli(["run", "killed_pg_read", "--json"], { cwd: workspace.dir });
+    const result = collect(child, true);
+    await waitForLine(child, (line) => line.includes('"batch.committed"') && line.includes('"batch":3,'));
+    const monitor = new pg.Client({ connectionString: scratch!.url() });
+    await monitor.connect();
+    try {
+      const pid = await waitFor("a read of the CLI in flight", async () => {
+        const { rows } = await monitor.query(
+          "SELECT pid FROM pg_stat_activity WHERE datname = 'dbt_conn_pgsrc' AND state = 'active' AND query LIKE '%slow_wide%' AND query NOT LIKE '%count(%' AND pid <> pg_backend_pid()");
+        return rows[0]?.pid as number | undefined;
+      }, 60_000, 2);
+      await monitor.query("SELECT pg_terminate_backend($1)", [pid]);
+    } finally {
+      await monitor.end().catch(() => {});
+    }
+    const done = await result;
+    expect(done.code, done.stderr).toBe(0);
+    const retrying = done.events.filter((e) => e.type === "stage.retrying") as Extract<RunEvent, { type: "stage.retrying" }>[];
+    expect(retrying.length).toBeGreaterThan(0);
+    expect(finished(done).rows).toEqual({ read: ROWS, written: ROWS, rejected: 0 });
+    await expectExactCopy("killed_pg_read");
+    await waitFor("the CLI's source sessions to end", async () => (await sessionsOf("dbt_conn_pgsrc", scratch!.url())).databridge === 0);
   });
 
   it("a target backend terminated mid-COPY in a long-lived process: completes, and the pool holds no broken or idle-in-transaction session", async () => {

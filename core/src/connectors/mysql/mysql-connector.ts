@@ -3,6 +3,7 @@ import type { Connection as CoreConnection } from "mysql2";
 import { configError, registerSecret } from "../../errors.js";
 import type { Catalog, ColumnInfo, ConnectionOptions, Connector, ConnectorFactory, ReadRequest, ResultColumn, RowBatch, TableInfo, TableRef, Source, ForeignKeyAction } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
+import { rowGroups } from "../row-groups.js";
 import { mysqlCapabilities, mysqlDialectWith } from "./mysql-dialect.js";
 import { classifyMysqlError, mysqlConnectFailure } from "./mysql-errors.js";
 import { mysqlPostgresMapping } from "./mysql-postgres-mapping.js";
@@ -32,9 +33,6 @@ export function mysqlReadOptions(url: URL, connection: string): MysqlReadOptions
 
 /** Every session of the pool runs in UTC, whatever the server's default zone: TIMESTAMP values read as UTC instants. */
 export const MYSQL_SESSION_SETUP = "SET time_zone = '+00:00'";
-
-/** Rows per group `readGroups` hands over: small enough to die young, large enough to amortize each hand-over. */
-const READ_GROUP_ROWS = 256;
 
 class MysqlConnector implements Source {
   readonly type = "mysql";
@@ -75,44 +73,26 @@ class MysqlConnector implements Source {
     let broken = false;
     try {
       return await new Promise<number>((resolve, reject) => {
-        let group: unknown[][] = [];
-        let count = 0;
-        let failure: unknown;
-        const hand = (rows: unknown[][]) => {
-          if (failure !== undefined) return;
-          try {
-            onGroup(rows);
-          } catch (error) {
-            failure = error;
-          }
-        };
+        const rows = rowGroups(onGroup);
         // The callback connection under the promise one (typed as the promise one): its query streams rows as events.
         const core = connection.connection as unknown as CoreConnection;
         // A lost connection is reported on the connection, not on a query without a callback.
-        const lost = (error: unknown) => {
+        const fail = (error: unknown) => {
+          core.off("error", fail);
           broken = true;
           reject(error);
         };
-        core.once("error", lost);
-        const done = () => core.off("error", lost);
+        core.once("error", fail);
         const query = core.query({ sql, values: params.map(mysqlParam), rowsAsArray: true });
-        query.on("result", (row: unknown) => {
-          count++;
-          group.push(row as unknown[]);
-          if (group.length < READ_GROUP_ROWS) return;
-          hand(group);
-          group = [];
-        });
-        query.on("error", (error: unknown) => {
-          done();
-          broken = true;
-          reject(error);
-        });
+        query.on("result", (row: unknown) => rows.add(row as unknown[]));
+        query.on("error", fail);
         query.on("end", () => {
-          done();
-          if (group.length) hand(group);
-          if (failure !== undefined) reject(failure);
-          else resolve(count);
+          core.off("error", fail);
+          try {
+            resolve(rows.end());
+          } catch (error) {
+            reject(error);
+          }
         });
       });
     } finally {

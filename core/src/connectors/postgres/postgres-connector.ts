@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { registerSecret } from "../../errors.js";
 import { type ConnectionOptions, type Connector, type ConnectorFactory, type EncodedRows, isEncodedRows, type PreEncodedRows, type ReadRequest, type ResultColumn, type RowBatch, type TableRef, type Target, type TargetSession } from "../connector.js";
 import { asDerivedTable, buildKeysetSelect } from "../keyset.js";
+import { rowGroups } from "../row-groups.js";
 import { copyFormatOptions, encodeCopyChunks } from "./postgres-copy.js";
 import { postgresCapabilities, postgresDialect } from "./postgres-dialect.js";
 import { classifyPostgresError, postgresConnectFailure } from "./postgres-errors.js";
@@ -65,6 +66,38 @@ class PostgresConnector implements Target {
     const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
     const result = await this.pool.query({ text: sql, values: params, rowMode: "array", types: this.dataTypes });
     return { columns: result.fields.map(fieldColumn), rows: result.rows as unknown[][] };
+  }
+
+  async readGroups(request: ReadRequest, onGroup: (rows: unknown[][]) => void): Promise<number> {
+    const { sql, params } = buildKeysetSelect(this.dialect, this.capabilities, request);
+    const { Query } = (await import("pg")).default;
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const rows = rowGroups(onGroup);
+        // A query with a row listener and no callback hands each row over as it arrives and keeps none.
+        // Rows as arrays (`rowMode`, which pg's typings know only on client.query's config).
+        const config = { text: sql, values: params, rowMode: "array", types: this.dataTypes };
+        const query = new Query(config as ConstructorParameters<typeof Query>[0]);
+        query.on("row", (row: unknown[]) => rows.add(row));
+        query.on("error", (error: Error) => {
+          failure = error;
+          reject(error);
+        });
+        query.on("end", () => {
+          try {
+            resolve(rows.end());
+          } catch (error) {
+            reject(error);
+          }
+        });
+        client.query(query);
+      });
+    } finally {
+      // A client whose read failed is discarded rather than returned to the pool.
+      client.release(failure);
+    }
   }
 
   async describeQuery(sql: string): Promise<ResultColumn[]> {
