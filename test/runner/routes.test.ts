@@ -222,6 +222,8 @@ describe("runner API routes (app.request, PostgreSQL state)", () => {
     expect((await api.get(`/runs/${queued}`)).body.status).toBe("paused");
 
     await waitFor(async () => (await api.get(`/runs/${blocker}`)).body.heldAtBoundary, "the blocker to hold");
+    // Paused before its engine said it started: it stays paused once it has (run.started does not overwrite it).
+    expect((await api.get(`/runs/${blocker}`)).body.status).toBe("paused");
     expect((await api.post(`/runs/${blocker}/resume`)).status).toBe(202);
     expect(await waitForRun(api, blocker)).toMatchObject({ status: "succeeded", rows: { written: 1000 } });
 

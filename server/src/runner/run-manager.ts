@@ -166,7 +166,8 @@ export class RunManager {
     const active = await this.requireActive(id, "paused");
     if (active.paused) return;
     active.paused = true;
-    this.control(active.id, active.label, "paused by request: the run stops before its next batch", { to: "paused", from: ["running"] });
+    // Its engine may not have said run.started yet, so the store can still have it queued (run.started leaves a paused run paused).
+    this.control(active.id, active.label, "paused by request: the run stops before its next batch", { to: "paused", from: ["running", "queued"] });
     await this.options.recorder.flush();
   }
 
