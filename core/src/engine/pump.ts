@@ -1,6 +1,7 @@
 import { loadColumns, type ReadRequest } from "../connectors/connector.js";
 import { andWhere, sqlText } from "../connectors/keyset.js";
 import type { RowCounts } from "../runner-protocol/events.js";
+import { releaseCopyChunks } from "../connectors/postgres/postgres-copy.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import { withPartition } from "./partitions.js";
 import { checkRejectThreshold, explainLoadError, loadIsolatingRejects } from "./batch-load.js";
@@ -141,6 +142,8 @@ export async function pump(stage: PreparedStage, ctx: StageContext, state: PumpS
       });
       return loaded;
     });
+    // Committed: nothing reads the batch's COPY data again.
+    if (batch.encoded) releaseCopyChunks(batch.encoded);
     // Acknowledged, not yet durable (asynchronous commit): the id map keeps these ids only until a retry
     // says otherwise, and the stage's end checks the checkpoint against `lastCommittedKey`.
     ctx.compiled.idMap.confirm(idMappings);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CopyChunkWriter, decodeCopyLine, encodeCopyChunks, encodeCopyText } from "./postgres-copy.js";
+import type { EncodedRows } from "../connector.js";
+import { COPY_CHUNK_BYTES, CopyChunkWriter, decodeCopyLine, encodeCopyChunks, encodeCopyText, releaseCopyChunks } from "./postgres-copy.js";
 
 const joined = (rows: unknown[][], chunkBytes?: number) => Buffer.concat([...encodeCopyChunks(rows, undefined, chunkBytes)]).toString("utf8");
 
@@ -79,5 +80,42 @@ describe("encodeCopyChunks", () => {
   it("decodes a line back into the fields it was encoded from", () => {
     const fields = ["a\tb\nc\\d\re", null, "", "\\N", "日本 🚀", "NULL", "\\t"];
     expect(decodeCopyLine(encodeCopyText([fields]).slice(0, -1))).toEqual(fields);
+  });
+});
+
+describe("releaseCopyChunks", () => {
+  const rows = Array.from({ length: 6000 }, (_, i) => [i, `name ${i}\t"q"`, "é".repeat(60)]);
+
+  it("a committed batch's chunks are written into again, by one writer each, and the bytes stay exact", () => {
+    const committed: EncodedRows = { chunks: [...encodeCopyChunks(rows)], count: rows.length, format: "text" };
+    expect(committed.chunks.length).toBeGreaterThan(2);
+    expect(committed.chunks.every((c) => c.buffer.byteLength === COPY_CHUNK_BYTES)).toBe(true);
+    const released = new Set(committed.chunks.map((c) => c.buffer));
+    releaseCopyChunks(committed);
+    expect(committed.chunks).toEqual([]); // the batch keeps nothing to give back a second time
+    releaseCopyChunks(committed);
+
+    const next = new CopyChunkWriter();
+    const other = new CopyChunkWriter();
+    next.writeRows(rows);
+    other.writeRows(rows.slice(0, 10));
+    const [nextChunks, otherChunks] = [next.end(), other.end()];
+    const buffers = [...nextChunks, ...otherChunks].map((c) => c.buffer);
+    expect(buffers.filter((b) => released.has(b)).length).toBe(released.size); // all reused …
+    expect(new Set(buffers).size).toBe(buffers.length); // … none by two writers
+    expect(Buffer.concat(nextChunks).toString("utf8")).toBe(encodeCopyText(rows));
+    expect(Buffer.concat(otherChunks).toString("utf8")).toBe(encodeCopyText(rows.slice(0, 10)));
+  });
+
+  it("keeps only whole chunks of the usual size (a view into a larger buffer is not taken apart)", () => {
+    const small: EncodedRows = { chunks: [...encodeCopyChunks(rows, undefined, 4096)], count: rows.length, format: "text" };
+    const big = Buffer.allocUnsafe(COPY_CHUNK_BYTES * 2);
+    const odd: EncodedRows = { chunks: [big.subarray(0, COPY_CHUNK_BYTES), big.subarray(COPY_CHUNK_BYTES)], count: 1, format: "text" };
+    const kept = new Set([...small.chunks, ...odd.chunks].map((c) => c.buffer));
+    releaseCopyChunks(small);
+    releaseCopyChunks(odd);
+    const writer = new CopyChunkWriter();
+    writer.writeRows(rows);
+    expect(writer.end().some((c) => kept.has(c.buffer))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { type CopyLineFormat, type CopyTextLine, copyLineText, type PreEncodedRows } from "../connector.js";
+import { type CopyLineFormat, type CopyTextLine, copyLineText, type EncodedRows, type PreEncodedRows } from "../connector.js";
 
 /** The options of a `COPY … FROM STDIN` whose rows are in this format (see {@link CopyLineFormat}). */
 export function copyFormatOptions(format: CopyLineFormat | undefined): string {
@@ -29,10 +29,36 @@ export function encodeCopyText(rows: readonly unknown[][], preEncoded?: PreEncod
  * The same bytes as {@link encodeCopyText}, as Buffer chunks of about `chunkBytes` (see {@link CopyChunkWriter}).
  * With `firstOrdinal`, each row starts with its ordinal, counting from there (a staging table's ordinal column).
  */
-export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = 256 * 1024, firstOrdinal?: number): Generator<Buffer> {
+export function* encodeCopyChunks(rows: readonly unknown[][], preEncoded?: PreEncodedRows, chunkBytes = COPY_CHUNK_BYTES, firstOrdinal?: number): Generator<Buffer> {
   const writer = new CopyChunkWriter(chunkBytes);
   writer.writeRows(rows, preEncoded, firstOrdinal);
   yield* writer.end();
+}
+
+/** The size of a COPY data chunk: large enough that a batch is a few socket writes, small enough to pool. */
+export const COPY_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Chunks of batches that are done with them (committed: every byte reached the server), handed out again.
+ * Without it a long copy allocates a fresh 256 kB of memory outside the JavaScript heap for every chunk,
+ * and that churn alone makes V8 run full collections ("external memory pressure").
+ */
+const chunkPool: Buffer[] = [];
+const CHUNK_POOL_LIMIT = 32;
+
+function takeChunk(bytes: number): Buffer {
+  return (bytes === COPY_CHUNK_BYTES && chunkPool.pop()) || Buffer.allocUnsafe(bytes);
+}
+
+/**
+ * Gives a loaded batch's chunks back for the next batches to write into. Only once nothing will read them
+ * again (the batch committed); the batch is left without chunks, so they cannot be given back twice.
+ */
+export function releaseCopyChunks(encoded: EncodedRows): void {
+  for (const view of encoded.chunks.splice(0)) {
+    if (chunkPool.length >= CHUNK_POOL_LIMIT) break;
+    if (view.byteOffset === 0 && view.buffer.byteLength === COPY_CHUNK_BYTES) chunkPool.push(Buffer.from(view.buffer, 0, COPY_CHUNK_BYTES));
+  }
 }
 
 /**
@@ -46,8 +72,8 @@ export class CopyChunkWriter {
   private chunk: Buffer;
   private used = 0;
 
-  constructor(private readonly chunkBytes = 256 * 1024) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  constructor(private readonly chunkBytes = COPY_CHUNK_BYTES) {
+    this.chunk = takeChunk(chunkBytes);
   }
 
   /** With `firstOrdinal`, each row starts with its ordinal: `firstOrdinal`, `firstOrdinal + 1`, … */
@@ -58,7 +84,7 @@ export class CopyChunkWriter {
     const room = (need: number) => {
       if (used + need <= chunk.length) return;
       if (used > 0) chunks.push(chunk.subarray(0, used));
-      chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
+      chunk = takeChunk(Math.max(chunkBytes, need));
       used = 0;
     };
     const csv = preEncoded?.format === "csv";
