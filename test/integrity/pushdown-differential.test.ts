@@ -96,7 +96,9 @@ describe.skipIf(!servers).each(["mariadb", "postgres"] as const)("transforms com
       for (const row of rows) await pg.query("INSERT INTO edge VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", row);
     }
     const columns = COLUMNS.map((c) => `${c} text`).join(", ");
-    await target.query(`CREATE TABLE pushed (id int PRIMARY KEY, ${columns}); CREATE TABLE in_node (id int PRIMARY KEY, ${columns})`);
+    await target.query(`CREATE TABLE pushed (id int PRIMARY KEY, ${columns}); CREATE TABLE in_node (id int PRIMARY KEY, ${columns});
+      CREATE TABLE key_only_in_node (id int PRIMARY KEY, ${Object.keys(MAPPINGS).map((c) => `${c} text`).join(", ")});
+      CREATE TABLE key_only_values (LIKE key_only_in_node INCLUDING ALL)`);
     workspace = createWorkspace({ legacy: source.url, warehouse: target.url });
     for (const table of ["pushed", "in_node"]) {
       workspace.pipeline(table, pipelineFile(`{
@@ -105,6 +107,16 @@ describe.skipIf(!servers).each(["mariadb", "postgres"] as const)("transforms com
         target: { connection: "warehouse", table: ${JSON.stringify(table)} },
         columns: { id: "id", ${Object.entries({ ...MAPPINGS, ...NODE_MAPPINGS }).map(([c, m]) => `${c}: ${m}`).join(", ")} },
         batchSize: 4,
+      }`, IMPORTS));
+    }
+    // Every column but the key computed by the source: Node's one value is the key, whose written values a rollback needs.
+    for (const table of ["key_only_in_node", "key_only_values"]) {
+      workspace.pipeline(table, pipelineFile(`{
+        name: ${JSON.stringify(table)},
+        source: { connection: "legacy", table: "edge", key: "id" },
+        target: { connection: "warehouse", table: ${JSON.stringify(table)} },
+        columns: { id: "id", ${Object.entries(MAPPINGS).map(([c, m]) => `${c}: ${m}`).join(", ")} },
+        batchSize: 5,
       }`, IMPORTS));
     }
   }, 180_000);
@@ -141,5 +153,22 @@ describe.skipIf(!servers).each(["mariadb", "postgres"] as const)("transforms com
     expect(fromNode[4].expr_big).toMatch(/^9{29}8/);
     expect(fromNode[6]).toMatchObject({ expr_multiply: "10000", expr_column: "100" });
     expect(fromNode[11]).toMatchObject({ concat_names: 'say "hi" "', lookup_code: 'quo"te', concat_tab: '""\t"\t\\say "hi"', constant_quoted: 'he said "no"\t' });
+  }, 240_000);
+
+  it("rows whose only Node value is the key: the same text as the value path, and a rollback removes exactly them", async () => {
+    const run = await runCli(["run", "key_only_in_node", "--json"], { cwd: workspace.dir });
+    expect(finished(run).status, JSON.stringify(finished(run).error ?? run.stderr)).toBe("succeeded");
+    const values = await runCli(["run", "key_only_values", "--json"], { cwd: workspace.dir, env: { DATABRIDGE_SOURCE_ENCODING: "off" } });
+    expect(finished(values).status, JSON.stringify(finished(values).error ?? values.stderr)).toBe("succeeded");
+    const read = async (table: string) => (await target.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
+    const loaded = await read("key_only_in_node");
+    expect(loaded).toHaveLength(ROWS.length);
+    expect(loaded).toEqual(await read("key_only_values"));
+    expect(loaded[11]).toMatchObject({ id: 12, concat_names: 'say "hi" "', lookup_code: 'quo"te' });
+    // The run recorded the keys it wrote (taken from the rows as read): rolling it back leaves the table empty.
+    const rollback = await runCli(["rollback", finished(run).runId], { cwd: workspace.dir });
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toContain(`${ROWS.length} rows removed`);
+    expect((await target.query("SELECT count(*)::int AS n FROM key_only_in_node")).rows[0].n).toBe(0);
   }, 240_000);
 });
