@@ -1,11 +1,9 @@
-import { createRequire } from "node:module";
 import type { FactoryFunctionMap, MathJsInstance, MathNode } from "mathjs";
 import type { CompiledExpression } from "../authoring/plugin.js";
 import { DataBridgeError, configError, dataError } from "../errors.js";
 import type { ParsedExpression } from "./expression.js";
+import { createFunction, dependenciesOf } from "./mathjs-loading.js";
 import { EXPRESSION_CONSTANTS, EXPRESSION_FUNCTIONS, EXPRESSION_OPERATORS, MAX_DECIMAL_EXPONENT, isOutOfRange } from "./expression-rules.js";
-
-const require = createRequire(import.meta.url);
 
 export interface ExpressionLimits {
   /**
@@ -52,14 +50,11 @@ const MUTATORS = ["config", "import", "createUnit", "evaluate", "parse", "compil
  * it, no other pipeline sees.
  */
 function createInstance(): MathJsInstance {
-  const mathjs = require("mathjs") as typeof import("mathjs") & Record<string, FactoryFunctionMap | undefined>;
-  const factories: Record<string, FactoryFunctionMap> = {};
-  for (const name of [...EXPRESSION_FUNCTIONS, ...EXPRESSION_OPERATORS, ...EXPRESSION_CONSTANTS, "bignumber"]) {
-    const dependencies = mathjs[`${name}Dependencies`];
-    if (!dependencies) throw new Error(`mathjs has no factory for "${name}"`);
-    factories[`${name}Dependencies`] = dependencies;
+  const factories = dependenciesOf([...new Set([...EXPRESSION_FUNCTIONS, ...EXPRESSION_OPERATORS, ...EXPRESSION_CONSTANTS, "bignumber"])]);
+  for (const [name, dependencies] of Object.entries(factories)) {
+    if (!dependencies) throw new Error(`mathjs has no factory for "${name.replace(/Dependencies$/, "")}"`);
   }
-  const math = mathjs.create(factories, { number: "BigNumber", precision: 64 });
+  const math = createFunction()(factories as unknown as FactoryFunctionMap, { number: "BigNumber", precision: 64 });
   const disabled = (name: string) => () => {
     throw new Error(`${name} is not available in expressions`);
   };

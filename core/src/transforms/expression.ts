@@ -1,12 +1,10 @@
-import { createRequire } from "node:module";
-import path from "node:path";
 import type { MathJsInstance, MathNode } from "mathjs";
 import { configError } from "../errors.js";
+import { createParser } from "./mathjs-loading.js";
 import { EXPRESSION_ALLOWED_SUMMARY, EXPRESSION_CONSTANTS, EXPRESSION_FUNCTIONS, refusedParts } from "./expression-rules.js";
 
 export { createExpressionSandbox, type CompiledExpression, type ExpressionSandbox } from "./expression-sandbox.js";
 
-const require = createRequire(import.meta.url);
 let parser: MathJsInstance | undefined;
 
 /**
@@ -15,30 +13,8 @@ let parser: MathJsInstance | undefined;
  * mathjs costs about a second, which commands without expressions should not pay.
  */
 function mathParser(): MathJsInstance {
-  if (!parser) {
-    const { create, parseDependencies, formatDependencies } = parserFactories();
-    parser = create({ parseDependencies, formatDependencies }, { number: "BigNumber", precision: 64 });
-  }
+  parser ??= createParser({ number: "BigNumber", precision: 64 });
   return parser;
-}
-
-/**
- * The factories the parser needs, from mathjs's own per-function dependency files: its main entry creates
- * every function at load (half the cost of a run's start on a busy machine). Those files are not in the
- * package's `exports`, so they are reached by path, and the main entry is the fallback if a version moves them.
- */
-function parserFactories(): Pick<typeof import("mathjs"), "create" | "parseDependencies" | "formatDependencies"> {
-  try {
-    const root = path.dirname(require.resolve("mathjs/package.json"));
-    const load = (file: string) => require(path.join(root, "lib/cjs", file)) as Record<string, unknown>;
-    const { create } = load("core/create.js") as Pick<typeof import("mathjs"), "create">;
-    const { parseDependencies } = load("entry/dependenciesAny/dependenciesParse.generated.js") as Pick<typeof import("mathjs"), "parseDependencies">;
-    const { formatDependencies } = load("entry/dependenciesAny/dependenciesFormat.generated.js") as Pick<typeof import("mathjs"), "formatDependencies">;
-    if (typeof create === "function" && parseDependencies && formatDependencies) return { create, parseDependencies, formatDependencies };
-  } catch {
-    // a mathjs version with another layout: its main entry
-  }
-  return require("mathjs") as typeof import("mathjs");
 }
 
 const isNullLiteral = (node: MathNode) => (node as { isConstantNode?: boolean; value?: unknown }).isConstantNode === true && (node as { value?: unknown }).value === null;
