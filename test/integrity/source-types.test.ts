@@ -77,6 +77,12 @@ const MARIADB_TYPE_CASES: TypeCase[] = [
   { column: "vc", mariadb: "VARCHAR(100)", postgres: "character varying(100)", values: TEXTS.map(str), compare: asUtf8Hex },
   { column: "txt", mariadb: "TEXT", postgres: "text", values: [...TEXTS.map(str), str("x\t\\".repeat(20_000))], compare: asUtf8Hex },
   { column: "lat", mariadb: "VARCHAR(20) CHARACTER SET latin1", postgres: "character varying(20)", values: [str("café ñ ß ¿"), str("plain")], compare: asUtf8Hex },
+  // Character sets whose bytes are UTF-8 are read as stored (binary), others converted; columns whose collations
+  // differ from the table's (utf8mb4_bin) and from each other still make one line.
+  { column: "u3", mariadb: "VARCHAR(60) CHARACTER SET utf8mb3", postgres: "character varying(60)", values: [str("Grüße — 東京 Ελληνικά"), str("tab\t\\N \"q\""), str("")], compare: asUtf8Hex },
+  { column: "asc", mariadb: "VARCHAR(40) CHARACTER SET ascii", postgres: "character varying(40)", values: [str("plain \"q\" \\ tab\t"), str("\\N")], compare: asUtf8Hex },
+  { column: "ci", mariadb: "VARCHAR(60) COLLATE utf8mb4_general_ci", postgres: "character varying(60)", values: TEXTS.map(str), compare: asUtf8Hex },
+  { column: "uci", mariadb: "TEXT COLLATE utf8mb4_unicode_ci", postgres: "text", values: [str("Straße 🚀"), str("\"\"")], compare: asUtf8Hex },
   { column: "e", mariadb: "ENUM('a','b c','ü','x\\\\y')", postgres: "text", values: ["'a'", "'b c'", str("ü"), str("x\\y")], compare: asUtf8Hex },
   // Read as a text[] literal; compared as MariaDB's own member list against the array's elements, both joined by |.
   { column: "s", mariadb: "SET('a','b','x\"y','z\\\\w','{}',' sp')", postgres: "text[]", values: ["'a,b'", "''", str("x\"y,z\\w"), "'b'", str("{},  sp")],
@@ -215,6 +221,24 @@ describe.skipIf(!servers)("MariaDB source types → PostgreSQL, every value exac
       expect(await mismatches(sourceSession, targetPool, "typed", table, MARIADB_TYPE_CASES)).toEqual([]);
     });
   }
+
+  // The wide table has binary columns, which keep the value path: text columns of every character set and
+  // collation get a table of their own, so MariaDB writes each row's COPY line (the plan must say so).
+  it("text of every character set and collation, in lines MariaDB writes, arrives equal to MariaDB's own reading of it", async () => {
+    const textCases = MARIADB_TYPE_CASES.filter((c) => ["c8", "vc", "txt", "lat", "u3", "asc", "ci", "uci", "e", "s"].includes(c.column));
+    for (const statement of mariadbTable("texts", textCases)) await sourceSession.query(statement);
+    const names = textCases.map((c) => c.column);
+    const file = workspace.pipeline("texts", pipelineOf("texts", "texts", "texts", names, { target: { connection: "warehouse", table: "public.texts", create: true } }));
+    const plan = await runCli(["plan", file, "--json"], { cwd: workspace.dir });
+    expect(plan.code, plan.stderr).toBe(0);
+    const computedAt = (JSON.parse(plan.stdout) as { pipelines: { columns: { target: string; computedAt: string }[] }[] }).pipelines[0].columns;
+    expect(computedAt.filter((c) => c.computedAt !== "source").map((c) => c.target)).toEqual([]);
+    const result = await runCli(["run", file, "--json"], { cwd: workspace.dir });
+    const done = finished(result);
+    expect({ status: done.status, rows: done.rows, error: done.error }, result.stderr).toEqual({ status: "succeeded", rows: { read: rowCount(textCases), written: rowCount(textCases), rejected: 0 }, error: undefined });
+    expect(result.events.filter((e) => e.type === "log" && e.message.includes("reading it as values"))).toEqual([]);
+    expect(await mismatches(sourceSession, targetPool, "texts", "texts", textCases)).toEqual([]);
+  });
 
   it("create: true carries identity, NOT NULL, defaults and enum/set members; what it cannot carry is a plan warning; an ENUM's invalid '' is rejected by the CHECK", async () => {
     await sourceSession.query(`CREATE TABLE carried (

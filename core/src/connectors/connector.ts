@@ -31,6 +31,8 @@ export interface ColumnInfo {
   computed?: boolean;
   /** MySQL/MariaDB's `ON UPDATE` expression (e.g. `current_timestamp(3)`), which PostgreSQL has no clause for. */
   onUpdate?: string;
+  /** A text column's character set as the database names it (MySQL/MariaDB `utf8mb4`, `latin1`), where reading it depends on it. */
+  characterSet?: string;
 }
 
 /** How a source column is carried into PostgreSQL: the column `create: true` (and the schema builder) makes. */

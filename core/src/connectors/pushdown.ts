@@ -8,7 +8,7 @@ import type { PortableType } from "./connector.js";
  */
 export type PushdownExpression =
   /** A source column's value, as read. */
-  | { op: "column"; name: string; nativeType: string; type: PortableType }
+  | { op: "column"; name: string; nativeType: string; type: PortableType; characterSet?: string }
   /** A value written in the pipeline (a lookup default, a `constant`, a `when` branch). */
   | { op: "literal"; value: PushdownLiteral }
   /** `concat`: the parts' text joined by `separator`, NULL parts skipped; all NULL is NULL (not ''). */

@@ -50,7 +50,7 @@ export function planTransformPushdown(input: {
     mapping(mapping) {
       if (typeof mapping === "string") {
         const column = table.columns.find((c) => c.name === mapping);
-        return column && { op: "column", name: column.name, nativeType: column.nativeType, type: column.type };
+        return column && { op: "column", name: column.name, nativeType: column.nativeType, type: column.type, ...(column.characterSet ? { characterSet: column.characterSet } : {}) };
       }
       if (isTransformSpec(mapping)) return transforms.get(mapping.transform)?.pushdown?.(mapping.args as never, context);
       return mapping === null || ["string", "number", "boolean"].includes(typeof mapping) ? { op: "literal", value: mapping as string | number | boolean | null } : undefined;

@@ -144,8 +144,8 @@ class MysqlConnector implements Source {
     const params = options?.tables?.flatMap((t) => [t.schema ?? schema, t.name]) ?? [];
     const tables = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; TABLE_TYPE: string; TABLE_ROWS: number | null }>(
       `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES WHERE 1=1${filter} ORDER BY TABLE_SCHEMA, TABLE_NAME`, params);
-    const columns = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; COLUMN_NAME: string; COLUMN_TYPE: string; IS_NULLABLE: string; COLUMN_DEFAULT: string | null; EXTRA: string }>(
-      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS WHERE 1=1${filter} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`, params);
+    const columns = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; COLUMN_NAME: string; COLUMN_TYPE: string; IS_NULLABLE: string; COLUMN_DEFAULT: string | null; EXTRA: string; CHARACTER_SET_NAME: string | null }>(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE 1=1${filter} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`, params);
     const keys = await this.query<{ TABLE_SCHEMA: string; TABLE_NAME: string; CONSTRAINT_NAME: string; COLUMN_NAME: string; REFERENCED_TABLE_SCHEMA: string | null; REFERENCED_TABLE_NAME: string | null; REFERENCED_COLUMN_NAME: string | null }>(
       `SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
          FROM information_schema.KEY_COLUMN_USAGE WHERE 1=1${filter} AND (CONSTRAINT_NAME = 'PRIMARY' OR REFERENCED_TABLE_NAME IS NOT NULL)
@@ -177,6 +177,7 @@ class MysqlConnector implements Source {
         ...(/auto_increment/i.test(c.EXTRA) ? { identity: true } : {}),
         ...(/GENERATED/i.test(c.EXTRA) && !/DEFAULT_GENERATED/i.test(c.EXTRA) ? { computed: true } : {}),
         ...(onUpdate ? { onUpdate } : {}),
+        ...(c.CHARACTER_SET_NAME ? { characterSet: c.CHARACTER_SET_NAME } : {}),
       };
       byName.get(id(c.TABLE_SCHEMA, c.TABLE_NAME))?.columns.push(column);
     }
