@@ -6,6 +6,8 @@
 //   - pass-through: the 11 columns as they are (insert)           target ≤ 1.3× the raw pipe
 //   - transforms: the 11 columns + concat, lookup, expr("quantity * unit_price") (insert)   ≤ 1.5×
 //   - upsert: the transforms pipeline in upsert mode into an empty table                  (reported)
+//   - minimal script: `minimal-copy.mjs`, the least a Node program does for the same two copies (mysql2 → one COPY
+//     through pg-copy-streams, the transforms in plain JavaScript), run in the same rounds: a second yardstick
 //   Medians of BENCH_ROUNDS rounds; peak RSS of the transforms pipeline at BENCH_ROWS and BENCH_LARGE_ROWS
 //   rows (≤ 300 MB, the larger within 10% of the smaller); the garbage collector's share of CPU from a
 //   separate `--cpu-prof` run. Checks: the pass-through copy equals the raw pipe's row for row; the
@@ -25,6 +27,7 @@ import mysql from "mysql2/promise";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "server/bin/databridge.mjs");
+const MINIMAL = path.join(ROOT, "test/bench/minimal-copy.mjs");
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const LARGE = Number(process.env.BENCH_LARGE_ROWS ?? 3_000_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -130,8 +133,8 @@ async function main() {
     await createSource("orders", ROWS);
     if (LARGE) await createSource("orders_large", LARGE);
     log(`source generated in ${seconds(Date.now() - t).toFixed(1)} s`);
-    for (const table of ["base", "pass"]) await pgDb.query(`CREATE TABLE ${table} (${PG_COLUMNS})`);
-    for (const table of ["transformed", "transformed_large", "upserted", "expected", "profiled"]) await pgDb.query(`CREATE TABLE ${table} (${TRANSFORMED})`);
+    for (const table of ["base", "pass", "minimal_pass"]) await pgDb.query(`CREATE TABLE ${table} (${PG_COLUMNS})`);
+    for (const table of ["transformed", "transformed_large", "upserted", "expected", "profiled", "minimal_transformed"]) await pgDb.query(`CREATE TABLE ${table} (${TRANSFORMED})`);
 
     // ── Workspace and pipelines.
     fs.mkdirSync(path.join(workspace, "pipelines"));
@@ -180,15 +183,24 @@ export default pipeline({
     const baselineCommand = pipe(`SELECT ${COLUMNS.join(", ")} FROM orders`, "base", COLUMNS);
 
     // ── Rounds: the raw pipe and each pipeline once per round, side by side.
-    const times = { baseline: [], pass: [], transforms: [], upsert: [] };
+    const times = { baseline: [], pass: [], transforms: [], upsert: [], minimalPass: [], minimalTransforms: [] };
+    const minimal = async (mode, table) => {
+      const result = await measure(process.execPath, [MINIMAL, mariaUrl.href, pgUrl.href, "orders", table, mode]);
+      if (result.code !== 0) throw new Error(`minimal-copy.mjs ${mode} exited ${result.code}: ${result.stderr.slice(-500)}`);
+      return result;
+    };
     const rss = { transforms: 0 };
     for (let round = 1; round <= ROUNDS; round++) {
-      await pgDb.query("TRUNCATE base, pass, transformed, upserted");
+      await pgDb.query("TRUNCATE base, pass, transformed, upserted, minimal_pass, minimal_transformed");
       const baseline = await measure("bash", ["-o", "pipefail", "-c", baselineCommand]);
       if (baseline.code !== 0) throw new Error(`raw pipe failed (${baseline.code}): ${baseline.stderr.slice(-500)}`);
       const pass = await run("pass", files.pass);
       const transformed = await run("transforms", files.transforms);
       const upsert = await run("upsert", files.upsert);
+      const minimalPass = await minimal("pass", "minimal_pass");
+      const minimalTransforms = await minimal("transforms", "minimal_transformed");
+      times.minimalPass.push(minimalPass.wallMs);
+      times.minimalTransforms.push(minimalTransforms.wallMs);
       times.baseline.push(baseline.wallMs);
       times.pass.push(pass.wallMs);
       times.transforms.push(transformed.wallMs);
@@ -196,7 +208,9 @@ export default pipeline({
       rss.transforms = Math.max(rss.transforms, transformed.rssKb);
       log(`  round ${round}: raw pipe ${seconds(baseline.wallMs).toFixed(2)} s; pass-through ${seconds(pass.wallMs).toFixed(2)} s (×${(pass.wallMs / baseline.wallMs).toFixed(2)}); ` +
         `transforms ${seconds(transformed.wallMs).toFixed(2)} s (×${(transformed.wallMs / baseline.wallMs).toFixed(2)}, ${mb(transformed.rssKb).toFixed(0)} MB); ` +
-        `upsert ${seconds(upsert.wallMs).toFixed(2)} s (×${(upsert.wallMs / baseline.wallMs).toFixed(2)}, ${mb(upsert.rssKb).toFixed(0)} MB)`);
+        `upsert ${seconds(upsert.wallMs).toFixed(2)} s (×${(upsert.wallMs / baseline.wallMs).toFixed(2)}, ${mb(upsert.rssKb).toFixed(0)} MB); ` +
+        `minimal script: pass-through ${seconds(minimalPass.wallMs).toFixed(2)} s (×${(minimalPass.wallMs / baseline.wallMs).toFixed(2)}), ` +
+        `transforms ${seconds(minimalTransforms.wallMs).toFixed(2)} s (×${(minimalTransforms.wallMs / baseline.wallMs).toFixed(2)})`);
     }
     const ratio = (key) => median(times[key]) / median(times.baseline);
 
@@ -229,6 +243,9 @@ export default pipeline({
     const transformedDiffer = await differ("transformed", "expected", all);
     check("transforms: full_name, status, line_total equal MariaDB's CONCAT_WS, CASE and quantity * unit_price", (await count("transformed")) === ROWS && transformedDiffer === 0,
       `${await count("transformed")} rows, ${transformedDiffer} differ`);
+    check("minimal script: its copies equal the raw pipe's and MariaDB's own values (a valid yardstick)",
+      (await count("minimal_pass")) === ROWS && (await differ("minimal_pass", "base", COLUMNS.join(", "))) === 0 && (await differ("minimal_transformed", "expected", all)) === 0,
+      `${await differ("minimal_pass", "base", COLUMNS.join(", "))} and ${await differ("minimal_transformed", "expected", all)} differ`);
     check("upsert: the same rows", (await differ("upserted", "expected", all)) === 0, `${await differ("upserted", "expected", all)} differ`);
     check("the source computes full_name, status and line_total", ["full_name", "status", "line_total"].every((c) => atSource.includes(c)), atSource.join(", "));
     log(`checks in ${seconds(Date.now() - t).toFixed(1)} s`);
@@ -247,6 +264,8 @@ export default pipeline({
       ["pass-through (11 columns)", `${seconds(median(times.pass)).toFixed(2)} s`, `${Math.round(ROWS / seconds(median(times.pass))).toLocaleString("en-US")}`, `${ratio("pass").toFixed(2)}×`, `≤ ${TARGETS.passThrough}×`],
       ["concat + lookup + expr", `${seconds(median(times.transforms)).toFixed(2)} s`, `${Math.round(ROWS / seconds(median(times.transforms))).toLocaleString("en-US")}`, `${ratio("transforms").toFixed(2)}×`, `≤ ${TARGETS.transforms}×`],
       ["the same, upsert", `${seconds(median(times.upsert)).toFixed(2)} s`, `${Math.round(ROWS / seconds(median(times.upsert))).toLocaleString("en-US")}`, `${ratio("upsert").toFixed(2)}×`, ""],
+      ["minimal script, pass-through", `${seconds(median(times.minimalPass)).toFixed(2)} s`, `${Math.round(ROWS / seconds(median(times.minimalPass))).toLocaleString("en-US")}`, `${ratio("minimalPass").toFixed(2)}×`, ""],
+      ["minimal script, transforms", `${seconds(median(times.minimalTransforms)).toFixed(2)} s`, `${Math.round(ROWS / seconds(median(times.minimalTransforms))).toLocaleString("en-US")}`, `${ratio("minimalTransforms").toFixed(2)}×`, ""],
     ];
     const widths = table[0].map((_, i) => Math.max(...table.map((r) => [...r[i]].length)));
     log("");
@@ -260,7 +279,7 @@ export default pipeline({
     for (const c of checks) log(`${c.ok ? "✔" : "✘"} ${c.what}: ${c.detail}`);
     fs.mkdirSync(path.join(ROOT, ".bench"), { recursive: true });
     fs.writeFileSync(path.join(ROOT, ".bench/throughput.json"), JSON.stringify({
-      at: new Date().toISOString(), rows: ROWS, large: LARGE, rounds: ROUNDS, times, ratios: { pass: ratio("pass"), transforms: ratio("transforms"), upsert: ratio("upsert") },
+      at: new Date().toISOString(), rows: ROWS, large: LARGE, rounds: ROUNDS, times, ratios: { pass: ratio("pass"), transforms: ratio("transforms"), upsert: ratio("upsert"), minimalPass: ratio("minimalPass"), minimalTransforms: ratio("minimalTransforms") },
       rssMb: { rows: mb(rss.transforms), large: largeRssKb === undefined ? null : mb(largeRssKb) }, gcShare: gc, checks,
     }, null, 2));
   } finally {
