@@ -88,8 +88,8 @@ export const NULL_FIELD = utf8("");
 /**
  * The row as one COPY line in CSV with a tab delimiter (the dialect's `copyLineFormat`), built by MariaDB/MySQL
  * from each column's exact reading ({@link mysqlReadExpression}): numbers, dates and instants are the same text the
- * value path reads, bare; text columns are read as UTF-8 ({@link mysqlUtf8Text}) and quoted; so the engine neither decodes each value
- * nor encodes it again. Binary and zero-filled columns keep the value path (their text here is not what the
+ * value path reads, bare; text columns are read as UTF-8 ({@link mysqlUtf8Text}) and quoted; so the engine neither decodes
+ * each value nor encodes it again. Binary and zero-filled columns keep the value path (their text here is not what the
  * engine would write); so does anything unrecognised.
  */
 export function mysqlCopyTextRow(columns: readonly { name: string; nativeType: string; characterSet?: string }[], options: MysqlReadOptions = DEFAULT_MYSQL_READ_OPTIONS): string | undefined {
@@ -136,7 +136,7 @@ export function mysqlUtf8Text(text: string, characterSet: string | undefined): s
   return characterSet !== undefined && UTF8_CHARACTER_SETS.has(characterSet.toLowerCase()) ? `CAST(${text} AS BINARY)` : `CONVERT(${text} USING utf8mb4)`;
 }
 
-/** utf8mb4 text as a quoted CSV field: in quotes, each quote doubled; tabs, newlines and backslashes need nothing. NULL stays NULL. */
+/** UTF-8 text (utf8mb4 or bytes) as a quoted CSV field: in quotes, each quote doubled; tabs, newlines and backslashes need nothing. NULL stays NULL. */
 export function mysqlCsvQuote(text: string): string {
   return `CONCAT(${utf8('"')}, REPLACE(${text}, ${utf8('"')}, ${utf8('""')}), ${utf8('"')})`;
 }
